@@ -1,0 +1,212 @@
+"""Extraction: read an APK (or a split bundle) into ``ApkFacts``, without judgement.
+
+This package is the only place that imports androguard. It decides nothing about privacy or security: it
+reports what is in the file, exactly, and what it could not read (``ApkFacts.incomplete``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from loguru import logger as _androguard_logger
+
+from appscan.apk.archive import ApkArchive, ApkMember, EntryError, open_input
+from appscan.apk.dex import DexFormatError, parse_dex
+from appscan.apk.manifest import ManifestReader, parse_axml
+from appscan.apk.resources import ResourceTable, native_libs, read_resources
+from appscan.apk.signing import read_signing
+from appscan.errors import ApkReadError
+from appscan.model import (
+    ApkFacts,
+    AppInfo,
+    CallSite,
+    ClassDef,
+    CodeFacts,
+    DexInfo,
+    Incomplete,
+    Manifest,
+)
+
+__all__ = ["extract_facts"]
+
+# androguard logs every parsed attribute at DEBUG through loguru: silence it (it also costs seconds).
+_androguard_logger.disable("androguard")
+
+_DEX = re.compile(r"^classes(\d*)\.dex$")
+_MAX_MANIFEST = 16 * 1024 * 1024
+_MAX_ARSC = 128 * 1024 * 1024
+_REFLECTIVE = (
+    "Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(", "Ljava/lang/Class;->getMethod(",
+    "Ljava/lang/Class;->getDeclaredMethod(", "Ljava/lang/Class;->getField(", "Ljava/lang/Class;->getDeclaredField(",
+)
+_CLASS_NAME = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*$|^L(?:[\w$]+/)+[\w$]+;$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*$")
+_URLISH = re.compile(rb"[\x21-\x7e]*(?:://|\d\.\d{1,3}\.\d)[\x21-\x7e]*")
+_LAYOUT_ATTRS = ("text", "hint", "contentDescription")
+_NS = "{http://schemas.android.com/apk/res/android}"
+
+
+def _dex_order(name: str) -> int:
+    """classes.dex first, then classes2.dex, classes3.dex... in numeric order."""
+    m = _DEX.match(name)
+    return int(m.group(1) or 1) if m else 0
+
+
+def _reflection(strings: dict[str, tuple[str, ...]], reflective_callers: set[str]) -> tuple[str, ...]:
+    """String constants of methods that use reflection and that name a class or a member."""
+    out: set[str] = set()
+    for caller in reflective_callers:
+        for s in strings.get(caller, ()):
+            if _CLASS_NAME.match(s) or _IDENTIFIER.match(s):
+                out.add(s)
+    return tuple(sorted(out))
+
+
+def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None
+               ) -> tuple[CodeFacts, list[str]]:
+    """Parse every dex of every APK of the input. A corrupt dex is skipped and recorded, never fatal."""
+    infos: list[DexInfo] = []
+    classes: list[ClassDef] = []
+    call_sites: list[CallSite] = []
+    field_reads: list[CallSite] = []
+    strings: dict[str, tuple[str, ...]] = {}
+    texts: list[str] = []
+    for member in archive.members:
+        for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
+            label = name if member.split is None else f"{member.name}!{name}"
+            if deadline is not None and time.monotonic() > deadline:
+                incomplete.append(Incomplete(label, "time limit reached before this dex was read"))
+                continue
+            try:
+                data = member.read(name)
+                dex = parse_dex(data)
+            except (EntryError, DexFormatError) as exc:
+                incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
+                continue
+            texts.extend(m.decode("ascii") for m in _URLISH.findall(data))
+            infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count))
+            classes.extend(ClassDef(c.name, c.superclass, c.interfaces, c.access_flags, label, c.methods)
+                           for c in dex.classes)
+            call_sites.extend(CallSite._make(s) for s in dex.call_sites)
+            field_reads.extend(CallSite._make(s) for s in dex.field_reads)
+            strings.update(dex.strings)
+    reflective = {s.caller for s in call_sites if s.callee.startswith(_REFLECTIVE)}
+    code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, _reflection(strings, reflective),
+                     tuple(field_reads))
+    return code, texts
+
+
+def _layout_texts(member: ApkMember) -> tuple[str, ...]:
+    """Literal text, hint and contentDescription values of compiled layouts (not ``@string`` references)."""
+    out: set[str] = set()
+    for name in member.names():
+        if not (name.startswith("res/layout") and name.endswith(".xml")):
+            continue
+        try:
+            root = parse_axml(member.read(name, _MAX_MANIFEST))
+        except EntryError:
+            continue
+        if root is None:
+            continue
+        for el in root.iter():
+            for attr in _LAYOUT_ATTRS:
+                value = el.get(_NS + attr)
+                if value and not value.startswith(("@", "?")):
+                    out.add(value)
+    return tuple(sorted(out))
+
+
+def _packed_hint(app_class: str | None, classes: tuple[ClassDef, ...], has_dex: bool) -> str | None:
+    """Why the code seen is probably not the real code: the Application class is declared but defined nowhere."""
+    if not has_dex:
+        return "the APK holds no dex file: no code could be analysed"
+    if app_class:
+        descriptor = "L" + app_class.replace(".", "/") + ";"
+        if not any(c.name == descriptor for c in classes):
+            return (f"Application class {app_class} is not defined in any dex: the code is probably packed "
+                    "(encrypted) and loaded at run time")
+    return None
+
+
+def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
+    """Read one input file into facts. Raises ``InputError``/``ApkReadError`` for files that are not APKs.
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds the code pass; dex files not read in time are recorded
+    in ``incomplete``.
+    """
+    archive = open_input(path)
+    base = archive.base
+    try:
+        manifest_bytes = base.read("AndroidManifest.xml", _MAX_MANIFEST)
+    except EntryError as exc:
+        raise ApkReadError(f"{path.name}: no readable AndroidManifest.xml ({exc})") from exc
+    root = parse_axml(manifest_bytes)
+    if root is None or root.tag != "manifest":
+        raise ApkReadError(f"{path.name}: AndroidManifest.xml is not valid binary XML")
+
+    incomplete: list[Incomplete] = []
+    arsc = None
+    if "resources.arsc" in base.names():
+        try:
+            from androguard.core.axml import ARSCParser
+
+            arsc = ARSCParser(base.read("resources.arsc", _MAX_ARSC))
+        except Exception as exc:  # androguard raises many kinds of errors on corrupt tables
+            incomplete.append(Incomplete("resources.arsc", f"resource table unreadable: {exc}"))
+            arsc = None
+
+    def read_xml(name: str):  # noqa: ANN202 - lxml element or None
+        try:
+            return parse_axml(base.read(name, _MAX_MANIFEST))
+        except EntryError:
+            return None
+
+    table = ResourceTable(arsc, read_xml)
+    mf = ManifestReader(root, table)
+    target_sdk = mf.sdk("targetSdkVersion")
+    defined = mf.defined_permissions()
+    components = mf.components(target_sdk)
+    launcher = next((c for c in components if c.launcher and c.enabled), None)
+    nsc_path, nsc = mf.network_security_config()
+    if nsc_path and nsc is None:
+        incomplete.append(Incomplete(nsc_path, "network security config unreadable"))
+    signing, sig_problems = read_signing(base)
+    incomplete.extend(Incomplete("signature", p) for p in sig_problems)
+
+    code, dex_texts = _read_code(archive, incomplete, deadline)
+    app_class = mf.class_name(mf.attr(mf.app, "name"))
+    hint = _packed_hint(app_class, code.classes, bool(code.dex) or any(i.item.endswith(".dex") for i in incomplete))
+    if hint:
+        incomplete.append(Incomplete("code", hint))
+
+    entries = [(n, m.size_of(n)) for m in archive.members for n in m.names()]
+    all_names = sorted({n for n, _ in entries})
+
+    def head_of(name: str) -> bytes:
+        for m in archive.members:
+            if name in m.names():
+                try:
+                    with m.zip.open(name) as stream:
+                        return stream.read(4)
+                except Exception:  # a corrupt entry has no readable head; its extension still counts
+                    return b""
+        return b""
+
+    resources = read_resources(all_names, head_of, table, _layout_texts(base), dex_texts)
+    app = AppInfo(
+        package=mf.package, version_code=mf.version_code(), version_name=mf.attr(root, "versionName"),
+        min_sdk=mf.sdk("minSdkVersion"), target_sdk=target_sdk, max_sdk=mf.sdk("maxSdkVersion"),
+        compile_sdk=mf.compile_sdk(), label=mf.attr(mf.app, "label"), sha256=archive.sha256, size=archive.size,
+        application_class=app_class,
+        launcher_activity=(launcher.target_activity or launcher.name) if launcher else None,
+        debuggable=mf.flag(mf.app, "debuggable", False), allow_backup=mf.flag(mf.app, "allowBackup", True),
+        uses_cleartext_traffic=(mf.flag(mf.app, "usesCleartextTraffic", False)
+                                if mf.attr(mf.app, "usesCleartextTraffic") is not None else None),
+        network_security_config=nsc)
+    manifest = Manifest(mf.permissions(defined), defined, components, mf.meta_data(), mf.queries())
+    return ApkFacts(
+        source=path.name, files=archive.input_files(), app=app, signing=signing, manifest=manifest,
+        native_libs=native_libs(entries), code=code, resources=resources,
+        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))))

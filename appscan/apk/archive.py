@@ -1,0 +1,154 @@
+"""Opening inputs safely: APK files, split bundles (.apks, .xapk), with bounded reading of every zip entry.
+
+An APK is attacker-controlled input. Entries are never inflated past a limit (zip bombs, lying size fields), the
+central directory is read with Python's ``zipfile`` (so truncated and non-zip files fail early with one line), and
+a bundle's base and split APKs are opened as one app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import posixpath
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appscan.errors import InputError
+from appscan.model import InputFile
+
+__all__ = ["ApkArchive", "ApkMember", "open_input", "MAX_ENTRY_BYTES", "MAX_TOTAL_BYTES"]
+
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+"""No single entry is inflated beyond this (the largest real dex files are ~12 MB)."""
+MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
+"""Declared uncompressed size of all entries of one APK; above it the file is treated as a zip bomb."""
+MAX_RATIO = 1000
+"""An entry over 16 MB that claims more than this compression ratio is a bomb, not data."""
+_BOMB_MIN = 16 * 1024 * 1024
+_BUNDLE_SUFFIXES = (".apks", ".xapk", ".apkm")
+
+
+class EntryError(ValueError):
+    """One zip entry cannot be read (corrupt, too large, a bomb); the caller decides whether that is fatal."""
+
+
+@dataclass
+class ApkMember:
+    """One APK of the input with its zip opened: the base APK, or a split of a bundle."""
+
+    name: str
+    data: bytes
+    split: str | None
+    zip: zipfile.ZipFile = field(repr=False)
+
+    def names(self) -> list[str]:
+        """Entry names, in central-directory order."""
+        return self.zip.namelist()
+
+    def size_of(self, name: str) -> int:
+        """Declared uncompressed size of an entry."""
+        return self.zip.getinfo(name).file_size
+
+    def read(self, name: str, limit: int = MAX_ENTRY_BYTES) -> bytes:
+        """Inflate one entry, never past ``limit`` bytes nor past its declared size.
+
+        Raises ``EntryError`` for a missing, corrupt or oversized entry.
+        """
+        try:
+            info = self.zip.getinfo(name)
+        except KeyError as exc:
+            raise EntryError(f"{name}: not in the archive") from exc
+        if info.file_size > limit:
+            raise EntryError(f"{name}: {info.file_size} bytes uncompressed, over the {limit}-byte limit")
+        if info.file_size > _BOMB_MIN and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise EntryError(f"{name}: compression ratio over {MAX_RATIO}:1 (zip bomb)")
+        try:
+            with self.zip.open(info) as stream:
+                out = stream.read(limit + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+            raise EntryError(f"{name}: {exc}") from exc
+        if len(out) > limit:
+            raise EntryError(f"{name}: inflates past the {limit}-byte limit")
+        return out
+
+
+@dataclass
+class ApkArchive:
+    """The input: one or more APK members (base first) and its identity."""
+
+    source: Path
+    sha256: str
+    size: int
+    members: list[ApkMember]
+
+    @property
+    def base(self) -> ApkMember:
+        """The base APK (the one holding the full manifest)."""
+        return self.members[0]
+
+    def input_files(self) -> tuple[InputFile, ...]:
+        """Identity of every APK of the input."""
+        return tuple(InputFile(m.name, hashlib.sha256(m.data).hexdigest(), len(m.data), m.split)
+                     for m in self.members)
+
+
+def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
+    """Open bytes as a zip, turning every failure into one ``InputError`` line."""
+    if data[:2] != b"PK":
+        raise InputError(f"{what}: not an APK (not a zip archive)")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+        raise InputError(f"{what}: not a readable zip archive (truncated or corrupt: {exc})") from exc
+    total = sum(i.file_size for i in zf.infolist())
+    if total > MAX_TOTAL_BYTES:
+        raise InputError(f"{what}: entries declare {total} bytes uncompressed, over the "
+                         f"{MAX_TOTAL_BYTES}-byte limit (zip bomb?)")
+    return zf
+
+
+def _split_name(zip_name: str) -> str:
+    """The split name of a bundle member (``split_config.arm64_v8a.apk`` -> ``config.arm64_v8a``)."""
+    stem = posixpath.basename(zip_name)[: -len(".apk")]
+    return stem[len("split_"):] if stem.startswith("split_") else stem
+
+
+def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
+    """The APKs inside a bundle, base first. The base is the one named base.apk, else the one without a split."""
+    apk_names = [n for n in bundle.names() if n.lower().endswith(".apk") and not n.endswith("/")]
+    if not apk_names:
+        raise InputError(f"{what}: a bundle with no APK inside")
+    members: list[ApkMember] = []
+    for name in apk_names:
+        try:
+            data = bundle.read(name)
+        except EntryError as exc:
+            raise InputError(f"{what}: {exc}") from exc
+        members.append(ApkMember(name, data, _split_name(name), _open_zip(data, f"{what}!{name}")))
+    bases = [m for m in members if posixpath.basename(m.name) == "base.apk"]
+    if not bases:
+        bases = [m for m in members if "AndroidManifest.xml" in m.names()
+                 and not posixpath.basename(m.name).startswith(("split_", "config."))]
+    base = bases[0] if bases else members[0]
+    base.split = None
+    return [base, *sorted((m for m in members if m is not base), key=lambda m: m.name)]
+
+
+def open_input(path: Path) -> ApkArchive:
+    """Open an .apk, .apks or .xapk file. Raises ``InputError`` with one line for anything unreadable."""
+    what = path.name
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError(f"{what}: is a directory") from exc
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from exc
+    zf = _open_zip(data, what)
+    outer = ApkMember(path.name, data, None, zf)
+    names = set(zf.namelist())
+    is_bundle = path.suffix.lower() in _BUNDLE_SUFFIXES or (
+        "AndroidManifest.xml" not in names and any(n.lower().endswith(".apk") for n in names))
+    members = _bundle_members(outer, what) if is_bundle else [outer]
+    return ApkArchive(path, hashlib.sha256(data).hexdigest(), len(data), members)

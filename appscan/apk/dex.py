@@ -1,0 +1,332 @@
+"""A narrow, fast reader of dex files: class definitions, invoke targets, string constants, static field reads.
+
+Why not androguard's ``DEX``/``Analysis``: they decode every instruction into objects and build cross-references
+for everything, which costs seconds and hundreds of MB on a large app. appscan needs only the dex tables, the
+targets of invoke instructions and the values of const-string, so this module steps through each method's code
+units with an opcode-length table and keeps only those. ``tests/apk/test_dex.py`` holds it against androguard's
+own disassembly (same call sites, same strings) on every corpus APK.
+
+Format reference: the Dalvik executable format and bytecode tables of the Android Open Source Project.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from dataclasses import dataclass
+
+__all__ = ["DexFormatError", "DexCode", "parse_dex"]
+
+_NO_INDEX = 0xFFFFFFFF
+
+if sys.byteorder != "little":  # pragma: no cover - code units are read in native order
+    raise ImportError("appscan's dex reader needs a little-endian host")
+
+# Instruction length in 16-bit code units, by opcode (unused opcodes are one unit, format 10x).
+_LEN = [1] * 256
+for _op, _n in {
+    0x02: 2, 0x03: 3, 0x05: 2, 0x06: 3, 0x08: 2, 0x09: 3,
+    0x13: 2, 0x14: 3, 0x15: 2, 0x16: 2, 0x17: 3, 0x18: 5, 0x19: 2, 0x1A: 2, 0x1B: 3, 0x1C: 2,
+    0x1F: 2, 0x20: 2, 0x22: 2, 0x23: 2, 0x24: 3, 0x25: 3, 0x26: 3, 0x29: 2, 0x2A: 3, 0x2B: 3, 0x2C: 3,
+    0xFA: 4, 0xFB: 4, 0xFC: 3, 0xFD: 3, 0xFE: 2, 0xFF: 2,
+}.items():
+    _LEN[_op] = _n
+for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0x78, 3), (0x90, 0xAF, 2),
+                     (0xD0, 0xE2, 2)):
+    for _op in range(_lo, _hi + 1):
+        _LEN[_op] = _n
+
+# What the code walk does with an opcode: 0 nothing, 1 invoke of a method id, 2 const-string, 3 const-string/jumbo,
+# 4 nop (may start a payload), 5 sget of a field, 6 invoke-custom (call-site id).
+_ACT = [0] * 256
+_ACT[0x00] = 4
+_ACT[0x1A] = 2
+_ACT[0x1B] = 3
+for _op in (*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB):
+    _ACT[_op] = 1
+for _op in range(0x60, 0x67):
+    _ACT[_op] = 5
+_ACT[0xFC] = _ACT[0xFD] = 6
+
+_KIND = {
+    0x6E: "virtual", 0x6F: "super", 0x70: "direct", 0x71: "static", 0x72: "interface",
+    0x74: "virtual", 0x75: "super", 0x76: "direct", 0x77: "static", 0x78: "interface",
+    0xFA: "polymorphic", 0xFB: "polymorphic", 0xFC: "custom", 0xFD: "custom",
+}
+
+# Static fields worth keeping as facts (device identifiers such as Build.SERIAL live in platform classes).
+_FIELD_PREFIXES = ("Landroid/", "Ljava/")
+
+
+class DexFormatError(ValueError):
+    """The bytes are not a well-formed dex file (or a table points outside it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DexClass:
+    """A class defined in the dex, as read from its class_def and class_data items."""
+
+    name: str
+    superclass: str | None
+    interfaces: tuple[str, ...]
+    access_flags: int
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DexCode:
+    """What ``parse_dex`` returns for one dex file."""
+
+    classes: tuple[DexClass, ...]
+    call_sites: list[tuple[str, str, str]]
+    """(caller, callee, kind) per invoke instruction, in code order."""
+    strings: dict[str, tuple[str, ...]]
+    """Per method, its const-string values in code order, duplicates removed (methods without any are absent)."""
+    field_reads: list[tuple[str, str, str]]
+    """(caller, field, "sget") for static reads of android/ and java/ fields."""
+    method_count: int
+    string_count: int
+
+
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    """Decode an unsigned LEB128 at ``pos``; return (value, next position)."""
+    result = 0
+    shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 35:
+            raise DexFormatError("bad uleb128")
+
+
+def _decode_mutf8(raw: bytes) -> str:
+    """Decode Modified UTF-8 (NUL as C0 80, supplementary characters as surrogate pairs)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+class _Tables:
+    """Lazy, cached views of the dex id tables (strings, types, protos, methods, fields)."""
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 0x70 or data[:4] != b"dex\n":
+            raise DexFormatError("not a dex file (bad magic)")
+        (self.string_size, self.string_off, self.type_size, self.type_off, self.proto_size, self.proto_off,
+         self.field_size, self.field_off, self.method_size, self.method_off, self.class_size,
+         self.class_off) = struct.unpack_from("<12I", data, 0x38)
+        for size, off, width in ((self.string_size, self.string_off, 4), (self.type_size, self.type_off, 4),
+                                 (self.proto_size, self.proto_off, 12), (self.field_size, self.field_off, 8),
+                                 (self.method_size, self.method_off, 8), (self.class_size, self.class_off, 32)):
+            if size and (off < 0x70 or off + size * width > len(data)):
+                raise DexFormatError("an id table lies outside the file")
+        self.data = data
+        self._strings: list[str | None] = [None] * self.string_size
+        self._types: list[str | None] = [None] * self.type_size
+        self._protos: list[str | None] = [None] * self.proto_size
+        self._methods: list[str | None] = [None] * self.method_size
+        self._fields: list[str | None] = [None] * self.field_size
+
+    def string(self, idx: int) -> str:
+        """The string with this string id."""
+        s = self._strings[idx]
+        if s is None:
+            data = self.data
+            (off,) = struct.unpack_from("<I", data, self.string_off + 4 * idx)
+            _, start = _uleb(data, off)
+            end = data.index(b"\x00", start)
+            s = self._strings[idx] = _decode_mutf8(data[start:end])
+        return s
+
+    def type(self, idx: int) -> str:
+        """The descriptor of this type id (``Lcom/foo/Bar;``, ``I``, ``[B``)."""
+        t = self._types[idx]
+        if t is None:
+            (sidx,) = struct.unpack_from("<I", self.data, self.type_off + 4 * idx)
+            t = self._types[idx] = sys.intern(self.string(sidx))
+        return t
+
+    def _type_list(self, off: int) -> tuple[str, ...]:
+        """The types of a type_list item (0 means an empty list)."""
+        if not off:
+            return ()
+        (n,) = struct.unpack_from("<I", self.data, off)
+        return tuple(self.type(i) for i in struct.unpack_from(f"<{n}H", self.data, off + 4))
+
+    def proto(self, idx: int) -> str:
+        """The ``(Args)Ret`` part of a method signature."""
+        p = self._protos[idx]
+        if p is None:
+            _, ret, params = struct.unpack_from("<3I", self.data, self.proto_off + 12 * idx)
+            p = self._protos[idx] = f"({''.join(self._type_list(params))}){self.type(ret)}"
+        return p
+
+    def method(self, idx: int) -> str:
+        """The smali name ``Lcls;->name(Args)Ret`` of this method id."""
+        m = self._methods[idx]
+        if m is None:
+            cls, proto, name = struct.unpack_from("<HHI", self.data, self.method_off + 8 * idx)
+            m = self._methods[idx] = sys.intern(f"{self.type(cls)}->{self.string(name)}{self.proto(proto)}")
+        return m
+
+    def field(self, idx: int) -> str:
+        """The smali name ``Lcls;->name:Type`` of this field id."""
+        f = self._fields[idx]
+        if f is None:
+            cls, typ, name = struct.unpack_from("<HHI", self.data, self.field_off + 8 * idx)
+            f = self._fields[idx] = sys.intern(f"{self.type(cls)}->{self.string(name)}:{self.type(typ)}")
+        return f
+
+    def call_site_target(self, idx: int) -> str:
+        """The bootstrap method of an invoke-custom call site (what a lambda or string concat resolves through)."""
+        data = self.data
+        sites = self._map_item(0x0007)
+        handles = self._map_item(0x0008)
+        if sites is None or handles is None:
+            raise DexFormatError("invoke-custom without call-site tables")
+        (site_off,) = struct.unpack_from("<I", data, sites + 4 * idx)
+        _, pos = _uleb(data, site_off)
+        header = data[pos]
+        if header & 0x1F != 0x16:
+            raise DexFormatError("call site does not start with a method handle")
+        width = (header >> 5) + 1
+        handle = int.from_bytes(data[pos + 1:pos + 1 + width], "little")
+        _, _, member, _ = struct.unpack_from("<4H", data, handles + 8 * handle)
+        return self.method(member)
+
+    def _map_item(self, type_code: int) -> int | None:
+        """Offset of the map-list section of this type, or None."""
+        data = self.data
+        (map_off,) = struct.unpack_from("<I", data, 0x34)
+        (n,) = struct.unpack_from("<I", data, map_off)
+        for i in range(n):
+            code, _, _, off = struct.unpack_from("<HHII", data, map_off + 4 + 12 * i)
+            if code == type_code:
+                return off
+        return None
+
+
+def _read_class_data(data: bytes, off: int) -> list[tuple[int, int]]:
+    """(method id, code offset) of every direct and virtual method of a class_data item."""
+    n_static, pos = _uleb(data, off)
+    n_instance, pos = _uleb(data, pos)
+    n_direct, pos = _uleb(data, pos)
+    n_virtual, pos = _uleb(data, pos)
+    for _ in range(2 * (n_static + n_instance)):
+        _, pos = _uleb(data, pos)
+    methods: list[tuple[int, int]] = []
+    for count in (n_direct, n_virtual):
+        idx = 0
+        for _ in range(count):
+            diff, pos = _uleb(data, pos)
+            _, pos = _uleb(data, pos)
+            code_off, pos = _uleb(data, pos)
+            idx += diff
+            methods.append((idx, code_off))
+    return methods
+
+
+def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[int, int]],
+               sink_string: list[int], sink_field: list[int], sink_custom: list[int]) -> None:
+    """Step through one method's instructions, collecting invoke targets, string ids and static field ids.
+
+    This loop is the hot path of the whole scanner: keep it flat.
+    """
+    act_table = _ACT
+    len_table = _LEN
+    i = start
+    while i < end:
+        u = units[i]
+        op = u & 0xFF
+        act = act_table[op]
+        if act:
+            if act == 1:
+                sink_invoke.append((units[i + 1], op))
+            elif act == 2:
+                sink_string.append(units[i + 1])
+            elif act == 5:
+                sink_field.append(units[i + 1])
+            elif act == 3:
+                sink_string.append(units[i + 1] | (units[i + 2] << 16))
+            elif act == 6:
+                sink_custom.append(units[i + 1])
+            elif u == 0x0100:  # packed-switch payload
+                i += units[i + 1] * 2 + 4
+                continue
+            elif u == 0x0200:  # sparse-switch payload
+                i += units[i + 1] * 4 + 2
+                continue
+            elif u == 0x0300:  # fill-array-data payload
+                width = units[i + 1]
+                size = units[i + 2] | (units[i + 3] << 16)
+                i += (size * width + 1) // 2 + 4
+                continue
+        i += len_table[op]
+
+
+def parse_dex(data: bytes) -> DexCode:
+    """Read one dex file. Raises ``DexFormatError`` when it is malformed anywhere."""
+    try:
+        return _parse(data)
+    except (struct.error, IndexError, ValueError, UnicodeError, OverflowError) as exc:
+        if isinstance(exc, DexFormatError):
+            raise
+        raise DexFormatError(f"malformed dex: {exc}") from exc
+
+
+def _parse(data: bytes) -> DexCode:
+    """The body of ``parse_dex``; any index or struct error escaping it means a malformed file."""
+    t = _Tables(data)
+    usable = len(data) & ~1
+    units = memoryview(data)[:usable].cast("H")  # native order: little-endian hosts only (checked at import)
+
+    classes: list[DexClass] = []
+    call_sites: list[tuple[str, str, str]] = []
+    field_reads: list[tuple[str, str, str]] = []
+    strings: dict[str, tuple[str, ...]] = {}
+    method_count = 0
+    invokes: list[tuple[int, int]] = []
+    consts: list[int] = []
+    fields: list[int] = []
+    customs: list[int] = []
+    for c in range(t.class_size):
+        cls_idx, access, super_idx, ifaces_off, _, _, data_off, _ = struct.unpack_from(
+            "<8I", data, t.class_off + 32 * c)
+        name = t.type(cls_idx)
+        superclass = None if super_idx == _NO_INDEX else t.type(super_idx)
+        defined: list[str] = []
+        if data_off:
+            for midx, code_off in _read_class_data(data, data_off):
+                caller = t.method(midx)
+                defined.append(caller)
+                if not code_off:
+                    continue
+                (insns,) = struct.unpack_from("<I", data, code_off + 12)
+                start = (code_off + 16) // 2
+                if (code_off & 1) or start + insns > len(units):
+                    raise DexFormatError(f"code of {caller} lies outside the file")
+                _walk_code(units, start, start + insns, invokes, consts, fields, customs)
+                if invokes:
+                    call_sites.extend((caller, t.method(m), _KIND[op]) for m, op in invokes)
+                    invokes.clear()
+                if customs:
+                    call_sites.extend((caller, t.call_site_target(s), "custom") for s in customs)
+                    customs.clear()
+                if consts:
+                    strings[caller] = tuple(dict.fromkeys(t.string(s) for s in consts))
+                    consts.clear()
+                if fields:
+                    for f in fields:
+                        target = t.field(f)
+                        if target.startswith(_FIELD_PREFIXES):
+                            field_reads.append((caller, target, "sget"))
+                    fields.clear()
+        method_count += len(defined)
+        classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
+    return DexCode(tuple(classes), call_sites, strings, field_reads, method_count, t.string_size)

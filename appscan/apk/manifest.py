@@ -1,0 +1,262 @@
+"""Facts from AndroidManifest.xml: identity, permissions, components, meta-data, queries, network config.
+
+The binary XML is decoded by androguard's ``AXMLPrinter`` into an lxml tree; every fact is then read with XPath.
+Exported-ness is decided the way the platform decides it, so that rules never re-implement that logic.
+"""
+
+from __future__ import annotations
+
+import lxml.etree as ET
+from androguard.core.axml import AXMLPrinter
+
+from appscan.apk.resources import ResourceTable
+from appscan.model import (
+    Component,
+    DefinedPermission,
+    IntentData,
+    IntentFilter,
+    MetaData,
+    NetworkDomain,
+    NetworkSecurityConfig,
+    Permission,
+    Queries,
+)
+from appscan.platform import protection_level
+
+__all__ = ["ManifestReader", "parse_axml"]
+
+_NS = "{http://schemas.android.com/apk/res/android}"
+_COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+_DATA_ATTRS = (("scheme", "scheme"), ("host", "host"), ("port", "port"), ("path", "path"),
+               ("path_prefix", "pathPrefix"), ("path_pattern", "pathPattern"), ("mime_type", "mimeType"))
+
+
+def parse_axml(data: bytes) -> ET._Element | None:
+    """Decode binary XML into an lxml element; None when it is not valid binary XML."""
+    try:
+        printer = AXMLPrinter(data)
+        if not printer.is_valid():
+            return None
+        return printer.get_xml_obj()
+    except Exception:  # androguard raises bare exceptions of many kinds on garbage input
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    """An integer attribute (decimal or 0x hex), None when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        return int(value, 0) if value.lower().startswith("0x") else int(value)
+    except ValueError:
+        return None
+
+
+class ManifestReader:
+    """Reads the facts of one decoded manifest; resource references resolve through the app's resource table."""
+
+    def __init__(self, root: ET._Element, resources: ResourceTable) -> None:
+        self.root = root
+        self.res = resources
+        self.package = root.get("package") or ""
+        self.app = root.find("application")
+
+    def attr(self, el: ET._Element | None, name: str) -> str | None:
+        """An ``android:`` attribute, with ``@7f...`` references resolved to their default value."""
+        if el is None:
+            return None
+        value = el.get(_NS + name)
+        return self.res.resolve(value) if value is not None else None
+
+    def flag(self, el: ET._Element | None, name: str, default: bool) -> bool:
+        """A boolean attribute with the platform default when absent."""
+        value = self.attr(el, name)
+        if value is None:
+            return default
+        return value.strip().lower() in ("true", "1", "0xffffffff", "-1")
+
+    def class_name(self, name: str | None) -> str | None:
+        """Resolve a manifest class name against the package (``.Foo`` and ``Foo`` forms)."""
+        if not name:
+            return None
+        if name.startswith("."):
+            return self.package + name
+        if "." not in name:
+            return f"{self.package}.{name}"
+        return name
+
+    # identity -----------------------------------------------------------------------------------------------
+    def sdk(self, name: str) -> int | None:
+        """``uses-sdk`` min/target/max SDK version."""
+        return _int(self.attr(self.root.find("uses-sdk"), name))
+
+    def version_code(self) -> int | None:
+        """versionCode, with versionCodeMajor folded in as the platform does (major << 32)."""
+        code = _int(self.attr(self.root, "versionCode"))
+        major = _int(self.attr(self.root, "versionCodeMajor"))
+        if code is not None and major:
+            code |= major << 32
+        return code
+
+    def compile_sdk(self) -> int | None:
+        """compileSdkVersion (newer build tools) or platformBuildVersionCode (older ones)."""
+        return _int(self.attr(self.root, "compileSdkVersion") or self.root.get("platformBuildVersionCode"))
+
+    # permissions --------------------------------------------------------------------------------------------
+    def defined_permissions(self) -> tuple[DefinedPermission, ...]:
+        """The ``<permission>`` elements, with their protection level as written (default normal)."""
+        out = []
+        for el in self.root.iterfind("permission"):
+            name = self.attr(el, "name")
+            if name:
+                out.append(DefinedPermission(name, _protection_text(self.attr(el, "protectionLevel"))))
+        return tuple(sorted(set(out), key=lambda p: p.name))
+
+    def permissions(self, defined: tuple[DefinedPermission, ...]) -> tuple[Permission, ...]:
+        """Every ``uses-permission`` and ``uses-permission-sdk-23`` (also the old ``-sdk-m`` spelling)."""
+        own = {p.name: p.protection_level for p in defined}
+        out: set[Permission] = set()
+        for tag in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m"):
+            for el in self.root.iterfind(tag):
+                name = self.attr(el, "name")
+                if not name:
+                    continue
+                level = protection_level(name) or own.get(name) or "unknown"
+                out.add(Permission(name, level, "uses-permission-sdk-23" if tag != "uses-permission" else tag,
+                                   _int(self.attr(el, "maxSdkVersion"))))
+        return tuple(sorted(out, key=lambda p: (p.name, p.tag, p.max_sdk_version or 0)))
+
+    # components ---------------------------------------------------------------------------------------------
+    def _intent_filter(self, el: ET._Element) -> IntentFilter:
+        """One ``<intent-filter>`` (or a ``<queries><intent>``, which has the same children)."""
+        actions = tuple(sorted({a for a in (self.attr(x, "name") for x in el.iterfind("action")) if a}))
+        cats = tuple(sorted({c for c in (self.attr(x, "name") for x in el.iterfind("category")) if c}))
+        data = []
+        for d in el.iterfind("data"):
+            values = {key: self.attr(d, attr) for key, attr in _DATA_ATTRS}
+            if any(v is not None for v in values.values()):
+                data.append(IntentData(**values))
+        data.sort(key=lambda d: tuple(v or "" for v in (d.scheme, d.host, d.port, d.path, d.path_prefix,
+                                                          d.path_pattern, d.mime_type)))
+        return IntentFilter(actions, cats, tuple(data), _int(self.attr(el, "priority")))
+
+    def components(self, target_sdk: int | None) -> tuple[Component, ...]:
+        """All components of the five kinds, exported as the platform decides it."""
+        if self.app is None:
+            return ()
+        out = []
+        for el in self.app:
+            if not isinstance(el.tag, str) or el.tag not in _COMPONENT_TAGS:
+                continue
+            name = self.class_name(self.attr(el, "name"))
+            if not name:
+                continue
+            filters = tuple(self._intent_filter(f) for f in el.iterfind("intent-filter"))
+            explicit = self.attr(el, "exported")
+            if explicit is not None:
+                exported = self.flag(el, "exported", False)
+            elif el.tag == "provider":
+                exported = (target_sdk or 1) < 17
+            else:
+                exported = bool(filters)
+            launcher = el.tag in ("activity", "activity-alias") and any(
+                "android.intent.action.MAIN" in f.actions and "android.intent.category.LAUNCHER" in f.categories
+                for f in filters)
+            authorities = tuple(a.strip() for a in (self.attr(el, "authorities") or "").split(";") if a.strip())
+            out.append(Component(
+                type=el.tag, name=name, exported=exported, permission=self.attr(el, "permission"),
+                intent_filters=filters, launcher=launcher, authorities=authorities,
+                init_order=_int(self.attr(el, "initOrder")),
+                target_activity=self.class_name(self.attr(el, "targetActivity")) if el.tag == "activity-alias"
+                else None,
+                enabled=self.flag(el, "enabled", True)))
+        return tuple(sorted(out, key=lambda c: (c.type, c.name)))
+
+    def meta_data(self) -> tuple[MetaData, ...]:
+        """``<meta-data>`` of the application and of every component."""
+        if self.app is None:
+            return ()
+        out = []
+        owners = [("application", self.app)] + [
+            (self.class_name(self.attr(c, "name")) or "?", c) for c in self.app
+            if isinstance(c.tag, str) and c.tag in _COMPONENT_TAGS]
+        for owner, el in owners:
+            for md in el.iterfind("meta-data"):
+                name = self.attr(md, "name")
+                if not name:
+                    continue
+                raw_res = md.get(_NS + "resource")
+                out.append(MetaData(owner, name, self.attr(md, "value"),
+                                    self.res.name_of(raw_res) if raw_res is not None else None))
+        return tuple(sorted(out, key=lambda m: (m.owner != "application", m.owner, m.name, m.value or "")))
+
+    def queries(self) -> Queries:
+        """The ``<queries>`` elements (there may be several), merged."""
+        packages: set[str] = set()
+        providers: set[str] = set()
+        intents: list[IntentFilter] = []
+        for q in self.root.iterfind("queries"):
+            packages.update(p for p in (self.attr(x, "name") for x in q.iterfind("package")) if p)
+            for x in q.iterfind("provider"):
+                providers.update(a for a in (self.attr(x, "authorities") or "").split(";") if a)
+            intents.extend(self._intent_filter(x) for x in q.iterfind("intent"))
+        intents.sort(key=lambda f: (f.actions, f.categories, tuple(d.scheme or "" for d in f.data)))
+        return Queries(tuple(sorted(packages)), tuple(intents), tuple(sorted(providers)))
+
+    # network security config --------------------------------------------------------------------------------
+    def network_security_config(self) -> tuple[str | None, NetworkSecurityConfig | None]:
+        """(path, parsed config). The path is returned even when the file cannot be parsed."""
+        ref = self.app.get(_NS + "networkSecurityConfig") if self.app is not None else None
+        if not ref:
+            return None, None
+        path = self.res.resolve(ref)
+        if not path or not path.startswith("res/"):
+            return None, None
+        root = self.res.xml_file(path)
+        if root is None:
+            return path, None
+        return path, _parse_nsc(path, root)
+
+
+def _protection_text(value: str | None) -> str:
+    """A ``<permission>``'s protectionLevel as flag names ("normal" when absent)."""
+    if value is None:
+        return "normal"
+    number = _int(value)
+    if number is None:
+        return value
+    base = ("normal", "dangerous", "signature", "signature|privileged")[number & 0xF] if (number & 0xF) < 4 \
+        else str(number & 0xF)
+    flags = [name for bit, name in ((0x10, "privileged"), (0x20, "development"), (0x40, "appop"),
+                                    (0x80, "pre23"), (0x100, "installer"), (0x200, "verifier"),
+                                    (0x400, "preinstalled"), (0x800, "setup")) if number & bit]
+    return "|".join([base, *[f for f in flags if f not in base]])
+
+
+def _parse_nsc(path: str, root: ET._Element) -> NetworkSecurityConfig:
+    """Parse a network security config tree (attributes of NSC files are not in the android namespace)."""
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            for key in list(el.attrib):
+                if key.startswith("{"):
+                    el.attrib[key.split("}", 1)[1]] = el.attrib.pop(key)
+    base = root.find("base-config")
+    debug = root.find("debug-overrides")
+
+    def flag(el: ET._Element, name: str) -> bool | None:
+        value = el.get(name)
+        return None if value is None else value.strip().lower() == "true"
+
+    def user(el: ET._Element | None) -> bool:
+        return el is not None and any((c.get("src") or "").lower() == "user"
+                                      for c in el.iterfind("trust-anchors/certificates"))
+
+    domains = []
+    for dc in root.iter("domain-config"):
+        for d in dc.iterfind("domain"):
+            if d.text and d.text.strip():
+                domains.append(NetworkDomain(d.text.strip(), flag(d, "includeSubdomains") or False,
+                                             flag(dc, "cleartextTrafficPermitted"), user(dc)))
+    domains.sort(key=lambda d: d.domain)
+    return NetworkSecurityConfig(path, flag(base, "cleartextTrafficPermitted") if base is not None else None,
+                                 user(base), user(debug), tuple(domains))

@@ -1,0 +1,158 @@
+"""Facts from everything that is not code or manifest: resources.arsc, res/ files, assets, native libraries.
+
+``ResourceTable`` wraps androguard's ARSC parser for the two things the manifest needs (resolving ``@7f...``
+references and locating ``res/xml`` files); ``read_resources`` lists files and strings for the rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+
+import lxml.etree as ET
+from androguard.core.axml import ARSCParser, ARSCResTableConfig
+
+from appscan.model import NativeLib, NestedFile, Resources
+
+__all__ = ["ResourceTable", "read_resources", "native_libs", "network_indicators"]
+
+_REF = re.compile(r"^@(?:[\w.]+:)?([0-9A-Fa-f]{8})$")
+_URL = re.compile(r"\b(?:https?|wss?|ftp)://[^\s\"'<>\\`{}|^\x00-\x1f\x7f]+")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+_NESTED = {".apk": "apk", ".dex": "dex", ".jar": "jar", ".zip": "zip", ".odex": "dex"}
+_MAGIC = {b"dex\n": "dex", b"PK\x03\x04": "zip"}
+
+
+class ResourceTable:
+    """The app's compiled resources (may be absent: then references stay as written)."""
+
+    def __init__(self, arsc: ARSCParser | None, read_xml: Callable[[str], ET._Element | None]) -> None:
+        self.arsc = arsc
+        self._read_xml = read_xml
+
+    def resolve(self, value: str) -> str:
+        """``@7f0b0001`` -> its value in the default configuration (or the first one); other values unchanged."""
+        m = _REF.match(value)
+        if not m or self.arsc is None:
+            return value
+        rid = int(m.group(1), 16)
+        try:
+            configs = self.arsc.get_resolved_res_configs(rid, ARSCResTableConfig.default_config()) \
+                or self.arsc.get_resolved_res_configs(rid)
+        except Exception:  # unknown ids and odd entry types raise assorted errors inside androguard
+            return value
+        for _, resolved in configs:
+            if resolved is not None:
+                return str(resolved)
+        return value
+
+    def name_of(self, value: str) -> str:
+        """``@7f0e0001`` -> ``@xml/name`` (the resource's name, for meta-data ``android:resource``)."""
+        m = _REF.match(value)
+        if not m or self.arsc is None:
+            return value
+        try:
+            name = self.arsc.get_resource_xml_name(int(m.group(1), 16))
+        except Exception:  # as in resolve()
+            return value
+        if not name:
+            return value
+        return "@" + name.split(":", 1)[1] if ":" in name else name
+
+    def xml_file(self, path: str) -> ET._Element | None:
+        """A compiled XML file of the APK (``res/xml/...``), decoded."""
+        return self._read_xml(path)
+
+    def locales(self) -> tuple[str, ...]:
+        """Locales with resources: "default", "zh-rCN", "en"..."""
+        if self.arsc is None:
+            return ()
+        found: set[str] = set()
+        for pkg in self.arsc.get_packages_names():
+            for loc in self.arsc.get_locales(pkg):
+                loc = loc.replace("\x00", "")
+                found.add(loc or "default")
+        return tuple(sorted(found))
+
+    def strings(self) -> tuple[str, ...]:
+        """Every string of the main string pool (string resources of all locales, plus file paths)."""
+        if self.arsc is None:
+            return ()
+        pool = self.arsc.stringpool_main
+        out = set()
+        for i in range(pool.stringCount):
+            s = pool.getString(i)
+            if s and not s.startswith("res/"):
+                out.add(s)
+        return tuple(sorted(out))
+
+
+def native_libs(entries: Iterable[tuple[str, int]]) -> tuple[NativeLib, ...]:
+    """``lib/<abi>/<name>.so`` files (size = uncompressed size)."""
+    out = []
+    for path, size in entries:
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "lib" and parts[2]:
+            out.append(NativeLib(parts[1], parts[2], path, size))
+    return tuple(sorted(out, key=lambda n: (n.abi, n.name)))
+
+
+def _nested_kind(path: str, head: bytes) -> str | None:
+    """Kind of a file that is itself code or an archive, by magic first, then by extension."""
+    kind = _MAGIC.get(head[:4])
+    ext = posixpath.splitext(path)[1].lower()
+    if kind == "zip":
+        return {"apk": "apk", "jar": "jar"}.get(_NESTED.get(ext, ""), "zip")
+    return kind or _NESTED.get(ext)
+
+
+def network_indicators(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(urls, domains, ips) found in strings. Domains are the hosts of URLs; IPs are literal IPv4 addresses."""
+    urls: set[str] = set()
+    ips: set[str] = set()
+    for text in texts:
+        if "://" in text:
+            urls.update(u.rstrip(".,;:)]") for u in _URL.findall(text))
+        if "." in text:
+            for cand in _IPV4.findall(text):
+                try:
+                    addr = ipaddress.IPv4Address(cand)
+                except ValueError:
+                    continue
+                if not (addr.is_unspecified or str(addr).startswith("0.")):
+                    ips.add(cand)
+    domains: set[str] = set()
+    for url in urls:
+        host = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+        if not host or "%" in host or "$" in host:
+            continue
+        try:
+            ipaddress.IPv4Address(host)
+            ips.add(host)
+        except ValueError:
+            if "." in host:
+                domains.add(host)
+    return tuple(sorted(urls)), tuple(sorted(domains)), tuple(sorted(ips))
+
+
+def read_resources(names: list[str], head_of: Callable[[str], bytes], table: ResourceTable,
+                   layout_texts: tuple[str, ...], code_strings: Iterable[str]) -> Resources:
+    """Assemble the resource facts. ``head_of(path)`` returns the first bytes of an entry (for magic checks)."""
+    assets = tuple(sorted(n for n in names if n.startswith("assets/") and not n.endswith("/")))
+    raw = tuple(sorted(n for n in names if n.startswith("res/raw") and not n.endswith("/")))
+    nested = []
+    for n in names:
+        if n.endswith("/") or re.fullmatch(r"classes\d*\.dex", n):
+            continue
+        ext = posixpath.splitext(n)[1].lower()
+        if ext in _NESTED or n.startswith(("assets/", "res/raw")):
+            kind = _nested_kind(n, head_of(n))
+            if kind:
+                nested.append(NestedFile(n, kind))
+    strings = table.strings()
+    urls, domains, ips = network_indicators([*strings, *layout_texts, *code_strings])
+    return Resources(assets, raw, tuple(sorted(nested, key=lambda f: f.path)), table.locales(), strings,
+                     layout_texts, urls, domains, ips)

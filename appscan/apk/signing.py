@@ -1,0 +1,66 @@
+"""Signing facts: which schemes (v1/v2/v3) are present and the signer certificates.
+
+androguard parses the APK Signing Block and the v1 PKCS#7 files. Its zip reader inflates entries without a
+bound, so it is handed an adapter that reads through appscan's bounded ``ApkMember.read``.
+"""
+
+from __future__ import annotations
+
+from androguard.core.apk import APK
+
+from appscan.apk.archive import ApkMember, EntryError
+from appscan.model import Certificate, Signing
+
+__all__ = ["read_signing"]
+
+_MAX_SIGNATURE_FILE = 4 * 1024 * 1024
+
+
+class _BoundedZip:
+    """The subset of apkInspector's ``ZipEntry`` that androguard's signing code calls, over a bounded reader."""
+
+    def __init__(self, member: ApkMember) -> None:
+        self._member = member
+
+    def namelist(self) -> list[str]:
+        return self._member.names()
+
+    def read(self, name: str) -> bytes:
+        return self._member.read(name, _MAX_SIGNATURE_FILE)
+
+
+def _certificate(cert: object) -> Certificate:
+    """Our value type from an asn1crypto certificate."""
+    subject = cert.subject.human_friendly  # type: ignore[attr-defined]
+    issuer = cert.issuer.human_friendly  # type: ignore[attr-defined]
+    native = cert.subject.native  # type: ignore[attr-defined]
+    debug = native.get("common_name") == "Android Debug"
+    return Certificate(subject, issuer, cert.sha256.hex(), debug)  # type: ignore[attr-defined]
+
+
+def read_signing(member: ApkMember) -> tuple[Signing, list[str]]:
+    """(signing facts, problems). Problems are one-line reasons a part of the signature could not be read."""
+    problems: list[str] = []
+    apk = APK(member.data, raw=True, skip_analysis=True)
+    apk.zip = _BoundedZip(member)
+    schemes = []
+    certs: dict[str, Certificate] = {}
+    try:
+        if apk.is_signed_v1():
+            schemes.append("v1")
+            for c in apk.get_certificates_v1():
+                if c is not None:
+                    certs.setdefault(c.sha256.hex(), _certificate(c))
+    except (EntryError, ValueError, TypeError, KeyError) as exc:
+        problems.append(f"v1 signature unreadable: {exc}")
+    for scheme, present, getter in (("v2", apk.is_signed_v2, apk.get_certificates_v2),
+                                    ("v3", apk.is_signed_v3, apk.get_certificates_v3)):
+        try:
+            if present():
+                schemes.append(scheme)
+                for c in getter():
+                    certs.setdefault(c.sha256.hex(), _certificate(c))
+        except Exception as exc:  # androguard raises bare exceptions on malformed signing blocks
+            problems.append(f"{scheme} signature block unreadable: {exc}")
+    ordered = tuple(sorted(certs.values(), key=lambda c: c.sha256))
+    return Signing(tuple(schemes), ordered), problems

@@ -1,0 +1,48 @@
+"""What every subcommand shares: the error-to-exit-code mapping and the ``--debug`` switch.
+
+An ``AppscanError`` becomes one line on stderr and its class's exit code; any other exception is a bug, shown
+as one line too unless ``--debug`` (or ``APPSCAN_DEBUG=1``) asks for the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from appscan.errors import EXIT_ERROR, AppscanError
+
+__all__ = ["AppscanGroup", "debug_enabled", "fail"]
+
+
+def debug_enabled() -> bool:
+    """True when tracebacks were asked for with --debug or APPSCAN_DEBUG=1."""
+    return "--debug" in sys.argv[1:] or os.environ.get("APPSCAN_DEBUG") == "1"
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    """Print one error line and exit with ``code``."""
+    click.echo(f"appscan: error: {message}", err=True)
+    sys.exit(code)
+
+
+class AppscanGroup(click.Group):
+    """A click group that turns exceptions from any subcommand into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except AppscanError as exc:
+            if debug_enabled():
+                raise
+            fail(str(exc), exc.code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except Exception as exc:  # a bug: keep the one-line promise unless --debug asks for the traceback
+            if debug_enabled():
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")

@@ -1,0 +1,41 @@
+"""One exception hierarchy for appscan, and the exit codes the CLI maps it to.
+
+Every error a user can cause (a bad file, a bad rule, a database that is down) is an ``AppscanError`` whose class
+fixes its exit code, so the CLI, the worker and the service each map errors to outcomes in exactly one place.
+Exit code 1 is reserved for "findings at or above the --fail-on threshold".
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+EXIT_RULES = 4
+
+
+class AppscanError(Exception):
+    """Base of every error appscan reports to the user as one line."""
+
+    code: int = EXIT_ERROR
+
+
+class InputError(AppscanError):
+    """The input file is not something appscan can read (not a zip, not an APK, truncated, a zip bomb...)."""
+
+
+class ApkReadError(InputError):
+    """The file is a zip but not a readable APK (missing or corrupt manifest)."""
+
+
+class RuleLoadError(AppscanError):
+    """A ruleset file is invalid; the message names the file, the entry and the problem."""
+
+    code = EXIT_RULES
+
+
+class StoreError(AppscanError):
+    """The database cannot be reached or refused a write; nothing of the scan was stored."""
+
+
+class ReportError(AppscanError):
+    """A report could not be rendered or written."""

@@ -1,0 +1,411 @@
+"""Value types passed between the stages: extraction produces ``ApkFacts``, the rules read them.
+
+The facts are exact and complete and carry no judgement (no severity, no clause). They are frozen so that no
+stage can change what an earlier one saw. Code facts are stored compactly (tuples of interned smali strings)
+because a large app has 300k+ call sites.
+
+Method names are in smali form everywhere: ``Lpkg/Cls;->name(Args)Ret``; class names of manifest components are
+Java names (``com.example.App``); dex class names are descriptors (``Lcom/example/App;``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+@dataclass(frozen=True, slots=True)
+class Incomplete:
+    """A part of the APK that could not be analysed, and why (reported in every output)."""
+
+    item: str
+    """What was skipped: a zip entry (``classes3.dex``), or the whole code for a packed app."""
+    reason: str
+    """One line saying why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A signer certificate."""
+
+    subject: str
+    issuer: str
+    sha256: str
+    """SHA-256 fingerprint of the DER certificate, lower-case hex."""
+    debug: bool
+    """True for the Android SDK's debug certificate (subject ``CN=Android Debug``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signing:
+    """Which APK signature schemes are present and who signed."""
+
+    schemes: tuple[str, ...]
+    """Subset of ("v1", "v2", "v3")."""
+    certificates: tuple[Certificate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkDomain:
+    """A ``<domain-config>`` of a network security config, one entry per domain."""
+
+    domain: str
+    include_subdomains: bool
+    cleartext_permitted: bool | None
+    user_trust_anchors: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSecurityConfig:
+    """The parsed ``res/xml`` network security config the manifest points to."""
+
+    path: str
+    cleartext_permitted: bool | None
+    """The base-config's ``cleartextTrafficPermitted``; None when absent."""
+    user_trust_anchors: bool
+    """The base config trusts user-installed CA certificates."""
+    debug_overrides_user: bool
+    domains: tuple[NetworkDomain, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppInfo:
+    """Identity and application-level flags."""
+
+    package: str
+    version_code: int | None
+    version_name: str | None
+    min_sdk: int | None
+    target_sdk: int | None
+    max_sdk: int | None
+    compile_sdk: int | None
+    label: str | None
+    sha256: str
+    """SHA-256 of the input file (of the bundle for .apks/.xapk)."""
+    size: int
+    application_class: str | None
+    launcher_activity: str | None
+    debuggable: bool
+    allow_backup: bool
+    uses_cleartext_traffic: bool | None
+    network_security_config: NetworkSecurityConfig | None
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """A ``uses-permission`` (or ``uses-permission-sdk-23``) entry."""
+
+    name: str
+    protection_level: str
+    """From the bundled platform table, the app's own ``<permission>``, or "unknown"."""
+    tag: str
+    max_sdk_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DefinedPermission:
+    """A ``<permission>`` the app defines."""
+
+    name: str
+    protection_level: str
+
+
+@dataclass(frozen=True, slots=True)
+class IntentData:
+    """One ``<data>`` element of an intent filter."""
+
+    scheme: str | None = None
+    host: str | None = None
+    port: str | None = None
+    path: str | None = None
+    path_prefix: str | None = None
+    path_pattern: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntentFilter:
+    """An ``<intent-filter>``."""
+
+    actions: tuple[str, ...]
+    categories: tuple[str, ...]
+    data: tuple[IntentData, ...]
+    priority: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """An activity, activity-alias, service, receiver or provider."""
+
+    type: str
+    name: str
+    exported: bool
+    """As the platform decides it: explicit attribute, else intent filters, else the provider default."""
+    permission: str | None
+    intent_filters: tuple[IntentFilter, ...]
+    launcher: bool
+    authorities: tuple[str, ...]
+    init_order: int | None
+    target_activity: str | None
+    enabled: bool
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Sorted union of the actions of all intent filters."""
+        return tuple(sorted({a for f in self.intent_filters for a in f.actions}))
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Sorted union of the categories of all intent filters."""
+        return tuple(sorted({c for f in self.intent_filters for c in f.categories}))
+
+
+@dataclass(frozen=True, slots=True)
+class MetaData:
+    """A ``<meta-data>`` element on the application or a component."""
+
+    owner: str
+    name: str
+    value: str | None
+    resource: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queries:
+    """The manifest's ``<queries>`` (package visibility, API 30+)."""
+
+    packages: tuple[str, ...] = ()
+    intents: tuple[IntentFilter, ...] = ()
+    providers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """Everything read from AndroidManifest.xml except identity, which is in ``AppInfo``."""
+
+    permissions: tuple[Permission, ...]
+    defined_permissions: tuple[DefinedPermission, ...]
+    components: tuple[Component, ...]
+    meta_data: tuple[MetaData, ...]
+    queries: Queries
+
+
+@dataclass(frozen=True, slots=True)
+class NativeLib:
+    """A native library file under ``lib/<abi>/``."""
+
+    abi: str
+    name: str
+    path: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class NestedFile:
+    """An APK, DEX, JAR or ZIP file inside the APK (plug-ins, packed payloads)."""
+
+    path: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """Files and strings outside the code."""
+
+    assets: tuple[str, ...]
+    raw: tuple[str, ...]
+    nested: tuple[NestedFile, ...]
+    locales: tuple[str, ...]
+    strings: tuple[str, ...]
+    """Every string resource value of every locale (deduplicated, sorted)."""
+    layout_texts: tuple[str, ...]
+    """Literal text attributes found in res/layout XML (``android:text`` and ``hint`` values)."""
+    urls: tuple[str, ...]
+    domains: tuple[str, ...]
+    ips: tuple[str, ...]
+
+
+class CallSite(NamedTuple):
+    """One invoke instruction: who calls what, and how."""
+
+    caller: str
+    callee: str
+    kind: str
+    """virtual | super | direct | static | interface | polymorphic | custom"""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDef:
+    """A class defined in a dex file, with what the call graph needs of it."""
+
+    name: str
+    superclass: str | None
+    interfaces: tuple[str, ...]
+    access_flags: int
+    dex: str
+    methods: tuple[str, ...]
+    """Smali names of the methods the class defines (direct and virtual)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DexInfo:
+    """Counts for one dex file."""
+
+    name: str
+    classes: int
+    methods: int
+    call_sites: int
+    strings: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFacts:
+    """All code of all dex files, nothing skipped by package."""
+
+    dex: tuple[DexInfo, ...]
+    classes: tuple[ClassDef, ...]
+    call_sites: tuple[CallSite, ...]
+    strings: dict[str, tuple[str, ...]] = field(hash=False)
+    """Per calling method, its const-string values in code order, duplicates removed."""
+    reflection: tuple[str, ...]
+    """Sorted string constants that name a class or a method given to reflection."""
+    field_reads: tuple[CallSite, ...] = ()
+    """Static field reads (``sget*``) of ``android/`` and ``java/`` classes, kind "sget": ``Build.SERIAL``."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One file of the input (an .apk, or each APK of a split bundle)."""
+
+    name: str
+    sha256: str
+    size: int
+    split: str | None
+    """None for the base APK, else the split's name."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApkFacts:
+    """Everything appscan knows about one app, before any judgement."""
+
+    source: str
+    """File name of the input (no directory, so that the same APK gives the same facts anywhere)."""
+    files: tuple[InputFile, ...]
+    app: AppInfo
+    signing: Signing
+    manifest: Manifest
+    native_libs: tuple[NativeLib, ...]
+    code: CodeFacts
+    resources: Resources
+    incomplete: tuple[Incomplete, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A message in both languages every report can show."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One observed fact supporting a detection or a finding."""
+
+    kind: str
+    """package | component | native-lib | asset | meta-data | call | field | string | permission | manifest |
+    path | file | signature | config."""
+    value: str
+    """What was observed: a class package, a callee, a permission name, a string..."""
+    location: str | None = None
+    """Where: the calling method (smali), a zip path, a component name; None when the kind says it all."""
+
+
+@dataclass(frozen=True, slots=True)
+class SdkDetection:
+    """A third-party SDK found in the app, with the signals that matched."""
+
+    id: str
+    name: str
+    vendor: str
+    category: str
+    region: str
+    evidence: tuple[Evidence, ...]
+    version: str | None = None
+    evidence_level: str = "present"
+    """present (code or files), declared (manifest components/meta-data), called (its code calls personal-data
+    APIs), reachable (that happens at start-up)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How a method is reached from the app's entry points (filled by the call-graph analysis)."""
+
+    startup_reachable: bool
+    consent_gated: bool
+    background: bool
+    entry: str | None
+    """The entry point the shortest path starts from (smali), None when unreachable."""
+    entry_kind: str | None
+    """application | provider | launcher | startup-initializer | receiver | service | job | worker | ..."""
+    path: tuple[str, ...]
+    """Smali methods from the entry point to the caller of the sensitive API, shortest first found."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """A personal-data collection call site, attributed to the app or to an SDK."""
+
+    api_id: str
+    """Id of the sensitive-API rule that matched."""
+    api: str
+    """The callee in smali form (or the field, for field reads)."""
+    data_type: str
+    caller: str
+    sdk: str | None
+    """Id of the SDK whose code makes the call; None for the app's own code."""
+    permission: str | None
+    reach: Reach | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's verdict with its evidence, mapped to the clauses it breaks."""
+
+    id: str
+    """Stable across runs and machines: a hash of rule id and the finding's subject, never of positions."""
+    rule: str
+    clauses: tuple[str, ...]
+    severity: str
+    """high | medium | low | info"""
+    evidence_level: str
+    """present | declared | called | reachable"""
+    title: Text
+    evidence: tuple[Evidence, ...]
+    advice: Text
+    sdk: str | None = None
+    data_types: tuple[str, ...] = ()
+    manual_check: bool = False
+    """True when the static evidence cannot settle it and a person must confirm (e.g. no deletion entry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetInfo:
+    """Which rules produced the findings."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What one scan produced: the facts, the judgement made on them, and how long it took."""
+
+    facts: ApkFacts
+    duration_s: float
+    sdks: tuple[SdkDetection, ...] = ()
+    api_calls: tuple[ApiCall, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    ruleset: RulesetInfo | None = None
+    app_type: str | None = None

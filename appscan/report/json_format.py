@@ -1,0 +1,91 @@
+"""The JSON document of a scan: versioned, documented (docs/json-schema.md), deterministic.
+
+The same APK gives byte-identical JSON apart from ``scan.duration_ms``: every list is sorted by the extractor,
+keys are sorted, and no absolute path or wall-clock time is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from appscan import __version__
+from appscan.model import ApkFacts, Component, ScanResult
+
+__all__ = ["SCHEMA_VERSION", "to_document", "render_json"]
+
+SCHEMA_VERSION = "1"
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, named tuples and tuples -> JSON-ready dicts and lists."""
+    if isinstance(value, Component):
+        d = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        d["actions"] = list(value.actions)
+        d["categories"] = list(value.categories)
+        return d
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {k: _plain(v) for k, v in zip(value._fields, value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _code(facts: ApkFacts, full: bool) -> dict[str, Any]:
+    """Counts always; every class, call site and string constant with ``full``."""
+    code = facts.code
+    out: dict[str, Any] = {
+        "dex": _plain(code.dex),
+        "class_count": len(code.classes),
+        "method_count": sum(d.methods for d in code.dex),
+        "call_site_count": len(code.call_sites),
+    }
+    if full:
+        out["classes"] = sorted(c.name for c in code.classes)
+        out["call_sites"] = [{"caller": s.caller, "callee": s.callee, "kind": s.kind}
+                             for s in sorted(code.call_sites)]
+        out["strings"] = {k: list(v) for k, v in code.strings.items()}
+        out["reflection"] = list(code.reflection)
+        out["field_reads"] = [{"caller": s.caller, "field": s.callee} for s in sorted(code.field_reads)]
+    return out
+
+
+def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
+    """The JSON document (as Python objects) of one scan."""
+    facts = result.facts
+    res = facts.resources
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "scan": {"tool": "appscan", "tool_version": __version__, "source": facts.source,
+                 "duration_ms": round(result.duration_s * 1000)},
+        "files": _plain(facts.files),
+        "app": _plain(facts.app),
+        "signing": _plain(facts.signing),
+        "permissions": _plain(facts.manifest.permissions),
+        "defined_permissions": _plain(facts.manifest.defined_permissions),
+        "components": _plain(facts.manifest.components),
+        "meta_data": _plain(facts.manifest.meta_data),
+        "queries": _plain(facts.manifest.queries),
+        "native_libs": _plain(facts.native_libs),
+        "code": _code(facts, full),
+        "resources": {
+            "assets": list(res.assets), "raw": list(res.raw), "nested": _plain(res.nested),
+            "locales": list(res.locales), "string_count": len(res.strings), "urls": list(res.urls),
+            "domains": list(res.domains), "ips": list(res.ips),
+        },
+        "incomplete": _plain(facts.incomplete),
+    }
+    if full:
+        doc["resources"]["strings"] = list(res.strings)
+        doc["resources"]["layout_texts"] = list(res.layout_texts)
+    return doc
+
+
+def render_json(result: ScanResult, full: bool = False) -> str:
+    """Serialise one scan deterministically (sorted keys, UTF-8 text, two-space indent)."""
+    return json.dumps(to_document(result, full), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,45 @@
+"""A readable terminal summary of one scan (the default output of ``appscan scan``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from appscan.model import ScanResult
+
+__all__ = ["render_text"]
+
+
+def render_text(result: ScanResult) -> str:
+    """A dozen lines a person reads at a glance; the JSON has the rest."""
+    f = result.facts
+    a = f.app
+    lines = [f"{f.source}: {a.package} {a.version_name or '?'} (versionCode {a.version_code}), "
+             f"minSdk {a.min_sdk}, targetSdk {a.target_sdk}",
+             f"  label: {a.label}   sha256: {a.sha256}   size: {a.size} bytes"]
+    certs = "; ".join(c.subject + (" [debug]" if c.debug else "") for c in f.signing.certificates) or "none"
+    lines.append(f"  signing: {' '.join(f.signing.schemes) or 'unsigned'} - {certs}")
+    perms = f.manifest.permissions
+    dangerous = sorted({p.name.rsplit('.', 1)[-1] for p in perms if "dangerous" in p.protection_level})
+    lines.append(f"  permissions: {len(perms)} declared, {len(dangerous)} dangerous"
+                 + (f": {', '.join(dangerous)}" if dangerous else ""))
+    kinds = Counter(c.type for c in f.manifest.components)
+    exported = sum(1 for c in f.manifest.components if c.exported)
+    lines.append("  components: " + (", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none")
+                 + f" ({exported} exported)")
+    flags = [name for name, on in (("debuggable", a.debuggable), ("allowBackup", a.allow_backup),
+                                   ("usesCleartextTraffic", a.uses_cleartext_traffic)) if on]
+    lines.append(f"  application: {a.application_class or '-'}; flags: {', '.join(flags) or 'none'}"
+                 + ("; network security config " + a.network_security_config.path
+                    if a.network_security_config else ""))
+    c = f.code
+    lines.append(f"  code: {len(c.dex)} dex, {len(c.classes)} classes, {sum(d.methods for d in c.dex)} methods, "
+                 f"{len(c.call_sites)} call sites")
+    if f.native_libs:
+        lines.append("  native libs: " + ", ".join(f"{n.abi}/{n.name}" for n in f.native_libs))
+    r = f.resources
+    lines.append(f"  resources: {len(r.assets)} assets, {len(r.nested)} nested files, "
+                 f"{len(r.urls)} URLs, {len(r.domains)} domains, {len(r.ips)} IPs")
+    for item in f.incomplete:
+        lines.append(f"  incomplete: {item.item}: {item.reason}")
+    lines.append(f"  scanned in {result.duration_s:.2f} s")
+    return "\n".join(lines) + "\n"
