@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import time
+import zipfile
+import zlib
 from pathlib import Path
 
 from loguru import logger as _androguard_logger
@@ -37,12 +39,6 @@ _androguard_logger.disable("androguard")
 _DEX = re.compile(r"^classes(\d*)\.dex$")
 _MAX_MANIFEST = 16 * 1024 * 1024
 _MAX_ARSC = 128 * 1024 * 1024
-_REFLECTIVE = (
-    "Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(", "Ljava/lang/Class;->getMethod(",
-    "Ljava/lang/Class;->getDeclaredMethod(", "Ljava/lang/Class;->getField(", "Ljava/lang/Class;->getDeclaredField(",
-)
-_CLASS_NAME = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*$|^L(?:[\w$]+/)+[\w$]+;$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*$")
 _URLISH = re.compile(rb"[\x21-\x7e]*(?:://|\d\.\d{1,3}\.\d)[\x21-\x7e]*")
 _LAYOUT_ATTRS = ("text", "hint", "contentDescription")
 _NS = "{http://schemas.android.com/apk/res/android}"
@@ -54,16 +50,6 @@ def _dex_order(name: str) -> int:
     return int(m.group(1) or 1) if m else 0
 
 
-def _reflection(strings: dict[str, tuple[str, ...]], reflective_callers: set[str]) -> tuple[str, ...]:
-    """String constants of methods that use reflection and that name a class or a member."""
-    out: set[str] = set()
-    for caller in reflective_callers:
-        for s in strings.get(caller, ()):
-            if _CLASS_NAME.match(s) or _IDENTIFIER.match(s):
-                out.add(s)
-    return tuple(sorted(out))
-
-
 def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None
                ) -> tuple[CodeFacts, list[str]]:
     """Parse every dex of every APK of the input. A corrupt dex is skipped and recorded, never fatal."""
@@ -72,6 +58,7 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     call_sites: list[CallSite] = []
     field_reads: list[CallSite] = []
     strings: dict[str, tuple[str, ...]] = {}
+    reflection: set[str] = set()
     texts: list[str] = []
     for member in archive.members:
         for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
@@ -92,8 +79,8 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
             call_sites.extend(CallSite._make(s) for s in dex.call_sites)
             field_reads.extend(CallSite._make(s) for s in dex.field_reads)
             strings.update(dex.strings)
-    reflective = {s.caller for s in call_sites if s.callee.startswith(_REFLECTIVE)}
-    code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, _reflection(strings, reflective),
+            reflection.update(dex.reflection)
+    code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, tuple(sorted(reflection)),
                      tuple(field_reads))
     return code, texts
 
@@ -146,7 +133,8 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     if root is None or root.tag != "manifest":
         raise ApkReadError(f"{path.name}: AndroidManifest.xml is not valid binary XML")
 
-    incomplete: list[Incomplete] = []
+    incomplete: list[Incomplete] = [Incomplete(name if m.split is None else f"{m.name}!{name}", reason)
+                                     for m in archive.members for name, reason in m.suspicious()]
     arsc = None
     if "resources.arsc" in base.names():
         try:
@@ -184,14 +172,17 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     entries = [(n, m.size_of(n)) for m in archive.members for n in m.names()]
     all_names = sorted({n for n, _ in entries})
 
+    bad = {i.item for i in incomplete}
+
     def head_of(name: str) -> bytes:
+        """The first bytes of an entry (magic numbers), never of one judged a bomb."""
         for m in archive.members:
-            if name in m.names():
+            if name in m.names() and name not in bad:
                 try:
                     with m.zip.open(name) as stream:
                         return stream.read(4)
-                except Exception:  # a corrupt entry has no readable head; its extension still counts
-                    return b""
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError):
+                    return b""  # a corrupt entry has no readable head; its extension still counts
         return b""
 
     resources = read_resources(all_names, head_of, table, _layout_texts(base), dex_texts)

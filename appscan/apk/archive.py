@@ -51,6 +51,15 @@ class ApkMember:
         """Declared uncompressed size of an entry."""
         return self.zip.getinfo(name).file_size
 
+    def suspicious(self) -> list[tuple[str, str]]:
+        """(entry, reason) for entries whose size fields betray a zip bomb; ``read`` refuses them."""
+        out = []
+        for info in self.zip.infolist():
+            reason = _bomb_reason(info, MAX_ENTRY_BYTES)
+            if reason:
+                out.append((info.filename, reason))
+        return out
+
     def read(self, name: str, limit: int = MAX_ENTRY_BYTES) -> bytes:
         """Inflate one entry, never past ``limit`` bytes nor past its declared size.
 
@@ -60,10 +69,9 @@ class ApkMember:
             info = self.zip.getinfo(name)
         except KeyError as exc:
             raise EntryError(f"{name}: not in the archive") from exc
-        if info.file_size > limit:
-            raise EntryError(f"{name}: {info.file_size} bytes uncompressed, over the {limit}-byte limit")
-        if info.file_size > _BOMB_MIN and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise EntryError(f"{name}: compression ratio over {MAX_RATIO}:1 (zip bomb)")
+        reason = _bomb_reason(info, limit)
+        if reason:
+            raise EntryError(f"{name}: {reason}")
         try:
             with self.zip.open(info) as stream:
                 out = stream.read(limit + 1)
@@ -92,6 +100,18 @@ class ApkArchive:
         """Identity of every APK of the input."""
         return tuple(InputFile(m.name, hashlib.sha256(m.data).hexdigest(), len(m.data), m.split)
                      for m in self.members)
+
+
+def _bomb_reason(info: zipfile.ZipInfo, limit: int) -> str | None:
+    """Why an entry must not be inflated, judged from its size fields alone; None when it looks sound."""
+    if info.file_size > limit:
+        return f"{info.file_size} bytes uncompressed, over the {limit}-byte limit"
+    if info.file_size > _BOMB_MIN and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        return f"compression ratio over {MAX_RATIO}:1 (zip bomb)"
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > info.file_size + info.file_size // 100 + 1024:
+        return (f"declares {info.file_size} bytes but holds {info.compress_size} compressed bytes "
+                "(inconsistent sizes: a zip bomb or a tampered header); not inflated")
+    return None
 
 
 def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:

@@ -37,11 +37,13 @@ for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0
         _LEN[_op] = _n
 
 # What the code walk does with an opcode: 0 nothing, 1 invoke of a method id, 2 const-string, 3 const-string/jumbo,
-# 4 nop (may start a payload), 5 sget of a field, 6 invoke-custom (call-site id).
+# 4 nop (may start a payload), 5 sget of a field, 6 invoke-custom (call-site id), 7 move-result-object (the register
+# no longer holds a string constant).
 _ACT = [0] * 256
 _ACT[0x00] = 4
 _ACT[0x1A] = 2
 _ACT[0x1B] = 3
+_ACT[0x0C] = 7
 for _op in (*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB):
     _ACT[_op] = 1
 for _op in range(0x60, 0x67):
@@ -53,6 +55,12 @@ _KIND = {
     0x74: "virtual", 0x75: "super", 0x76: "direct", 0x77: "static", 0x78: "interface",
     0xFA: "polymorphic", 0xFB: "polymorphic", 0xFC: "custom", 0xFD: "custom",
 }
+
+# Reflection entry points whose string arguments name a class or a member (``Class.forName("...")``).
+_REFLECTIVE = {("Ljava/lang/Class;", "forName"), ("Ljava/lang/ClassLoader;", "loadClass"),
+               ("Ljava/lang/Class;", "getMethod"), ("Ljava/lang/Class;", "getDeclaredMethod"),
+               ("Ljava/lang/Class;", "getField"), ("Ljava/lang/Class;", "getDeclaredField"),
+               ("Ldalvik/system/DexClassLoader;", "loadClass"), ("Ldalvik/system/PathClassLoader;", "loadClass")}
 
 # Static fields worth keeping as facts (device identifiers such as Build.SERIAL live in platform classes).
 _FIELD_PREFIXES = ("Landroid/", "Ljava/")
@@ -84,6 +92,8 @@ class DexCode:
     """Per method, its const-string values in code order, duplicates removed (methods without any are absent)."""
     field_reads: list[tuple[str, str, str]]
     """(caller, field, "sget") for static reads of android/ and java/ fields."""
+    reflection: set[str]
+    """String constants passed (in a register) to Class.forName, getMethod, getDeclaredField and the like."""
     method_count: int
     string_count: int
 
@@ -183,6 +193,17 @@ class _Tables:
             f = self._fields[idx] = sys.intern(f"{self.type(cls)}->{self.string(name)}:{self.type(typ)}")
         return f
 
+    def reflective_method_ids(self) -> frozenset[int]:
+        """Ids of the methods in ``_REFLECTIVE`` (read from the method table once per dex)."""
+        owners = {owner for owner, _ in _REFLECTIVE}
+        out = []
+        for idx in range(self.method_size):
+            cls, _, name = struct.unpack_from("<HHI", self.data, self.method_off + 8 * idx)
+            owner = self.type(cls)
+            if owner in owners and (owner, self.string(name)) in _REFLECTIVE:
+                out.append(idx)
+        return frozenset(out)
+
     def call_site_target(self, idx: int) -> str:
         """The bootstrap method of an invoke-custom call site (what a lambda or string concat resolves through)."""
         data = self.data
@@ -232,14 +253,31 @@ def _read_class_data(data: bytes, off: int) -> list[tuple[int, int]]:
     return methods
 
 
+def _invoke_registers(units: memoryview, i: int, op: int) -> list[int]:
+    """The argument registers of the invoke instruction at ``i`` (formats 35c and 3rc)."""
+    u = units[i]
+    if 0x74 <= op <= 0x78:
+        first = units[i + 2]
+        return list(range(first, first + (u >> 8)))
+    count = u >> 12
+    packed = units[i + 2]
+    regs = [(packed >> (4 * k)) & 0xF for k in range(min(count, 4))]
+    if count == 5:
+        regs.append((u >> 8) & 0xF)
+    return regs
+
+
 def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[int, int]],
-               sink_string: list[int], sink_field: list[int], sink_custom: list[int]) -> None:
+               sink_string: list[int], sink_field: list[int], sink_custom: list[int],
+               reflective: frozenset[int], sink_reflection: list[int]) -> None:
     """Step through one method's instructions, collecting invoke targets, string ids and static field ids.
 
-    This loop is the hot path of the whole scanner: keep it flat.
+    Which string constant each register holds is tracked just enough to tell which strings reach a reflective
+    call (``Class.forName``, ``getMethod``...). This loop is the hot path of the whole scanner: keep it flat.
     """
     act_table = _ACT
     len_table = _LEN
+    held: dict[int, int] = {}
     i = start
     while i < end:
         u = units[i]
@@ -247,13 +285,20 @@ def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[
         act = act_table[op]
         if act:
             if act == 1:
-                sink_invoke.append((units[i + 1], op))
+                target = units[i + 1]
+                sink_invoke.append((target, op))
+                if target in reflective and held:
+                    sink_reflection.extend(held[r] for r in _invoke_registers(units, i, op) if r in held)
+            elif act == 7:
+                held.pop(u >> 8, None)
             elif act == 2:
                 sink_string.append(units[i + 1])
+                held[u >> 8] = units[i + 1]
             elif act == 5:
                 sink_field.append(units[i + 1])
             elif act == 3:
                 sink_string.append(units[i + 1] | (units[i + 2] << 16))
+                held[u >> 8] = units[i + 1] | (units[i + 2] << 16)
             elif act == 6:
                 sink_custom.append(units[i + 1])
             elif u == 0x0100:  # packed-switch payload
@@ -295,6 +340,8 @@ def _parse(data: bytes) -> DexCode:
     consts: list[int] = []
     fields: list[int] = []
     customs: list[int] = []
+    reflective = t.reflective_method_ids()
+    reflected: list[int] = []
     for c in range(t.class_size):
         cls_idx, access, super_idx, ifaces_off, _, _, data_off, _ = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
@@ -311,7 +358,7 @@ def _parse(data: bytes) -> DexCode:
                 start = (code_off + 16) // 2
                 if (code_off & 1) or start + insns > len(units):
                     raise DexFormatError(f"code of {caller} lies outside the file")
-                _walk_code(units, start, start + insns, invokes, consts, fields, customs)
+                _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected)
                 if invokes:
                     call_sites.extend((caller, t.method(m), _KIND[op]) for m, op in invokes)
                     invokes.clear()
@@ -329,4 +376,5 @@ def _parse(data: bytes) -> DexCode:
                     fields.clear()
         method_count += len(defined)
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
-    return DexCode(tuple(classes), call_sites, strings, field_reads, method_count, t.string_size)
+    return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
+                   method_count, t.string_size)

@@ -21,6 +21,9 @@ __all__ = ["ResourceTable", "read_resources", "native_libs", "network_indicators
 _REF = re.compile(r"^@(?:[\w.]+:)?([0-9A-Fa-f]{8})$")
 _URL = re.compile(r"\b(?:https?|wss?|ftp)://[^\s\"'<>\\`{}|^\x00-\x1f\x7f]+")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+_HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
+_TLDS = frozenset("com net org cn io co info biz me tv cc xyz top app dev edu gov mobi site online tech cloud "
+                  "hk tw jp kr us uk de fr ru in sg".split())
 _NESTED = {".apk": "apk", ".dex": "dex", ".jar": "jar", ".zip": "zip", ".odex": "dex"}
 _MAGIC = {b"dex\n": "dex", b"PK\x03\x04": "zip"}
 
@@ -108,8 +111,21 @@ def _nested_kind(path: str, head: bytes) -> str | None:
     return kind or _NESTED.get(ext)
 
 
-def network_indicators(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(urls, domains, ips) found in strings. Domains are the hosts of URLs; IPs are literal IPv4 addresses."""
+def _bare_host(text: str) -> str | None:
+    """A string that is exactly a host name (``support.example.org``), not a Java package (``com.example.app``)."""
+    low = text.strip().lower()
+    m = _HOST.match(low)
+    if not m or m.group(1) not in _TLDS or low.split(".", 1)[0] in _TLDS:
+        return None
+    return low
+
+
+def network_indicators(texts: Iterable[str], resource_strings: Iterable[str] = ()
+                       ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(urls, domains, ips) found in strings.
+
+    Domains are the hosts of URLs, plus resource strings that are exactly a host name; IPs are IPv4 literals.
+    """
     urls: set[str] = set()
     ips: set[str] = set()
     for text in texts:
@@ -123,7 +139,7 @@ def network_indicators(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str
                     continue
                 if not (addr.is_unspecified or str(addr).startswith("0.")):
                     ips.add(cand)
-    domains: set[str] = set()
+    domains: set[str] = {h for h in map(_bare_host, resource_strings) if h}
     for url in urls:
         host = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
         host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
@@ -153,6 +169,6 @@ def read_resources(names: list[str], head_of: Callable[[str], bytes], table: Res
             if kind:
                 nested.append(NestedFile(n, kind))
     strings = table.strings()
-    urls, domains, ips = network_indicators([*strings, *layout_texts, *code_strings])
+    urls, domains, ips = network_indicators([*strings, *layout_texts, *code_strings], strings)
     return Resources(assets, raw, tuple(sorted(nested, key=lambda f: f.path)), table.locales(), strings,
                      layout_texts, urls, domains, ips)

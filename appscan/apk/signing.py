@@ -6,6 +6,8 @@ bound, so it is handed an adapter that reads through appscan's bounded ``ApkMemb
 
 from __future__ import annotations
 
+from typing import Any
+
 from androguard.core.apk import APK
 
 from appscan.apk.archive import ApkMember, EntryError
@@ -29,13 +31,25 @@ class _BoundedZip:
         return self._member.read(name, _MAX_SIGNATURE_FILE)
 
 
-def _certificate(cert: object) -> Certificate:
+_SHORT = {"common_name": "CN", "organizational_unit_name": "OU", "organization_name": "O", "locality_name": "L",
+          "state_or_province_name": "ST", "country_name": "C", "email_address": "EMAILADDRESS",
+          "street_address": "STREET", "serial_number": "SERIALNUMBER", "domain_component": "DC"}
+
+
+def _dn(name: Any) -> str:
+    """A distinguished name the way keytool and apksigner print it: ``CN=..., OU=..., O=..., C=...``."""
+    parts = []
+    for rdn in reversed(name.chosen):
+        for attr in rdn:
+            key = attr["type"].native
+            parts.append(f"{_SHORT.get(key, key)}={attr['value'].native}")
+    return ", ".join(parts)
+
+
+def _certificate(cert: Any) -> Certificate:
     """Our value type from an asn1crypto certificate."""
-    subject = cert.subject.human_friendly  # type: ignore[attr-defined]
-    issuer = cert.issuer.human_friendly  # type: ignore[attr-defined]
-    native = cert.subject.native  # type: ignore[attr-defined]
-    debug = native.get("common_name") == "Android Debug"
-    return Certificate(subject, issuer, cert.sha256.hex(), debug)  # type: ignore[attr-defined]
+    debug = cert.subject.native.get("common_name") == "Android Debug"
+    return Certificate(_dn(cert.subject), _dn(cert.issuer), cert.sha256.hex(), debug)
 
 
 def read_signing(member: ApkMember) -> tuple[Signing, list[str]]:

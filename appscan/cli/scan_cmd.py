@@ -25,15 +25,18 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool) -> None:
-    """Print or write the results: one document per APK into a folder, or one stream/file for all."""
+def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, many: bool) -> None:
+    """Print or write the results: one document per APK into a folder, or one stream/file for all.
+
+    With several inputs the JSON stream is always an array (even when only one of them could be scanned).
+    """
     render = (lambda r: render_json(r, full)) if fmt == "json" else render_text
     suffix = ".json" if fmt == "json" else ".txt"
     if output is not None and (output.is_dir() or str(output).endswith(("/", "\\"))):
         for r in results:
             _write(output / (Path(r.facts.source).stem + suffix), render(r))
         return
-    if fmt == "json" and len(results) != 1:
+    if fmt == "json" and many:
         text = json.dumps([to_document(r, full) for r in results], ensure_ascii=False, indent=2,
                           sort_keys=True) + "\n"
     else:
@@ -85,6 +88,6 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
                        file=sys.stderr)
     bar.close()
     if results:
-        _emit(results, fmt, output, full)
+        _emit(results, fmt, output, full, many=len(files) > 1)
     if failed:
         sys.exit(EXIT_ERROR)

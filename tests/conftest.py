@@ -1,0 +1,37 @@
+"""Shared test helpers: where the real corpus lives, and the one rule for tests whose external input is missing.
+
+A user's clone has no ``../shared`` folder, no PostgreSQL, Redis or Chromium: those tests skip with a reason.
+In CI (``APPSCAN_REQUIRE_SERVICES=1``) the same absence is a failure, so a broken environment cannot pass green.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_APKS = (REPO_ROOT / ".." / "shared" / "corpus" / "apks").resolve()
+CORPUS_TABLE = CORPUS_APKS.parent / "corpus.tsv"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the calling test when ``condition`` is false, or fail it when the environment demands services."""
+    if condition:
+        return
+    if os.environ.get("APPSCAN_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (APPSCAN_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def corpus_path() -> Path:
+    """The corpus APK folder; skips (or fails, see ``require``) when this checkout has no ``../shared``."""
+    require(CORPUS_APKS.is_dir(), "../shared/corpus not present (a user's clone has no ../shared)")
+    return CORPUS_APKS
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """Fixture form of ``corpus_path``."""
+    return corpus_path()
