@@ -1,4 +1,8 @@
-"""The scan as a plain function: inputs -> ``ScanResult``. The CLI, the worker and the service all call this."""
+"""The scan as a plain function: input file -> ``ScanResult`` (facts, SDKs, data-collection calls, findings).
+
+The CLI, the batch runner, the Celery worker and the upload service all call ``scan_file``; none of them holds
+scanning logic of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from appscan.apk import extract_facts
-from appscan.model import ScanResult
+from appscan.errors import AppscanError
+from appscan.model import RulesetInfo, ScanResult
+from appscan.rules.catalog import Ruleset
+from appscan.rules.engine import evaluate
+from appscan.rules.loader import load_rulesets
 
-__all__ = ["APK_SUFFIXES", "expand_inputs", "scan_file"]
+__all__ = ["APK_SUFFIXES", "UnknownAppTypeError", "expand_inputs", "scan_file"]
 
 APK_SUFFIXES = (".apk", ".apks", ".xapk", ".apkm")
+
+
+class UnknownAppTypeError(AppscanError):
+    """``--app-type`` names no app type of the ruleset."""
 
 
 def expand_inputs(paths: Iterable[Path]) -> Iterator[Path]:
@@ -24,9 +36,18 @@ def expand_inputs(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def scan_file(path: Path, time_limit: float | None = None) -> ScanResult:
-    """Scan one input file. ``time_limit`` (seconds) bounds the code pass; what is cut is in ``incomplete``."""
+def scan_file(path: Path, time_limit: float | None = None, ruleset: Ruleset | None = None,
+              app_type: str | None = None) -> ScanResult:
+    """Scan one input file with the bundled rules (or ``ruleset``).
+
+    ``time_limit`` (seconds) bounds the code pass; what is cut is listed in ``incomplete``. ``app_type`` (an NEC
+    id) enables the necessary-scope rules.
+    """
     start = time.monotonic()
-    deadline = start + time_limit if time_limit else None
-    facts = extract_facts(path, deadline)
-    return ScanResult(facts, time.monotonic() - start)
+    rules = ruleset if ruleset is not None else load_rulesets()
+    if app_type is not None and app_type not in rules.of_kind("app-type"):
+        raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
+    facts = extract_facts(path, start + time_limit if time_limit else None)
+    analysis = evaluate(facts, rules, app_type)
+    return ScanResult(facts, time.monotonic() - start, analysis.sdks, analysis.api_calls, analysis.findings,
+                      RulesetInfo(rules.name, rules.version, rules.sha256), app_type)

@@ -10,12 +10,14 @@ import click
 
 from appscan import __version__
 from appscan.cli.common import AppscanGroup
+from appscan.cli.rules_cmd import rules
 from appscan.cli.scan_cmd import scan
 
 __all__ = ["main"]
 
 
-@click.group(cls=AppscanGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(cls=AppscanGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110,
+                                                    "terminal_width": 100})
 @click.version_option(__version__, prog_name="appscan")
 def main() -> None:
     """appscan: static privacy scanner for Android apps (APK, split APKs, XAPK).
@@ -26,3 +28,4 @@ def main() -> None:
 
 
 main.add_command(scan)
+main.add_command(rules)

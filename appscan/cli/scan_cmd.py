@@ -14,7 +14,8 @@ from appscan.errors import EXIT_ERROR, AppscanError
 from appscan.model import ScanResult
 from appscan.report.json_format import render_json, to_document
 from appscan.report.text_format import render_text
-from appscan.scan import expand_inputs, scan_file
+from appscan.rules.loader import load_rulesets
+from appscan.scan import UnknownAppTypeError, expand_inputs, scan_file
 
 __all__ = ["scan"]
 
@@ -56,9 +57,15 @@ def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, 
 @click.option("--full", is_flag=True, help="JSON: include every class, call site and string constant.")
 @click.option("--time-limit", type=float, default=None, metavar="SECONDS",
               help="Stop reading code after this long; what was cut is listed in 'incomplete'.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="An extra ruleset directory (an organisation's own rules), loaded after the bundled one; "
+                   "repeatable. Entries with an existing id replace the bundled ones.")
+@click.option("--app-type", metavar="NEC-ID",
+              help="The app's type (NEC-01..NEC-39, see `appscan rules list --kind app-type`): enables the "
+                   "necessary-scope rules.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, time_limit: float | None,
-         debug: bool) -> None:
+         rules_dirs: tuple[Path, ...], app_type: str | None, debug: bool) -> None:
     """Scan APK files, split bundles (.apks, .xapk) or folders of them.
 
     Each file that cannot be read gets one line on stderr; the others are still scanned. Exit code 0 when every
@@ -67,6 +74,9 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
     files = list(expand_inputs(inputs))
     if not files:
         raise click.UsageError("no APK files found in the given paths")
+    ruleset = load_rulesets(rules_dirs)
+    if app_type is not None and app_type not in ruleset.of_kind("app-type"):
+        raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
     results: list[ScanResult] = []
     failed = 0
     bar = tqdm(files, desc="scanning", unit="apk", disable=len(files) < 2 or None, file=sys.stderr,
@@ -74,7 +84,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
     for path in bar:
         bar.set_postfix_str(path.name[-40:], refresh=False)
         try:
-            results.append(scan_file(path, time_limit))
+            results.append(scan_file(path, time_limit, ruleset, app_type))
         except AppscanError as exc:
             if debug or debug_enabled():
                 raise

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from appscan import __version__
-from appscan.model import ApkFacts, Component, ScanResult
+from appscan.model import ApiCall, ApkFacts, Component, ScanResult
 
 __all__ = ["SCHEMA_VERSION", "to_document", "render_json"]
 
@@ -55,6 +55,21 @@ def _code(facts: ApkFacts, full: bool) -> dict[str, Any]:
     return out
 
 
+def _api_call(call: ApiCall) -> dict[str, Any]:
+    """One data-collection call site; reachability fields are null when no call graph was built."""
+    reach = call.reach
+    return {
+        "api_id": call.api_id, "api": call.api, "data_type": call.data_type, "caller": call.caller,
+        "sdk": call.sdk, "permission": call.permission,
+        "startup_reachable": reach.startup_reachable if reach else None,
+        "consent_gated": reach.consent_gated if reach else None,
+        "background": reach.background if reach else None,
+        "entry": reach.entry if reach else None,
+        "entry_kind": reach.entry_kind if reach else None,
+        "path": list(reach.path) if reach else [],
+    }
+
+
 def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
     """The JSON document (as Python objects) of one scan."""
     facts = result.facts
@@ -79,6 +94,11 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
             "domains": list(res.domains), "ips": list(res.ips),
         },
         "incomplete": _plain(facts.incomplete),
+        "ruleset": _plain(result.ruleset),
+        "app_type": result.app_type,
+        "sdks": _plain(result.sdks),
+        "api_calls": [_api_call(c) for c in result.api_calls],
+        "findings": _plain(result.findings),
     }
     if full:
         doc["resources"]["strings"] = list(res.strings)

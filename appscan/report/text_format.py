@@ -39,6 +39,20 @@ def render_text(result: ScanResult) -> str:
     r = f.resources
     lines.append(f"  resources: {len(r.assets)} assets, {len(r.nested)} nested files, "
                  f"{len(r.urls)} URLs, {len(r.domains)} domains, {len(r.ips)} IPs")
+    if result.sdks:
+        lines.append(f"  SDKs ({len(result.sdks)}): " + ", ".join(f"{d.name} [{d.evidence_level}]"
+                                                             for d in result.sdks))
+    if result.api_calls:
+        types = Counter(c.data_type for c in result.api_calls)
+        lines.append(f"  data-collection calls: {len(result.api_calls)} ("
+                     + ", ".join(f"{t} {n}" for t, n in sorted(types.items())) + ")")
+    severities = Counter(x.severity for x in result.findings)
+    lines.append(f"  findings: {len(result.findings)}" + (" (" + ", ".join(
+        f"{severities[s]} {s}" for s in ("high", "medium", "low", "info") if severities[s]) + ")"
+        if result.findings else ""))
+    for finding in result.findings:
+        if finding.severity == "high":
+            lines.append(f"    [{finding.rule}] {finding.title.en}  ({', '.join(finding.clauses[:4])})")
     for item in f.incomplete:
         lines.append(f"  incomplete: {item.item}: {item.reason}")
     lines.append(f"  scanned in {result.duration_s:.2f} s")

@@ -1,0 +1,178 @@
+"""Database commands: ``appscan db upgrade|list|show``, ``appscan query sdk|data-type``, ``appscan history``.
+
+Thin adapters over ``appscan.store``: each opens the store from ``--db`` (or ``APPSCAN_DB``, or ./appscan.db),
+asks one question and prints the answer as text or JSON. Errors are raised as ``StoreError`` for the group to map.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from appscan.store import (Store, apps_with_data_type, apps_with_sdk, get_scan_document, history, list_scans,
+                           open_store)
+from appscan.store.migrate import head_revision, upgrade
+
+__all__ = ["db", "query", "history_cmd", "render_diff_text"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _options(command: F) -> F:
+    """``--db`` and ``--format``, shared by every database command."""
+    command = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                           show_default=True, help="Plain text, or JSON for scripts.")(command)
+    return click.option("--db", "db_url", metavar="URL", default=None,
+                        help="SQLAlchemy URL (default: $APPSCAN_DB, else sqlite:///./appscan.db).")(command)
+
+
+def _json_default(value: Any) -> Any:
+    """Datetimes as ISO 8601 text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _print_json(value: Any) -> None:
+    """Deterministic JSON on stdout; dataclass records become objects."""
+    plain = [dataclasses.asdict(v) for v in value] if isinstance(value, list) else value
+    click.echo(json.dumps(plain, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default))
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Left-aligned columns, '-' for missing values."""
+    cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def _with_store(db_url: str | None, work: Callable[[Store], Any]) -> Any:
+    """Open the store, run ``work``, close it."""
+    store = open_store(db_url)
+    try:
+        return work(store)
+    finally:
+        store.close()
+
+
+@click.group()
+def db() -> None:
+    """Manage the scan database (SQLite ./appscan.db by default, or PostgreSQL)."""
+
+
+@db.command("upgrade")
+@_options
+def db_upgrade(db_url: str | None, fmt: str) -> None:
+    """Create the schema or migrate it to this version of appscan (opening a database does the same)."""
+    store = open_store(db_url, migrate=False)
+    try:
+        before = upgrade(store.engine)
+        answer = {"database": store.display_url, "from": before, "to": head_revision()}
+    finally:
+        store.close()
+    if fmt == "json":
+        _print_json(answer)
+    else:
+        click.echo(f"{answer['database']}: schema at revision {answer['to']} (was {answer['from'] or 'empty'})")
+
+
+@db.command("list")
+@_options
+def db_list(db_url: str | None, fmt: str) -> None:
+    """Every stored scan: app, version, status, when, rules."""
+    scans = _with_store(db_url, list_scans)
+    if fmt == "json":
+        _print_json(scans)
+        return
+    _table(("SCAN", "PACKAGE", "VERSION", "CODE", "STATUS", "STARTED (UTC)", "MS", "RULES", "SOURCE"),
+           [(s.scan_id, s.package, s.version_name, s.version_code, s.status if not s.error else f"failed: {s.error}",
+             s.started_at.strftime("%Y-%m-%d %H:%M:%S"), s.duration_ms, s.ruleset, s.source) for s in scans])
+
+
+@db.command("show")
+@click.argument("scan_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="json", show_default=True,
+              help="The scan's JSON document (as 'appscan scan --format json' printed it), or a summary.")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="SQLAlchemy URL (default: $APPSCAN_DB, else sqlite:///./appscan.db).")
+def db_show(scan_id: int, db_url: str | None, fmt: str) -> None:
+    """Print a stored scan's JSON document."""
+    document = _with_store(db_url, lambda store: get_scan_document(store, scan_id))
+    if fmt == "json":
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    app = document["app"]
+    click.echo(f"scan {scan_id}: {app['package']} {app['version_name']} ({app['version_code']}) "
+               f"from {document['scan']['source']}")
+    for section in ("permissions", "components", "sdks", "api_calls", "findings", "incomplete"):
+        click.echo(f"  {section}: {len(document.get(section) or ())}")
+
+
+@click.group()
+def query() -> None:
+    """Questions across every stored scan."""
+
+
+@query.command("sdk")
+@click.argument("sdk_id")
+@_options
+def query_sdk(sdk_id: str, db_url: str | None, fmt: str) -> None:
+    """Apps embedding SDK_ID (a catalogue id), and since which scanned version."""
+    uses = _with_store(db_url, lambda store: apps_with_sdk(store, sdk_id))
+    if fmt == "json":
+        _print_json(uses)
+        return
+    _table(("PACKAGE", "LABEL", "SINCE VERSION", "SINCE CODE", "VERSIONS"),
+           [(u.package, u.label, u.first_version_name, u.first_version_code, u.versions) for u in uses])
+
+
+@query.command("data-type")
+@click.argument("data_type")
+@click.option("--startup", is_flag=True, help="Only calls reachable at start-up before any consent check.")
+@_options
+def query_data_type(data_type: str, startup: bool, db_url: str | None, fmt: str) -> None:
+    """App versions whose code collects DATA_TYPE (e.g. device_id, installed_apps, location)."""
+    uses = _with_store(db_url, lambda store: apps_with_data_type(store, data_type, startup))
+    if fmt == "json":
+        _print_json(uses)
+        return
+    _table(("PACKAGE", "VERSION", "CODE", "SCAN", "CALLS", "AT START-UP", "SDKS"),
+           [(u.package, u.version_name, u.version_code, u.scan_id, u.calls, u.startup_calls,
+             ",".join(u.sdks) or None) for u in uses])
+
+
+@click.command("history")
+@click.argument("package")
+@_options
+def history_cmd(package: str, db_url: str | None, fmt: str) -> None:
+    """Findings of PACKAGE across its scanned versions: new, fixed and persisting."""
+    versions = _with_store(db_url, lambda store: history(store, package))
+    if fmt == "json":
+        _print_json(versions)
+        return
+    if not versions:
+        click.echo(f"no scans of {package}")
+    for v in versions:
+        click.echo(f"{v.version_name} ({v.version_code}), scan {v.scan_id}: {len(v.new)} new, {len(v.fixed)} fixed, "
+                   f"{len(v.persisting)} persisting")
+        for label, refs in (("new", v.new), ("fixed", v.fixed), ("persisting", v.persisting)):
+            for ref in refs:
+                click.echo(f"  {label:<10} {ref.severity:<6} {ref.rule}  {ref.title_en}  [{ref.id}]")
+
+
+def render_diff_text(diff: dict[str, Any]) -> str:
+    """``diff_documents`` output as lines of ``+``/``-`` items per section."""
+    old, new = diff["old"], diff["new"]
+    lines = [f"{old['package']} {old['version_name']} -> {new['package']} {new['version_name']}"]
+    for section in ("permissions", "sdks", "api_calls", "findings"):
+        changes = diff[section]
+        lines.append(f"{section}: +{len(changes['added'])} -{len(changes['removed'])}")
+        for sign, items in (("+", changes["added"]), ("-", changes["removed"])):
+            lines.extend(f"  {sign} " + " ".join(str(v) for v in item.values() if v is not None) for item in items)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,82 @@
+"""The release gate on the command line: ``appscan baseline``, and the options ``appscan scan`` gates with.
+
+Exit codes: 0 passed, 1 a finding that is neither suppressed nor baselined is at or above ``--fail-on``, 2 an
+error. ``scan`` adds the options with ``@gate_options`` and calls ``run_gate`` after its results are written.
+Register the command with ``main.add_command(baseline)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from appscan.cli.report_cmd import write_output
+from appscan.model import ScanResult
+from appscan.report.baseline import baseline_document, load_baseline
+from appscan.report.gate import FAIL_ON, at_or_above, gate
+from appscan.report.suppress import Suppression, expired, load_suppressions
+from appscan.rules.loader import load_rulesets
+from appscan.scan import scan_file
+
+__all__ = ["baseline", "gate_options", "run_gate"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def gate_options(command: F) -> F:
+    """``--fail-on``, ``--baseline`` and ``--suppressions`` (parameters fail_on, baseline_path, suppressions_path)."""
+    command = click.option("--suppressions", "suppressions_path", type=click.Path(dir_okay=False, path_type=Path),
+                           help="YAML/JSON file of accepted findings with reasons and optional expiry "
+                                "(docs/reports.md).")(command)
+    command = click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Baseline file from `appscan baseline`: its findings do not fail the build.")(command)
+    return click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+                        help="Exit 1 when a finding at or above this severity is neither suppressed nor in the "
+                             "baseline.")(command)
+
+
+def run_gate(results: Iterable[ScanResult], fail_on: str | None, baseline_path: Path | None,
+             suppressions_path: Path | None, stored: Iterable[Suppression] = (),
+             today: dt.date | None = None) -> int:
+    """Gate every result; warn on stderr about expired suppressions and blocking findings; return the exit code.
+
+    ``stored`` are suppressions from the database (``suppress.from_record``), used with those of the file.
+    """
+    day = today or dt.date.today()
+    entries = (*(load_suppressions(suppressions_path) if suppressions_path else ()), *stored)
+    accepted = load_baseline(baseline_path) if baseline_path else set()
+    for entry in expired(entries, day):
+        click.echo(f"appscan: warning: suppression expired on {entry.expires}: {entry.describe()}", err=True)
+    code = 0
+    for result in results:
+        exit_code, kept, aside = gate(result.findings, fail_on, accepted, entries, day)
+        blocking = [f for f in kept if fail_on is not None and at_or_above(f.severity, fail_on)]
+        for finding in blocking:
+            click.echo(f"appscan: {result.facts.source}: [{finding.severity}] {finding.rule} {finding.title.en} "
+                       f"({finding.id})", err=True)
+        if fail_on is not None:
+            click.echo(f"appscan: {result.facts.source}: {len(blocking)} blocking finding(s) at or above "
+                       f"{fail_on}, {len(aside)} suppressed or baselined", err=True)
+        code = max(code, exit_code)
+    return code
+
+
+@click.command()
+@click.argument("apk", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("baseline.json"),
+              show_default=True, help="Baseline file to write.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Extra ruleset directory, as given to `appscan scan` (repeatable).")
+@click.option("--app-type", metavar="NEC-ID", help="App type, as given to `appscan scan`.")
+def baseline(apk: Path, output: Path, rules_dirs: tuple[Path, ...], app_type: str | None) -> None:
+    """Scan APK and record the stable ids of its current findings: `appscan scan --baseline` then fails only on
+    new ones."""
+    result = scan_file(apk, None, load_rulesets(rules_dirs), app_type)
+    document = baseline_document(result)
+    write_output((json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"), output)
+    click.echo(f"appscan: {len(document['findings'])} finding(s) recorded in {output}", err=True)

@@ -1,0 +1,266 @@
+"""The ruleset as typed, frozen values: what the loader produces and the matchers and engine read.
+
+Every entry kind of ``rulesets/`` has one dataclass here. Values are immutable so that a ruleset cached for the
+whole process cannot be changed by one scan and seen by the next. Field meanings are documented in
+docs/rulesets.md; the JSON schemas in ``schema/`` are the contract the loader checks before building these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from appscan.model import Text
+
+__all__ = [
+    "KINDS", "AppType", "Clause", "DataType", "Entry", "FindingRule", "PermissionRule", "ReflectionHint", "Ruleset",
+    "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
+]
+
+KINDS: Mapping[str, str] = MappingProxyType({
+    "sdk": "sdks", "api": "apis", "permission": "permissions", "clause": "clauses", "app-type": "app_types",
+    "data-type": "data_types", "rule": "rules",
+})
+"""Entry kind (as the CLI names it) -> the ``kind:`` value of the files that hold it (and the ``Ruleset`` field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataType:
+    """A kind of personal data, or a capability (``personal`` false) such as a permission prompt."""
+
+    id: str
+    name: Text
+    group: str
+    sensitive: bool
+    """Sensitive personal information (PIPL art. 28): needs separate, explicit consent."""
+    personal: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A regulatory criterion (C191-3.1, M164-2.S5, NEC-07...) with the advice a finding under it carries."""
+
+    id: str
+    source: Text
+    """The document the criterion comes from."""
+    title: Text
+    advice: Text
+    severity: str
+    """Default severity of findings under this clause: high | medium | low | info."""
+
+
+@dataclass(frozen=True, slots=True)
+class SdkSignals:
+    """What betrays an SDK in an APK. Packages match on whole dotted segments; the rest are names or globs."""
+
+    packages: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    native_libs: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+    meta_data: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHint:
+    """Where an APK reveals the SDK's version: a zip entry holding it, a constant field, or a meta-data value."""
+
+    kind: str
+    """file | field | meta_data"""
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sdk:
+    """A third-party SDK: its identity, how to detect it, what it collects and how its collection is gated."""
+
+    id: str
+    name: str
+    vendor: str
+    region: str
+    """cn | global"""
+    category: str
+    signals: SdkSignals
+    data_collected: tuple[str, ...]
+    sources: tuple[str, ...]
+    name_zh: str | None = None
+    within: str | None = None
+    """Id of an SDK whose package prefixes contain this one's (a product built on a vendor core)."""
+    version: tuple[VersionHint, ...] = ()
+    consent_apis: tuple[str, ...] = ()
+    """Smali methods of the SDK's privacy switch; calling them after consent is positive evidence."""
+    init_apis: tuple[str, ...] = ()
+    """Smali methods that start the SDK; reaching them before consent is a finding."""
+
+    @property
+    def version_meta_data(self) -> tuple[str, ...]:
+        """Names of manifest meta-data entries whose value is the SDK version."""
+        return tuple(h.name for h in self.version if h.kind == "meta_data")
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionHint:
+    """String constants that, found together in one method, mean a reflective call to the API."""
+
+    class_name: str
+    member: str
+    string_any: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveApi:
+    """A method (or field) whose use collects a data type.
+
+    ``callee`` forms: ``Lcls;->name(args)ret`` matches that signature only; ``Lcls;->name(`` and ``Lcls;->name``
+    match every overload; for fields ``Lcls;->NAME`` matches any type and ``Lcls;->NAME:Type`` that type.
+    """
+
+    id: str
+    callee: str
+    data_type: str
+    permission: str | None
+    clauses: tuple[str, ...]
+    sources: tuple[str, ...]
+    kind: str = "method"
+    """method | field"""
+    string_any: tuple[str, ...] = ()
+    """When set, the calling method's string constants must contain one of these (as a substring)."""
+    reflection: tuple[ReflectionHint, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRule:
+    """A privacy-relevant permission: the data it opens, the APIs that need it, the clauses it concerns."""
+
+    name: str
+    kind: str
+    """dangerous | special | signature-sensitive"""
+    data_types: tuple[str, ...]
+    apis: tuple[str, ...]
+    clauses: tuple[str, ...]
+    description: Text
+
+    @property
+    def id(self) -> str:
+        """Permissions are identified by their full name."""
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class AppType:
+    """An app type of the necessary-personal-information rules (NEC-01..NEC-39)."""
+
+    id: str
+    name: Text
+    basic_function: str
+    necessary_data: tuple[str, ...]
+    """Empty when the basic function needs no personal information."""
+    necessary_permissions: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRule:
+    """A finding rule (``rules.yaml``): the check that produces hits, and the texts and clauses of its findings."""
+
+    id: str
+    check: str
+    """Name of the check function (``appscan/rules/checks``) that produces this rule's hits."""
+    severity: str
+    evidence_level: str
+    """present | declared | called | reachable"""
+    clauses: tuple[str, ...]
+    title: Text
+    """Templates: ``{placeholders}`` are filled by the check."""
+    advice: Text
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """Check-specific settings (keywords, intent actions, minimum API level...)."""
+
+
+Entry = DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """Everything loaded, each kind sorted by id (rules in file order), with version and a hash over all files.
+
+    Lookups by id raise ``KeyError`` for an unknown id, except ``permission``, which returns None: apps declare
+    permissions the ruleset has no opinion on.
+    """
+
+    name: str
+    version: str
+    sha256: str
+    """SHA-256 over every file of every layer loaded, in load order: identifies the exact rules used."""
+    sdks: tuple[Sdk, ...]
+    apis: tuple[SensitiveApi, ...]
+    permissions: tuple[PermissionRule, ...]
+    clauses: tuple[Clause, ...]
+    app_types: tuple[AppType, ...]
+    data_types: tuple[DataType, ...]
+    rules: tuple[FindingRule, ...] = ()
+    layers: tuple[str, ...] = ()
+    """The directories (or files) loaded, bundled first; later layers override earlier ones by id."""
+    layer_sizes: tuple[int, ...] = ()
+    """How many entries each layer held, overriding ones included (what ``rules validate`` reports)."""
+    _index: Mapping[str, Mapping[str, Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {kind: MappingProxyType({entry.id: entry for entry in getattr(self, attr)})
+                 for kind, attr in KINDS.items()}
+        object.__setattr__(self, "_index", MappingProxyType(index))
+
+    def of_kind(self, kind: str) -> Mapping[str, Any]:
+        """Entries of one kind (a key of ``KINDS``) by id."""
+        return self._index[kind]
+
+    def entries(self) -> Iterator[tuple[str, Entry]]:
+        """Every entry with its kind, in ``KINDS`` order."""
+        for kind, attr in KINDS.items():
+            for entry in getattr(self, attr):
+                yield kind, entry
+
+    def size(self) -> int:
+        """How many entries of all kinds."""
+        return sum(len(entries) for entries in self._index.values())
+
+    def sdk(self, sdk_id: str) -> Sdk:
+        """The sdk with this id (KeyError when unknown)."""
+        return self._index["sdk"][sdk_id]  # type: ignore[no-any-return]
+
+    def api(self, api_id: str) -> SensitiveApi:
+        """The api with this id (KeyError when unknown)."""
+        return self._index["api"][api_id]  # type: ignore[no-any-return]
+
+    def clause(self, clause_id: str) -> Clause:
+        """The clause with this id (KeyError when unknown)."""
+        return self._index["clause"][clause_id]  # type: ignore[no-any-return]
+
+    def app_type(self, app_type_id: str) -> AppType:
+        """The app type with this id (KeyError when unknown)."""
+        return self._index["app-type"][app_type_id]  # type: ignore[no-any-return]
+
+    def data_type(self, data_type_id: str) -> DataType:
+        """The data type with this id (KeyError when unknown)."""
+        return self._index["data-type"][data_type_id]  # type: ignore[no-any-return]
+
+    def rule(self, rule_id: str) -> FindingRule:
+        """The rule with this id (KeyError when unknown)."""
+        return self._index["rule"][rule_id]  # type: ignore[no-any-return]
+
+    def permission(self, name: str) -> PermissionRule | None:
+        """The rule for this permission name, None when the ruleset does not describe it."""
+        return self._index["permission"].get(name)  # type: ignore[no-any-return]
+
+    @property
+    def clause_ids(self) -> frozenset[str]:
+        """Ids of all clauses, for filtering references."""
+        return frozenset(self._index["clause"])
+
+    @property
+    def data_type_ids(self) -> frozenset[str]:
+        """Ids of all data types, for filtering references."""
+        return frozenset(self._index["data-type"])

@@ -1,0 +1,7 @@
+"""The checks that finding rules name, one module per family; importing this package registers them all."""
+
+from __future__ import annotations
+
+from appscan.rules.checks import manifest, permissions, privacy, texts
+
+__all__ = ["manifest", "permissions", "privacy", "texts"]

@@ -1,0 +1,57 @@
+"""Checks on the app's texts: a privacy policy, an account-deletion entry and a complaint channel.
+
+The keywords are the rule's ``params.keywords``. They are looked for in resource strings of every locale,
+layout texts, code string constants and asset file names. Absence of a deletion or complaint entry can only be
+suspected statically (the entry may be a web page), so those findings ask for a manual check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from appscan.model import Evidence
+from appscan.rules.engine import Context, Hit, check
+
+
+def _texts(ctx: Context) -> Iterator[str]:
+    """Every text a keyword may appear in."""
+    res = ctx.facts.resources
+    yield from res.strings
+    yield from res.layout_texts
+    yield from res.assets
+    for consts in ctx.facts.code.strings.values():
+        yield from consts
+
+
+def _found(ctx: Context) -> bool:
+    """True when one of the rule's keywords occurs in any text (case-insensitive; one joined text, one pass)."""
+    assert ctx.rule is not None
+    blob = "\n".join(_texts(ctx)).lower()
+    return any(k.lower() in blob for k in ctx.rule.params.get("keywords", ()))
+
+
+def _absent(ctx: Context, subject: str, manual: bool) -> Iterator[Hit]:
+    """One hit when none of the rule's keywords is found anywhere."""
+    if not _found(ctx):
+        assert ctx.rule is not None
+        searched = ", ".join(ctx.rule.params.get("keywords", ())[:6])
+        yield Hit(subject, (Evidence("string", f"none of: {searched}", "strings, layouts, code, asset names"),),
+                  manual_check=manual)
+
+
+@check("no-privacy-policy")
+def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
+    """No privacy-policy wording anywhere in the app."""
+    yield from _absent(ctx, "no-policy", manual=False)
+
+
+@check("no-account-deletion")
+def no_account_deletion(ctx: Context) -> Iterator[Hit]:
+    """No account-deletion wording (a person should confirm)."""
+    yield from _absent(ctx, "no-deletion", manual=True)
+
+
+@check("no-complaint-channel")
+def no_complaint_channel(ctx: Context) -> Iterator[Hit]:
+    """No complaint/report wording (a person should confirm)."""
+    yield from _absent(ctx, "no-complaint", manual=True)

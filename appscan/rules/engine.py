@@ -1,0 +1,168 @@
+"""The rules engine: facts + rulesets -> SDK detections, data-collection calls and findings. No androguard here.
+
+A finding rule is data (``rulesets/rules.yaml``: id, clauses, severity, bilingual title and advice) plus the
+name of a *check*, a function registered with ``@check("name")`` that looks at the facts and returns ``Hit``s.
+The engine turns each hit into a ``Finding``: it fills the rule's text templates, merges clauses, and gives it
+a stable id computed from the rule id and the hit's subject (never from positions, so ids survive rebuilds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from appscan.model import ApiCall, ApkFacts, Evidence, Finding, Reach, SdkDetection, Text
+from appscan.rules.api_match import find_api_calls
+from appscan.rules.catalog import AppType, FindingRule, Ruleset
+from appscan.rules.sdk_match import Attribution, detect_sdks
+
+__all__ = ["Context", "Hit", "check", "evaluate", "CHECKS", "Analysis", "StartupAnalysis"]
+
+SEVERITIES = ("high", "medium", "low", "info")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing a check found, before the rule's texts and clauses are attached."""
+
+    subject: str
+    """What makes this hit unique within its rule (a data type and collector, a permission, a component)."""
+    evidence: tuple[Evidence, ...]
+    values: dict[str, str] = field(default_factory=dict)
+    """Placeholder values for the rule's title and advice templates."""
+    sdk: str | None = None
+    data_types: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()
+    """Clauses added to the rule's own (e.g. the NEC clause of the chosen app type)."""
+    severity: str | None = None
+    evidence_level: str | None = None
+    manual_check: bool = False
+
+
+@dataclass(frozen=True)
+class StartupAnalysis:
+    """What the call-graph analysis adds: reach of SDK initialisation calls and of runtime permission requests."""
+
+    sdk_inits: tuple[tuple[str, str, Reach], ...] = ()
+    """(sdk id, smali callee of its init API, reach of the call site)."""
+    permission_requests: tuple[tuple[str, tuple[str, ...], Reach], ...] = ()
+    """(calling method, permission strings of that method, reach) for requestPermissions calls at start-up."""
+
+
+@dataclass
+class Context:
+    """Everything a check may read."""
+
+    facts: ApkFacts
+    ruleset: Ruleset
+    sdks: tuple[SdkDetection, ...]
+    api_calls: tuple[ApiCall, ...]
+    attribution: Attribution
+    app_type: AppType | None
+    startup: StartupAnalysis
+    rule: FindingRule | None = None
+
+    def sdk_label(self, sdk_id: str | None) -> tuple[str, str]:
+        """(zh, en) name of a collector: the app's own code or an SDK."""
+        if sdk_id is None:
+            return "应用自身代码", "the app's own code"
+        sdk = self.ruleset.sdk(sdk_id)
+        return f"第三方 SDK「{sdk.name_zh or sdk.name}」", f"third-party SDK {sdk.name}"
+
+    def data_label(self, data_types: Iterable[str]) -> tuple[str, str]:
+        """(zh, en) names of data types, joined."""
+        types = [self.ruleset.data_type(t) for t in data_types]
+        return "、".join(t.name.zh for t in types), ", ".join(t.name.en for t in types)
+
+
+CheckFn = Callable[[Context], Iterable[Hit]]
+CHECKS: dict[str, CheckFn] = {}
+
+
+def check(name: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under the name rules refer to."""
+    def register(fn: CheckFn) -> CheckFn:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} registered twice")
+        CHECKS[name] = fn
+        return fn
+    return register
+
+
+class _Template(dict):  # type: ignore[type-arg]
+    """Format values that leave unknown placeholders visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def finding_id(rule_id: str, subject: str) -> str:
+    """Stable finding id: the same rule and subject give the same id on every machine and run."""
+    return "AS-" + hashlib.sha256(f"{rule_id}|{subject}".encode()).hexdigest()[:16]
+
+
+def _capitalised(text: str) -> str:
+    """English titles start with a capital even when they start with a placeholder ("the app's own code...")."""
+    return text[:1].upper() + text[1:]
+
+
+def _finding(rule: FindingRule, hit: Hit) -> Finding:
+    """A rule's texts and clauses applied to one hit."""
+    values = _Template(hit.values)
+    clauses = tuple(dict.fromkeys([*rule.clauses, *hit.clauses]))
+    return Finding(
+        id=finding_id(rule.id, hit.subject), rule=rule.id, clauses=clauses,
+        severity=hit.severity or rule.severity, evidence_level=hit.evidence_level or rule.evidence_level,
+        title=Text(rule.title.zh.format_map(values), _capitalised(rule.title.en.format_map(values))),
+        evidence=hit.evidence,
+        advice=Text(rule.advice.zh.format_map(values), rule.advice.en.format_map(values)),
+        sdk=hit.sdk, data_types=hit.data_types, manual_check=hit.manual_check)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The engine's output for one app."""
+
+    sdks: tuple[SdkDetection, ...]
+    api_calls: tuple[ApiCall, ...]
+    findings: tuple[Finding, ...]
+
+
+def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
+             reach: Callable[[ApkFacts, tuple[ApiCall, ...], Attribution], tuple[tuple[ApiCall, ...],
+                                                                                StartupAnalysis]] | None = None
+             ) -> Analysis:
+    """Run every rule on the facts. ``reach`` adds call-graph reachability to the calls when given."""
+    from appscan.rules import checks  # noqa: F401  (registers the checks)
+
+    attribution = Attribution(ruleset.sdks, facts.app.package)
+    sdks = detect_sdks(facts, ruleset.sdks)
+    calls = find_api_calls(facts, ruleset.apis, attribution)
+    startup = StartupAnalysis()
+    if reach is not None:
+        calls, startup = reach(facts, calls, attribution)
+    sdks = _with_levels(sdks, calls)
+    ctx = Context(facts, ruleset, sdks, calls, attribution, ruleset.app_type(app_type) if app_type else None,
+                  startup)
+    findings: dict[str, Finding] = {}
+    for rule in ruleset.rules:
+        ctx.rule = rule
+        for hit in CHECKS[rule.check](ctx):
+            f = _finding(rule, hit)
+            findings.setdefault(f.id, f)
+    ordered = sorted(findings.values(), key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.id))
+    return Analysis(sdks, calls, tuple(ordered))
+
+
+def _with_levels(sdks: tuple[SdkDetection, ...], calls: tuple[ApiCall, ...]) -> tuple[SdkDetection, ...]:
+    """Raise each SDK's evidence level to called / reachable from its own data-collection calls."""
+    out = []
+    for sdk in sdks:
+        own = [c for c in calls if c.sdk == sdk.id]
+        if any(c.reach and c.reach.startup_reachable and not c.reach.consent_gated for c in own):
+            sdk = replace(sdk, evidence_level="reachable")
+        elif own:
+            sdk = replace(sdk, evidence_level="called")
+        out.append(sdk)
+    return tuple(out)

@@ -1,0 +1,271 @@
+"""Load the bundled ruleset plus an organisation's own rule directories, validated, all or nothing.
+
+Each YAML file says what it holds (``kind: sdks``, ``kind: apis``...) and lists ``entries``. Loading goes file by
+file: YAML syntax, the file envelope, then every entry against the JSON schema of its kind; then ids must be unique
+within a directory and every reference (data type, clause, API, permission, SDK) must resolve in the merged
+result. The first problem raises ``RuleLoadError`` naming the file, the entry and the problem in one line, and
+nothing is returned, so a broken ruleset is never half-loaded.
+
+Layers: the bundled directory comes first; each extra directory (or single file) is a later layer whose entries
+add to it, and an entry whose id already exists replaces the earlier one whole. The result is cached per process
+and per list of directories, since scans of many APKs share one ruleset.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema.exceptions import ValidationError, best_match
+
+import appscan
+from appscan.model import Text
+from appscan.rules.catalog import (
+    AppType, Clause, DataType, FindingRule, PermissionRule, ReflectionHint, Ruleset, Sdk, SdkSignals, SensitiveApi,
+    VersionHint,
+)
+from appscan.rules.errors import RuleLoadError, display_path, entry_error, file_error
+
+__all__ = ["bundled_dir", "load_layers", "load_rulesets"]
+
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCHEMA_DIR = Path(__file__).parent / "schema"
+_ENTRY_SCHEMAS = {
+    "sdks": "sdk.json", "apis": "api.json", "permissions": "permission.json", "clauses": "clause.json",
+    "app_types": "app_type.json", "data_types": "data_type.json", "rules": "rule.json",
+}
+_MANIFEST = "ruleset"
+_LABELS = {
+    "sdks": "SDK", "apis": "API", "permissions": "permission", "clauses": "clause", "app_types": "app type",
+    "data_types": "data type", "rules": "finding rule",
+}
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "sdks": (("data_collected", "data_types"), ("within", "sdks")),
+    "apis": (("data_type", "data_types"), ("clauses", "clauses")),
+    "permissions": (("data_types", "data_types"), ("apis", "apis"), ("clauses", "clauses")),
+    "app_types": (("necessary_data", "data_types"), ("necessary_permissions", "permissions")),
+    "rules": (("clauses", "clauses"),),
+}
+"""kind -> (field, kind its values must be ids of)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """One validated entry as read, with where it came from (for error messages)."""
+
+    key: str
+    data: dict[str, Any]
+    path: Path
+    index: int
+
+
+def bundled_dir() -> Path:
+    """The ruleset shipped with appscan: ``rulesets/`` next to the package, or the copy a wheel installs."""
+    candidates = (Path(appscan.__file__).resolve().parent.parent / "rulesets",
+                  Path(sys.prefix) / "share" / "appscan" / "rulesets")
+    for candidate in candidates:
+        if (candidate / "ruleset.yaml").is_file():
+            return candidate
+    raise RuleLoadError("bundled ruleset not found in " + " or ".join(str(c) for c in candidates))
+
+
+def load_rulesets(extra_dirs: Iterable[Path] = ()) -> Ruleset:
+    """The bundled ruleset with ``extra_dirs`` layered on top, loaded once per process for each list of dirs."""
+    return _load_cached(tuple(Path(d).resolve() for d in extra_dirs))
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(extra_dirs: tuple[Path, ...]) -> Ruleset:
+    return load_layers((bundled_dir(), *extra_dirs))
+
+
+def load_layers(layers: Sequence[Path]) -> Ruleset:
+    """Load ``layers`` (directories or single files) in order, uncached; the first must hold the manifest."""
+    digest = hashlib.sha256()
+    merged: dict[str, dict[str, _Raw]] = {kind: {} for kind in _ENTRY_SCHEMAS}
+    manifests: list[dict[str, Any]] = []
+    sizes: list[int] = []
+    for position, layer in enumerate(layers):
+        layer_entries: dict[str, dict[str, _Raw]] = {kind: {} for kind in _ENTRY_SCHEMAS}
+        layer_manifest = None
+        for path in _layer_files(layer):
+            data = path.read_bytes()
+            digest.update(f"{position}:{_relative(path, layer)}\0".encode() + data + b"\0")
+            document = _parse(path, data)
+            folder = path.parent.name if path.parent != layer else None
+            if folder in _ENTRY_SCHEMAS and document["kind"] != folder:
+                raise file_error(path, f"kind '{document['kind']}' in the {folder}/ directory")
+            if document["kind"] == _MANIFEST:
+                if layer_manifest is not None:
+                    raise file_error(path, f"second manifest in {display_path(layer)} "
+                                           f"(first: {display_path(layer_manifest[1])})")
+                layer_manifest = (document, path)
+                continue
+            _add_entries(document, path, layer_entries[document["kind"]])
+        if layer_manifest is None and position == 0:
+            raise file_error(layer, "no manifest (a file with 'kind: ruleset', normally ruleset.yaml)")
+        if layer_manifest is not None:
+            manifests.append(layer_manifest[0])
+        for kind, entries in layer_entries.items():
+            merged[kind].update(entries)
+        sizes.append(sum(len(entries) for entries in layer_entries.values()))
+    _check_references(merged)
+    base = manifests[0]
+    return Ruleset(
+        name=base["name"], version=base["version"], sha256=digest.hexdigest(),
+        layers=tuple(display_path(layer) for layer in layers), layer_sizes=tuple(sizes),
+        **{kind: tuple(_BUILDERS[kind](raw.data)
+                       for _, raw in (entries.items() if kind == "rules" else sorted(entries.items())))
+           for kind, entries in merged.items()},
+    )
+
+
+def _layer_files(layer: Path) -> list[Path]:
+    """The YAML files of a layer, sorted so that loading (and the hash) does not depend on the file system.
+
+    A directory contributes its top-level files and those of subdirectories named after a kind (``sdks/``...);
+    other subdirectories (``platform/``, read by ``appscan.platform``) are not rules and are left alone.
+    """
+    if layer.is_file():
+        return [layer]
+    if not layer.is_dir():
+        raise file_error(layer, "no such file or directory")
+    files = sorted(p for p in layer.iterdir() if _is_yaml(p))
+    for kind in sorted(_ENTRY_SCHEMAS):
+        if (layer / kind).is_dir():
+            files.extend(sorted(p for p in (layer / kind).rglob("*") if _is_yaml(p)))
+    if not files:
+        raise file_error(layer, "no .yaml files in this directory")
+    return files
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and path.is_file()
+
+
+def _relative(path: Path, layer: Path) -> str:
+    return path.name if path == layer else path.relative_to(layer).as_posix()
+
+
+def _parse(path: Path, data: bytes) -> dict[str, Any]:
+    """One file's document, syntax and envelope checked (the manifest is checked whole here too)."""
+    try:
+        document = yaml.load(data, Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise file_error(path, f"{where}invalid YAML: {problem}") from exc
+    error = _first_error("file.json", document)
+    if error is None and document["kind"] == _MANIFEST:
+        error = _first_error("manifest.json", document)
+    if error is not None:
+        raise file_error(path, error)
+    return document  # type: ignore[no-any-return]
+
+
+def _add_entries(document: dict[str, Any], path: Path, into: dict[str, _Raw]) -> None:
+    """Validate each entry of a file and add it to its layer, refusing an id already used in the same layer."""
+    schema = _ENTRY_SCHEMAS[document["kind"]]
+    for index, entry in enumerate(document["entries"], start=1):
+        key = _entry_key(entry)
+        error = _first_error(schema, entry)
+        if error is not None:
+            raise entry_error(path, index, key, error)
+        assert key is not None  # the schema requires the id
+        if key in into:
+            first = into[key]
+            raise entry_error(path, index, key, f"duplicate id (first defined in {display_path(first.path)} "
+                                                f"entry #{first.index})")
+        into[key] = _Raw(key, entry, path, index)
+
+
+def _entry_key(entry: object) -> str | None:
+    """An entry's id (``name`` for permissions), or None when it has none usable."""
+    if isinstance(entry, dict):
+        key = entry["id"] if "id" in entry else entry.get("name")
+        return key if isinstance(key, str) else None
+    return None
+
+
+def _check_references(merged: dict[str, dict[str, _Raw]]) -> None:
+    """Every id an entry refers to must exist in the merged ruleset."""
+    for kind, fields in _REFERENCES.items():
+        for raw in merged[kind].values():
+            for field_name, target in fields:
+                value = raw.data.get(field_name)
+                for ref in ([value] if isinstance(value, str) else value or ()):
+                    if ref not in merged[target] or (target == kind and ref == raw.key):
+                        raise entry_error(raw.path, raw.index, raw.key,
+                                          f"{field_name} '{ref}' is not a known {_LABELS[target]}")
+
+
+@functools.cache
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((_SCHEMA_DIR / schema_name).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _first_error(schema_name: str, instance: object) -> str | None:
+    """The most relevant schema violation as ``where: what``, or None when the instance is valid."""
+    error: ValidationError | None = best_match(_validator(schema_name).iter_errors(instance))
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    return f"{where}: {error.message}" if where else error.message
+
+
+def _text(value: dict[str, str]) -> Text:
+    return Text(value["zh"], value["en"])
+
+
+def _tuple(data: dict[str, Any], key: str) -> tuple[Any, ...]:
+    return tuple(data.get(key) or ())
+
+
+def _sdk(d: dict[str, Any]) -> Sdk:
+    signals = d["signals"]
+    return Sdk(
+        id=d["id"], name=d["name"], vendor=d["vendor"], region=d["region"], category=d["category"],
+        signals=SdkSignals(*(_tuple(signals, k) for k in ("packages", "components", "native_libs", "assets",
+                                                          "meta_data"))),
+        data_collected=_tuple(d, "data_collected"), sources=_tuple(d, "sources"), name_zh=d.get("name_zh"),
+        within=d.get("within"), version=tuple(VersionHint(v["kind"], v["name"]) for v in d.get("version", ())),
+        consent_apis=_tuple(d, "consent_apis"), init_apis=_tuple(d, "init_apis"),
+    )
+
+
+def _api(d: dict[str, Any]) -> SensitiveApi:
+    return SensitiveApi(
+        id=d["id"], callee=d["callee"], data_type=d["data_type"], permission=d["permission"],
+        clauses=_tuple(d, "clauses"), sources=_tuple(d, "sources"), kind=d.get("kind", "method"),
+        string_any=tuple(d.get("conditions", {}).get("string_any", ())),
+        reflection=tuple(ReflectionHint(r["class"], r["member"], _tuple(r, "string_any"))
+                         for r in d.get("reflection", ())),
+        note=d.get("note", ""),
+    )
+
+
+_BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "sdks": _sdk,
+    "apis": _api,
+    "permissions": lambda d: PermissionRule(d["name"], d["kind"], _tuple(d, "data_types"), _tuple(d, "apis"),
+                                            _tuple(d, "clauses"), _text(d["description"])),
+    "clauses": lambda d: Clause(d["id"], _text(d["source"]), _text(d["title"]), _text(d["advice"]), d["severity"]),
+    "app_types": lambda d: AppType(d["id"], _text(d["name"]), d["basic_function"], _tuple(d, "necessary_data"),
+                                   _tuple(d, "necessary_permissions"), d.get("note", "")),
+    "rules": lambda d: FindingRule(d["id"], d["check"], d["severity"], d["evidence_level"], _tuple(d, "clauses"),
+                                   _text(d["title"]), _text(d["advice"]),
+                                   MappingProxyType(dict(d.get("params") or {}))),
+    "data_types": lambda d: DataType(d["id"], _text(d["name"]), d["group"], d["sensitive"], d.get("personal", True),
+                                     d.get("description", "")),
+}
