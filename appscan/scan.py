@@ -16,6 +16,7 @@ from appscan.model import RulesetInfo, ScanResult
 from appscan.rules.catalog import Ruleset
 from appscan.rules.engine import evaluate
 from appscan.rules.loader import load_rulesets
+from appscan.rules.startup import graph_reach
 
 __all__ = ["APK_SUFFIXES", "UnknownAppTypeError", "expand_inputs", "scan_file"]
 
@@ -48,6 +49,6 @@ def scan_file(path: Path, time_limit: float | None = None, ruleset: Ruleset | No
     if app_type is not None and app_type not in rules.of_kind("app-type"):
         raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
     facts = extract_facts(path, start + time_limit if time_limit else None)
-    analysis = evaluate(facts, rules, app_type)
+    analysis = evaluate(facts, rules, app_type, reach=graph_reach(rules))
     return ScanResult(facts, time.monotonic() - start, analysis.sdks, analysis.api_calls, analysis.findings,
                       RulesetInfo(rules.name, rules.version, rules.sha256), app_type)

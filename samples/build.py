@@ -6,9 +6,14 @@ Why a script and committed outputs: the scanner's tests need small APKs whose ev
 this script exists so anyone can check that they really come from the sources: two runs give byte-identical files
 (fixed zip timestamps and entry order, RSA signatures, which are deterministic, no v4 signature).
 
-Pipeline per sample: ``aapt2 compile``/``aapt2 link`` (manifest + resources), ``smali assemble`` per dex folder,
+Pipeline per APK: ``aapt2 compile``/``aapt2 link`` (manifest + resources), ``smali assemble`` per dex folder,
 a zip rewritten here with a fixed date (keeping aapt2's stored/deflated choice), ``zipalign``, ``apksigner``.
 Each ``src/<name>/build.json`` says which key signs it and with which schemes.
+
+A source with a ``splits/`` folder is a split bundle: its base, the language splits ``aapt2 link --split`` cuts
+from the base's resources (``language_splits`` in ``build.json``) and each ``splits/<split name>/`` (built like a
+sample) are signed alike and packed twice: ``<name>.apks`` (``base.apk`` + ``split_<split>.apk``, every split)
+and ``<name>.xapk`` (``manifest.json`` from ``xapk-manifest.json`` + the APKs its ``split_apks`` list names).
 
 Usage: ``python3 samples/build.py [--out DIR] [NAME ...]`` (default: every sample, into ``samples/``; the bad
 inputs of ``samples/bad/`` are rebuilt along with the sample they derive from, ``clean``).
@@ -47,12 +52,16 @@ class SigningPlan:
     keystore: Path
     alias: str
     schemes: tuple[str, ...]
+    min_sdk: int | None = None
+    """The app's minSdkVersion, for split APKs whose own manifest does not say it (apksigner would then demand
+    v1 for API 1)."""
 
     @classmethod
     def load(cls, src: Path) -> SigningPlan:
-        """Read ``src/build.json``: ``{"key": "test"|"debug", "alias": ..., "schemes": ["v1", ...]}``."""
+        """Read ``src/build.json``: ``{"key": "test"|"debug", "alias": ..., "schemes": ["v1", ...]}``, and for a
+        bundle ``"min_sdk"``."""
         conf = json.loads((src / "build.json").read_text(encoding="utf-8"))
-        return cls(KEYS / f"{conf['key']}.p12", conf["alias"], tuple(conf["schemes"]))
+        return cls(KEYS / f"{conf['key']}.p12", conf["alias"], tuple(conf["schemes"]), conf.get("min_sdk"))
 
 
 def run(*cmd: str | Path) -> None:
@@ -71,18 +80,30 @@ def tree_files(root: Path, prefix: str) -> Entries:
     }
 
 
-def link_resources(src: Path, work: Path) -> Entries:
-    """Compile and link manifest and resources with aapt2; return its entries with their compression kept."""
+def link_resources(src: Path, work: Path, language_splits: tuple[str, ...] = ()) -> tuple[Entries, dict[str, Entries]]:
+    """Compile and link manifest and resources with aapt2; return its entries with their compression kept.
+
+    Each locale of ``language_splits`` is cut into a split APK of its own (``aapt2 link --split``), returned
+    under its split name ``config.<locale>``.
+    """
     compiled = work / "res.zip"
     linked = work / "linked.apk"
     # aapt2 from Debian predates <queries> (API 30); its manifest check would reject that element otherwise.
     link = ["aapt2", "link", "--warn-manifest-validation", "-o", linked, "-I", FRAMEWORK,
             "--manifest", src / "AndroidManifest.xml"]
+    split_files = {locale: work / f"split_{locale}.apk" for locale in language_splits}
+    for locale, path in split_files.items():
+        link += ["--split", f"{path}:{locale}"]
     if (src / "res").is_dir():
         run("aapt2", "compile", "--dir", src / "res", "-o", compiled)
         link.append(compiled)
     run(*link)
-    with zipfile.ZipFile(linked) as zf:
+    return read_entries(linked), {f"config.{locale}": read_entries(path) for locale, path in split_files.items()}
+
+
+def read_entries(apk: Path) -> Entries:
+    """Every entry of a zip with its data and compression method."""
+    with zipfile.ZipFile(apk) as zf:
         return {i.filename: (zf.read(i), i.compress_type) for i in zf.infolist()}
 
 
@@ -102,25 +123,70 @@ def sign(unsigned: Path, out: Path, plan: SigningPlan, work: Path) -> None:
     aligned = work / "aligned.apk"
     run("zipalign", "-f", "4", unsigned, aligned)
     flags = [f"--v{n}-signing-enabled={'true' if f'v{n}' in plan.schemes else 'false'}" for n in (1, 2, 3)]
+    if plan.min_sdk is not None:
+        flags += ["--min-sdk-version", str(plan.min_sdk)]
     run("apksigner", "sign", "--ks", plan.keystore, "--ks-key-alias", plan.alias,
         "--ks-pass", f"pass:{KEY_PASSWORD}", "--key-pass", f"pass:{KEY_PASSWORD}",
         *flags, "--v4-signing-enabled", "false", "--out", out, aligned)
 
 
-def build_sample(name: str, out_dir: Path) -> Path:
-    """Build ``src/<name>`` into ``out_dir/<name>.apk``."""
+def apk_entries(src: Path, work: Path, language_splits: tuple[str, ...] = ()) -> tuple[Entries, dict[str, Entries]]:
+    """The unsigned entries of the APK of ``src`` (and of the language splits cut from it)."""
+    entries, splits = link_resources(src, work, language_splits)
+    entries.update(assemble_dex(src, work))
+    entries.update(tree_files(src / "assets", "assets"))
+    entries.update(tree_files(src / "lib", "lib"))
+    return entries, splits
+
+
+def package(entries: Entries, out: Path, plan: SigningPlan, work: Path) -> Path:
+    """Zip the entries reproducibly, align and sign them into ``out``."""
+    unsigned = work / "unsigned.apk"
+    write_zip(unsigned, entries)
+    sign(unsigned, out, plan, work)
+    return out
+
+
+def build_sample(name: str, out_dir: Path) -> list[Path]:
+    """Build ``src/<name>`` into ``out_dir/<name>.apk`` (a bundle into ``<name>.apks`` and ``<name>.xapk``)."""
     src = SRC / name
-    out = out_dir / f"{name}.apk"
+    plan = SigningPlan.load(src)
+    if (src / "splits").is_dir():
+        return build_bundle(src, name, out_dir, plan)
+    with tempfile.TemporaryDirectory() as tmp:
+        entries, _ = apk_entries(src, Path(tmp))
+        return [package(entries, out_dir / f"{name}.apk", plan, Path(tmp))]
+
+
+def build_bundle(src: Path, name: str, out_dir: Path, plan: SigningPlan) -> list[Path]:
+    """Build the base and every split of ``src``, sign each, and pack them as ``.apks`` and ``.xapk``."""
+    conf = json.loads((src / "build.json").read_text(encoding="utf-8"))
+    signed: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        entries = link_resources(src, work)
-        entries.update(assemble_dex(src, work))
-        entries.update(tree_files(src / "assets", "assets"))
-        entries.update(tree_files(src / "lib", "lib"))
-        unsigned = work / "unsigned.apk"
-        write_zip(unsigned, entries)
-        sign(unsigned, out, SigningPlan.load(src), work)
-    return out
+
+        def workdir(label: str) -> Path:
+            path = work / label
+            path.mkdir()
+            return path
+
+        base, unsigned = apk_entries(src, workdir("base"), tuple(conf.get("language_splits", ())))
+        unsigned = {"base": base, **unsigned}
+        for split_src in sorted(p for p in (src / "splits").iterdir() if p.is_dir()):
+            unsigned[split_src.name], _ = apk_entries(split_src, workdir(split_src.name))
+        for split, entries in unsigned.items():
+            sign_dir = workdir(f"sign-{split}")
+            signed[split] = package(entries, sign_dir / "signed.apk", plan, sign_dir).read_bytes()
+    apks = out_dir / f"{name}.apks"
+    write_zip(apks, {("base.apk" if split == "base" else f"split_{split}.apk"): (data, zipfile.ZIP_STORED)
+                     for split, data in signed.items()})
+    xapk_manifest = (src / "xapk-manifest.json").read_bytes()
+    xapk_entries: Entries = {"manifest.json": (xapk_manifest, zipfile.ZIP_DEFLATED)}
+    for item in json.loads(xapk_manifest)["split_apks"]:
+        xapk_entries[item["file"]] = (signed[item["id"]], zipfile.ZIP_STORED)
+    xapk = out_dir / f"{name}.xapk"
+    write_zip(xapk, xapk_entries)
+    return [apks, xapk]
 
 
 def missing_tools() -> list[str]:
@@ -134,7 +200,7 @@ def missing_tools() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Build the named samples (default all) into ``--out`` (default: this folder)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="where to write <name>.apk and bad/")
+    parser.add_argument("--out", type=Path, default=HERE, help="where to write <name>.apk(s) and bad/")
     parser.add_argument("names", nargs="*", help="samples to build (default: all under src/)")
     args = parser.parse_args(argv)
     missing = missing_tools()
@@ -144,10 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or sorted(p.name for p in SRC.iterdir() if (p / "build.json").is_file())
     args.out.mkdir(parents=True, exist_ok=True)
     for name in names:
-        apk = build_sample(name, args.out)
-        print(f"built {apk}")
+        built = build_sample(name, args.out)
+        for path in built:
+            print(f"built {path}")
         if name == "clean":
-            for path in write_bad_inputs(apk, args.out / "bad"):
+            for path in write_bad_inputs(built[0], args.out / "bad"):
                 print(f"built {path}")
     return 0
 

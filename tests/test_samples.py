@@ -1,7 +1,8 @@
-"""Each sample APK's scan equals its hand-written expected facts (samples/expected/NAME.json).
+"""Each sample's scan equals its hand-written expected facts (samples/expected/NAME.json).
 
 The expected files are a subset of the scan JSON: every key they name is compared, and every list they give is
-complete (compared as a multiset; for lists of objects, on the fields the expected objects name).
+complete (compared as a multiset; for lists of objects, on the fields the expected objects name). The input is
+samples/NAME.apk unless the file names another one under its top-level key ``input`` (a bundle: ``bundle.apks``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from appscan.scan import scan_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = sorted((ROOT / "samples" / "expected").glob("*.json"))
-# Keys of an expected file that describe later analysis stages, not scan facts.
-_NOT_FACTS = {"planted_paths", "expected_sdks", "expected_findings", "expected_api_calls"}
+# Keys of an expected file that name its input or describe later analysis stages, not scan facts.
+_NOT_FACTS = {"input", "planted_paths", "expected_sdks", "expected_findings", "absent_findings",
+              "expected_api_calls"}
 
 
 def _canon(value: Any) -> str:
@@ -60,9 +62,9 @@ def test_there_are_samples() -> None:
 @pytest.mark.parametrize("expected_file", EXPECTED, ids=lambda p: p.stem)
 def test_sample_scan_matches_expected_facts(expected_file: Path) -> None:
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    apk = ROOT / "samples" / expected.get("input", f"{expected_file.stem}.apk")
     for key in _NOT_FACTS:
         expected.pop(key, None)
-    apk = ROOT / "samples" / f"{expected_file.stem}.apk"
     doc = to_document(scan_file(apk), full=True)
     problems: list[str] = []
     _compare(expected, doc, expected_file.stem, problems)

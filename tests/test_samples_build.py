@@ -1,4 +1,4 @@
-"""The committed sample APKs (and samples/bad/) are exactly what samples/build.py makes from samples/src/.
+"""The committed sample APKs and bundles (and samples/bad/) are exactly what samples/build.py makes from samples/src/.
 
 Why: the scanner's expected-facts tests trust that samples/<name>.apk comes from the sources an engineer can read;
 a rebuild that differs by one byte means either the sources or the committed APK changed alone.
@@ -24,8 +24,9 @@ pytestmark = pytest.mark.skipif(bool(_missing), reason=f"Android build tools mis
 
 
 def _digests(root: Path) -> dict[str, str]:
-    """sha256 of every APK and bad input under ``root``, keyed by path relative to it."""
-    files = [*root.glob("*.apk"), *(p for p in (root / "bad").glob("*") if p.name != "README.md")]
+    """sha256 of every APK, bundle and bad input under ``root``, keyed by path relative to it."""
+    built = (p for p in root.glob("*") if p.suffix in (".apk", ".apks", ".xapk"))
+    files = [*built, *(p for p in (root / "bad").glob("*") if p.name != "README.md")]
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 

@@ -12,6 +12,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from androguard.core.axml import ARSCParser, AXMLParser
 from loguru import logger as _androguard_logger
 
 from appscan.apk.archive import ApkArchive, ApkMember, EntryError, open_input
@@ -39,9 +40,10 @@ _androguard_logger.disable("androguard")
 _DEX = re.compile(r"^classes(\d*)\.dex$")
 _MAX_MANIFEST = 16 * 1024 * 1024
 _MAX_ARSC = 128 * 1024 * 1024
-_URLISH = re.compile(rb"[\x21-\x7e]*(?:://|\d\.\d{1,3}\.\d)[\x21-\x7e]*")
-_LAYOUT_ATTRS = ("text", "hint", "contentDescription")
-_NS = "{http://schemas.android.com/apk/res/android}"
+_URL_HINT = re.compile(rb"://|\d\.\d{1,3}\.\d")
+_PRINTABLE = frozenset(range(0x21, 0x7F))
+_MAX_TEXT = 4096
+_NS_URI = "http://schemas.android.com/"
 
 
 def _dex_order(name: str) -> int:
@@ -72,12 +74,12 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
             except (EntryError, DexFormatError) as exc:
                 incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
                 continue
-            texts.extend(m.decode("ascii") for m in _URLISH.findall(data))
+            texts.extend(_url_texts(data))
             infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count))
             classes.extend(ClassDef(c.name, c.superclass, c.interfaces, c.access_flags, label, c.methods)
                            for c in dex.classes)
-            call_sites.extend(CallSite._make(s) for s in dex.call_sites)
-            field_reads.extend(CallSite._make(s) for s in dex.field_reads)
+            call_sites.extend(dex.call_sites)
+            field_reads.extend(dex.field_reads)
             strings.update(dex.strings)
             reflection.update(dex.reflection)
     code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, tuple(sorted(reflection)),
@@ -85,24 +87,61 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     return code, texts
 
 
+def _url_texts(data: bytes) -> list[str]:
+    """Printable runs of a dex that hold a URL or a dotted number (candidate IPs), found from the hints outwards.
+
+    Searching for the hint first and widening to the run's ends costs time only where a hint is; a regex with
+    the run on both sides backtracks badly on long printable runs (seconds on 200 KB runs of real apps).
+    """
+    out: list[str] = []
+    end_of_last = -1
+    for m in _URL_HINT.finditer(data):
+        if m.start() < end_of_last:
+            continue
+        lo, hi = m.start(), m.end()
+        floor, ceiling = max(0, lo - _MAX_TEXT), min(len(data), hi + _MAX_TEXT)
+        while lo > floor and data[lo - 1] in _PRINTABLE:
+            lo -= 1
+        while hi < ceiling and data[hi] in _PRINTABLE:
+            hi += 1
+        end_of_last = hi
+        out.append(data[lo:hi].decode("ascii"))
+    return out
+
+
 def _layout_texts(member: ApkMember) -> tuple[str, ...]:
-    """Literal text, hint and contentDescription values of compiled layouts (not ``@string`` references)."""
+    """Human text written literally in compiled layouts (a button's "Privacy Policy", a URL), not references.
+
+    Only the string pool of each layout is read: literal attribute values live there, and decoding the whole
+    tree costs ten times more. Identifiers (attribute, class and id names) are left out: what is kept has a
+    space, a non-ASCII character or a URL scheme.
+    """
     out: set[str] = set()
     for name in member.names():
         if not (name.startswith("res/layout") and name.endswith(".xml")):
             continue
         try:
-            root = parse_axml(member.read(name, _MAX_MANIFEST))
-        except EntryError:
+            pool = AXMLParser(member.read(name, _MAX_MANIFEST)).sb
+            for i in range(pool.stringCount):
+                text = pool.getString(i)
+                if text and not text.startswith(_NS_URI) and (
+                        not text.isascii() or "://" in text or any(c.isspace() for c in text)):
+                    out.add(text)
+        except Exception:  # noqa: BLE001 - androguard raises assorted errors on corrupt XML; skip that layout
             continue
-        if root is None:
-            continue
-        for el in root.iter():
-            for attr in _LAYOUT_ATTRS:
-                value = el.get(_NS + attr)
-                if value and not value.startswith(("@", "?")):
-                    out.add(value)
     return tuple(sorted(out))
+
+
+def _resource_table(member: ApkMember, incomplete: list[Incomplete]) -> ARSCParser | None:
+    """The parsed resources.arsc of one APK of the input; None when it has none or it is unreadable."""
+    if "resources.arsc" not in member.names():
+        return None
+    label = "resources.arsc" if member.split is None else f"{member.name}!resources.arsc"
+    try:
+        return ARSCParser(member.read("resources.arsc", _MAX_ARSC))
+    except Exception as exc:  # androguard raises many kinds of errors on corrupt tables
+        incomplete.append(Incomplete(label, f"resource table unreadable: {exc}"))
+        return None
 
 
 def _packed_hint(app_class: str | None, classes: tuple[ClassDef, ...], has_dex: bool) -> str | None:
@@ -135,16 +174,12 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
 
     incomplete: list[Incomplete] = [Incomplete(name if m.split is None else f"{m.name}!{name}", reason)
                                      for m in archive.members for name, reason in m.suspicious()]
-    arsc = None
-    if "resources.arsc" in base.names():
-        try:
-            from androguard.core.axml import ARSCParser
-
-            arsc = ARSCParser(base.read("resources.arsc", _MAX_ARSC))
-        except Exception as exc:  # androguard raises many kinds of errors on corrupt tables
-            incomplete.append(Incomplete("resources.arsc", f"resource table unreadable: {exc}"))
-            arsc = None
-
+    prepended = base.prepended_bytes()
+    if prepended:
+        kind = "a dex file" if base.data[:4] == b"dex\n" else "unknown data"
+        incomplete.append(Incomplete("(before the zip)", f"{prepended} bytes of {kind} precede the zip archive "
+                                     "and were not analysed (Janus, CVE-2017-13156)"))
+    arsc = _resource_table(base, incomplete)
     def read_xml(name: str):  # noqa: ANN202 - lxml element or None
         try:
             return parse_axml(base.read(name, _MAX_MANIFEST))
@@ -185,7 +220,9 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
                     return b""  # a corrupt entry has no readable head; its extension still counts
         return b""
 
-    resources = read_resources(all_names, head_of, table, _layout_texts(base), dex_texts)
+    split_tables = [ResourceTable(_resource_table(m, incomplete), read_xml) for m in archive.members[1:]
+                    if "resources.arsc" in m.names()]
+    resources = read_resources(all_names, head_of, [table, *split_tables], _layout_texts(base), dex_texts)
     app = AppInfo(
         package=mf.package, version_code=mf.version_code(), version_name=mf.attr(root, "versionName"),
         min_sdk=mf.sdk("minSdkVersion"), target_sdk=target_sdk, max_sdk=mf.sdk("maxSdkVersion"),

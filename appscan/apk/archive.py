@@ -51,6 +51,11 @@ class ApkMember:
         """Declared uncompressed size of an entry."""
         return self.zip.getinfo(name).file_size
 
+    def prepended_bytes(self) -> int:
+        """How many bytes precede the first local file header (0 for a normal APK)."""
+        infos = self.zip.infolist()
+        return min(i.header_offset for i in infos) if infos else 0
+
     def suspicious(self) -> list[tuple[str, str]]:
         """(entry, reason) for entries whose size fields betray a zip bomb; ``read`` refuses them."""
         out = []
@@ -115,12 +120,16 @@ def _bomb_reason(info: zipfile.ZipInfo, limit: int) -> str | None:
 
 
 def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
-    """Open bytes as a zip, turning every failure into one ``InputError`` line."""
-    if data[:2] != b"PK":
-        raise InputError(f"{what}: not an APK (not a zip archive)")
+    """Open bytes as a zip, turning every failure into one ``InputError`` line.
+
+    A file that does not start with a zip header is still accepted when a zip follows other data (a dex put in
+    front of an APK, the Janus trick, CVE-2017-13156): ``prepended_bytes`` tells how much precedes it.
+    """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+        if data[:2] != b"PK":
+            raise InputError(f"{what}: not an APK (not a zip archive)") from exc
         raise InputError(f"{what}: not a readable zip archive (truncated or corrupt: {exc})") from exc
     total = sum(i.file_size for i in zf.infolist())
     if total > MAX_TOTAL_BYTES:

@@ -3,7 +3,7 @@
 Why not androguard's ``DEX``/``Analysis``: they decode every instruction into objects and build cross-references
 for everything, which costs seconds and hundreds of MB on a large app. appscan needs only the dex tables, the
 targets of invoke instructions and the values of const-string, so this module steps through each method's code
-units with an opcode-length table and keeps only those. ``tests/apk/test_dex.py`` holds it against androguard's
+units with an opcode-length table and keeps only those. ``tests/apk/test_dex_fidelity.py`` holds it against androguard's
 own disassembly (same call sites, same strings) on every corpus APK.
 
 Format reference: the Dalvik executable format and bytecode tables of the Android Open Source Project.
@@ -15,9 +15,13 @@ import struct
 import sys
 from dataclasses import dataclass
 
+from appscan.model import CallSite
+
 __all__ = ["DexFormatError", "DexCode", "parse_dex"]
 
 _NO_INDEX = 0xFFFFFFFF
+_site = tuple.__new__
+"""Builds a ``CallSite`` without NamedTuple's argument handling (hundreds of thousands per large app)."""
 
 if sys.byteorder != "little":  # pragma: no cover - code units are read in native order
     raise ImportError("appscan's dex reader needs a little-endian host")
@@ -86,11 +90,11 @@ class DexCode:
     """What ``parse_dex`` returns for one dex file."""
 
     classes: tuple[DexClass, ...]
-    call_sites: list[tuple[str, str, str]]
+    call_sites: list[CallSite]
     """(caller, callee, kind) per invoke instruction, in code order."""
     strings: dict[str, tuple[str, ...]]
     """Per method, its const-string values in code order, duplicates removed (methods without any are absent)."""
-    field_reads: list[tuple[str, str, str]]
+    field_reads: list[CallSite]
     """(caller, field, "sget") for static reads of android/ and java/ fields."""
     reflection: set[str]
     """String constants passed (in a register) to Class.forName, getMethod, getDeclaredField and the like."""
@@ -137,6 +141,11 @@ class _Tables:
             if size and (off < 0x70 or off + size * width > len(data)):
                 raise DexFormatError("an id table lies outside the file")
         self.data = data
+        view = memoryview(data)
+        # Id tables as native arrays: one index per lookup instead of a struct call (the hot path of naming).
+        self._string_offs = view[self.string_off:self.string_off + 4 * self.string_size].cast("I")
+        self._type_ids = view[self.type_off:self.type_off + 4 * self.type_size].cast("I")
+        self._method_ids = view[self.method_off:self.method_off + 8 * self.method_size].cast("H")
         self._strings: list[str | None] = [None] * self.string_size
         self._types: list[str | None] = [None] * self.type_size
         self._protos: list[str | None] = [None] * self.proto_size
@@ -148,8 +157,10 @@ class _Tables:
         s = self._strings[idx]
         if s is None:
             data = self.data
-            (off,) = struct.unpack_from("<I", data, self.string_off + 4 * idx)
-            _, start = _uleb(data, off)
+            off = self._string_offs[idx]
+            start = off + 1
+            while data[start - 1] & 0x80:  # skip the uleb128 utf16 length
+                start += 1
             end = data.index(b"\x00", start)
             s = self._strings[idx] = _decode_mutf8(data[start:end])
         return s
@@ -158,8 +169,7 @@ class _Tables:
         """The descriptor of this type id (``Lcom/foo/Bar;``, ``I``, ``[B``)."""
         t = self._types[idx]
         if t is None:
-            (sidx,) = struct.unpack_from("<I", self.data, self.type_off + 4 * idx)
-            t = self._types[idx] = sys.intern(self.string(sidx))
+            t = self._types[idx] = sys.intern(self.string(self._type_ids[idx]))
         return t
 
     def _type_list(self, off: int) -> tuple[str, ...]:
@@ -181,7 +191,8 @@ class _Tables:
         """The smali name ``Lcls;->name(Args)Ret`` of this method id."""
         m = self._methods[idx]
         if m is None:
-            cls, proto, name = struct.unpack_from("<HHI", self.data, self.method_off + 8 * idx)
+            ids = self._method_ids
+            cls, proto, name = ids[4 * idx], ids[4 * idx + 1], ids[4 * idx + 2] | (ids[4 * idx + 3] << 16)
             m = self._methods[idx] = sys.intern(f"{self.type(cls)}->{self.string(name)}{self.proto(proto)}")
         return m
 
@@ -196,11 +207,13 @@ class _Tables:
     def reflective_method_ids(self) -> frozenset[int]:
         """Ids of the methods in ``_REFLECTIVE`` (read from the method table once per dex)."""
         owners = {owner for owner, _ in _REFLECTIVE}
+        owner_types = {i for i in range(self.type_size) if self.type(i) in owners} if owners else set()
+        ids = self._method_ids
         out = []
         for idx in range(self.method_size):
-            cls, _, name = struct.unpack_from("<HHI", self.data, self.method_off + 8 * idx)
-            owner = self.type(cls)
-            if owner in owners and (owner, self.string(name)) in _REFLECTIVE:
+            cls = ids[4 * idx]
+            if cls in owner_types and (self.type(cls), self.string(ids[4 * idx + 2] | (ids[4 * idx + 3] << 16))
+                                       ) in _REFLECTIVE:
                 out.append(idx)
         return frozenset(out)
 
@@ -332,8 +345,8 @@ def _parse(data: bytes) -> DexCode:
     units = memoryview(data)[:usable].cast("H")  # native order: little-endian hosts only (checked at import)
 
     classes: list[DexClass] = []
-    call_sites: list[tuple[str, str, str]] = []
-    field_reads: list[tuple[str, str, str]] = []
+    call_sites: list[CallSite] = []
+    field_reads: list[CallSite] = []
     strings: dict[str, tuple[str, ...]] = {}
     method_count = 0
     invokes: list[tuple[int, int]] = []
@@ -360,10 +373,10 @@ def _parse(data: bytes) -> DexCode:
                     raise DexFormatError(f"code of {caller} lies outside the file")
                 _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected)
                 if invokes:
-                    call_sites.extend((caller, t.method(m), _KIND[op]) for m, op in invokes)
+                    call_sites.extend(_site(CallSite, (caller, t.method(m), _KIND[op])) for m, op in invokes)
                     invokes.clear()
                 if customs:
-                    call_sites.extend((caller, t.call_site_target(s), "custom") for s in customs)
+                    call_sites.extend(_site(CallSite, (caller, t.call_site_target(s), "custom")) for s in customs)
                     customs.clear()
                 if consts:
                     strings[caller] = tuple(dict.fromkeys(t.string(s) for s in consts))
@@ -372,7 +385,7 @@ def _parse(data: bytes) -> DexCode:
                     for f in fields:
                         target = t.field(f)
                         if target.startswith(_FIELD_PREFIXES):
-                            field_reads.append((caller, target, "sget"))
+                            field_reads.append(_site(CallSite, (caller, target, "sget")))
                     fields.clear()
         method_count += len(defined)
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))

@@ -37,9 +37,15 @@ def parse_axml(data: bytes) -> ET._Element | None:
         printer = AXMLPrinter(data)
         if not printer.is_valid():
             return None
-        return printer.get_xml_obj()
+        root = printer.get_xml_obj()
     except Exception:  # androguard raises bare exceptions of many kinds on garbage input
         return None
+    if root is not None:
+        for el in root.iter():
+            # The platform matches element names without their namespace: <android:uses-permission> counts.
+            if isinstance(el.tag, str) and el.tag.startswith("{"):
+                el.tag = ET.QName(el).localname
+    return root
 
 
 def _int(value: str | None) -> int | None:

@@ -74,9 +74,10 @@ class ResourceTable:
             return ()
         found: set[str] = set()
         for pkg in self.arsc.get_packages_names():
-            for loc in self.arsc.get_locales(pkg):
-                loc = loc.replace("\x00", "")
-                found.add(loc or "default")
+            # The configurations read while parsing: no second pass over every entry (get_locales makes one).
+            for configs in self.arsc.resource_configs[pkg].values():
+                for config in configs:
+                    found.add(config.get_language_and_region().replace("\x00", "") or "default")
         return tuple(sorted(found))
 
     def strings(self) -> tuple[str, ...]:
@@ -154,9 +155,12 @@ def network_indicators(texts: Iterable[str], resource_strings: Iterable[str] = (
     return tuple(sorted(urls)), tuple(sorted(domains)), tuple(sorted(ips))
 
 
-def read_resources(names: list[str], head_of: Callable[[str], bytes], table: ResourceTable,
+def read_resources(names: list[str], head_of: Callable[[str], bytes], tables: list[ResourceTable],
                    layout_texts: tuple[str, ...], code_strings: Iterable[str]) -> Resources:
-    """Assemble the resource facts. ``head_of(path)`` returns the first bytes of an entry (for magic checks)."""
+    """Assemble the resource facts from the base's and every split's resource table.
+
+    ``head_of(path)`` returns the first bytes of an entry (for magic checks).
+    """
     assets = tuple(sorted(n for n in names if n.startswith("assets/") and not n.endswith("/")))
     raw = tuple(sorted(n for n in names if n.startswith("res/raw") and not n.endswith("/")))
     nested = []
@@ -168,7 +172,8 @@ def read_resources(names: list[str], head_of: Callable[[str], bytes], table: Res
             kind = _nested_kind(n, head_of(n))
             if kind:
                 nested.append(NestedFile(n, kind))
-    strings = table.strings()
+    strings = tuple(sorted({s for t in tables for s in t.strings()}))
+    locales = tuple(sorted({loc for t in tables for loc in t.locales()}))
     urls, domains, ips = network_indicators([*strings, *layout_texts, *code_strings], strings)
-    return Resources(assets, raw, tuple(sorted(nested, key=lambda f: f.path)), table.locales(), strings,
+    return Resources(assets, raw, tuple(sorted(nested, key=lambda f: f.path)), locales, strings,
                      layout_texts, urls, domains, ips)

@@ -6,8 +6,10 @@ as one line too unless ``--debug`` (or ``APPSCAN_DEBUG=1``) asks for the traceba
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -29,7 +31,20 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
 
 
 class AppscanGroup(click.Group):
-    """A click group that turns exceptions from any subcommand into one line and an exit code."""
+    """A click group that loads its subcommands lazily and turns their exceptions into one line and an exit code."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module, _, attr = self.lazy_commands[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -1,21 +1,28 @@
-"""``appscan scan FILE...``: scan APKs and bundles, print a summary or write JSON."""
+"""``appscan scan FILE...``: scan APKs and bundles, store the results, print a summary or JSON, gate a build."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from appscan.cli.common import debug_enabled
-from appscan.errors import EXIT_ERROR, AppscanError
+from appscan.errors import EXIT_ERROR, AppscanError, StoreError
 from appscan.model import ScanResult
+from appscan.cli.gate_cmd import gate_options, run_gate
+from appscan.report.document import result_from_document
 from appscan.report.json_format import render_json, to_document
+from appscan.report.suppress import from_record
 from appscan.report.text_format import render_text
+from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.scan import UnknownAppTypeError, expand_inputs, scan_file
+from appscan.store import Store, find_scan, get_scan_document, list_suppressions, open_store, record_failure, save_scan
 
 __all__ = ["scan"]
 
@@ -48,6 +55,37 @@ def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, 
         _write(output, text)
 
 
+def _sha256(path: Path) -> str | None:
+    """The file's hash (the key of stored scans), None when it cannot be read (the scan will say why)."""
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, time_limit: float | None,
+                   ruleset: Ruleset, app_type: str | None) -> ScanResult:
+    """A stored result of the same file, rules and app type when there is one (unless --force), else a scan.
+
+    A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts only.
+    """
+    if store is not None and not force and not full:
+        sha = _sha256(path)
+        scan_id = find_scan(store, sha, ruleset.sha256) if sha else None
+        if scan_id is not None:
+            stored = result_from_document(get_scan_document(store, scan_id))
+            if stored.app_type == app_type:
+                return stored
+    result = scan_file(path, time_limit, ruleset, app_type)
+    if store is not None:
+        save_scan(store, result, to_document(result))
+    return result
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -63,13 +101,20 @@ def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, 
 @click.option("--app-type", metavar="NEC-ID",
               help="The app's type (NEC-01..NEC-39, see `appscan rules list --kind app-type`): enables the "
                    "necessary-scope rules.")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Database to store results in (SQLAlchemy URL). Default: $APPSCAN_DB, else ./appscan.db.")
+@click.option("--no-store", is_flag=True, help="Do not store the results (and do not reuse stored ones).")
+@click.option("--force", is_flag=True, help="Rescan even when this file was stored with the same rules.")
+@gate_options
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, time_limit: float | None,
-         rules_dirs: tuple[Path, ...], app_type: str | None, debug: bool) -> None:
+         rules_dirs: tuple[Path, ...], app_type: str | None, db_url: str | None, no_store: bool, force: bool,
+         fail_on: str | None, baseline_path: Path | None, suppressions_path: Path | None, debug: bool) -> None:
     """Scan APK files, split bundles (.apks, .xapk) or folders of them.
 
-    Each file that cannot be read gets one line on stderr; the others are still scanned. Exit code 0 when every
-    file was scanned, 2 when any failed.
+    Results are stored in the database (one transaction per APK). Each file that cannot be read gets one line on
+    stderr; the others are still scanned. Exit codes: 0 done (and no finding at or above --fail-on),
+    1 findings at or above --fail-on, 2 any file failed or another error.
     """
     files = list(expand_inputs(inputs))
     if not files:
@@ -77,19 +122,23 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
     ruleset = load_rulesets(rules_dirs)
     if app_type is not None and app_type not in ruleset.of_kind("app-type"):
         raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
+    store = None if no_store else open_store(db_url)
     results: list[ScanResult] = []
     failed = 0
     bar = tqdm(files, desc="scanning", unit="apk", disable=len(files) < 2 or None, file=sys.stderr,
                leave=False)
     for path in bar:
         bar.set_postfix_str(path.name[-40:], refresh=False)
+        start = time.monotonic()
         try:
-            results.append(scan_file(path, time_limit, ruleset, app_type))
+            results.append(_scan_or_reuse(path, store, force, full, time_limit, ruleset, app_type))
         except AppscanError as exc:
             if debug or debug_enabled():
                 raise
             failed += 1
             tqdm.write(f"appscan: error: {exc}", file=sys.stderr)
+            if store is not None and not isinstance(exc, StoreError):
+                record_failure(store, path.name, str(exc), time.monotonic() - start)
         except Exception as exc:  # one bad file must not stop the batch; --debug shows the traceback
             if debug or debug_enabled():
                 raise
@@ -101,3 +150,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
         _emit(results, fmt, output, full, many=len(files) > 1)
     if failed:
         sys.exit(EXIT_ERROR)
+    stored = [from_record(r.kind, r.value, r.reason, r.expires_at) for r in list_suppressions(store)] if store else []
+    code = run_gate(results, fail_on, baseline_path, suppressions_path, stored)
+    if code:
+        sys.exit(code)

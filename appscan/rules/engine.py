@@ -103,7 +103,11 @@ def finding_id(rule_id: str, subject: str) -> str:
 
 
 def _capitalised(text: str) -> str:
-    """English titles start with a capital even when they start with a placeholder ("the app's own code...")."""
+    """English titles start with a capital even when they start with a placeholder ("the app's own code...");
+    an identifier such as ``targetSdkVersion`` keeps its spelling."""
+    first = text.split(" ", 1)[0]
+    if any(c.isupper() for c in first[1:]):
+        return text
     return text[:1].upper() + text[1:]
 
 

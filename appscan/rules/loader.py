@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -100,7 +101,10 @@ def load_layers(layers: Sequence[Path]) -> Ruleset:
         for path in _layer_files(layer):
             data = path.read_bytes()
             digest.update(f"{position}:{_relative(path, layer)}\0".encode() + data + b"\0")
-            document = _parse(path, data)
+            document = _cache_get(data)
+            fresh = document is None
+            if document is None:
+                document = _parse(path, data)
             folder = path.parent.name if path.parent != layer else None
             if folder in _ENTRY_SCHEMAS and document["kind"] != folder:
                 raise file_error(path, f"kind '{document['kind']}' in the {folder}/ directory")
@@ -110,7 +114,9 @@ def load_layers(layers: Sequence[Path]) -> Ruleset:
                                            f"(first: {display_path(layer_manifest[1])})")
                 layer_manifest = (document, path)
                 continue
-            _add_entries(document, path, layer_entries[document["kind"]])
+            _add_entries(document, path, layer_entries[document["kind"]], validate=fresh)
+            if fresh:
+                _cache_put(data, document)
         if layer_manifest is None and position == 0:
             raise file_error(layer, "no manifest (a file with 'kind: ruleset', normally ruleset.yaml)")
         if layer_manifest is not None:
@@ -173,12 +179,55 @@ def _parse(path: Path, data: bytes) -> dict[str, Any]:
     return document  # type: ignore[no-any-return]
 
 
-def _add_entries(document: dict[str, Any], path: Path, into: dict[str, _Raw]) -> None:
-    """Validate each entry of a file and add it to its layer, refusing an id already used in the same layer."""
+def _cache_dir() -> Path:
+    """Where validated ruleset files are cached (``$XDG_CACHE_HOME/appscan/rules``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "appscan" / "rules"
+
+
+@functools.cache
+def _schemas_digest() -> str:
+    """Hash of the JSON schemas: a cached file is only trusted under the schemas that validated it."""
+    digest = hashlib.sha256()
+    for schema in sorted(_SCHEMA_DIR.glob("*.json")):
+        digest.update(schema.name.encode() + b"\0" + schema.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_key(data: bytes) -> Path:
+    return _cache_dir() / f"{_schemas_digest()}-{hashlib.sha256(data).hexdigest()}.json"
+
+
+def _cache_get(data: bytes) -> dict[str, Any] | None:
+    """A ruleset file already parsed and validated by an earlier process (YAML parsing and schema validation
+    of the whole bundle cost most of a second, paid by every scan process otherwise); None on a miss."""
+    try:
+        return json.loads(_cache_key(data).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return None
+
+
+def _cache_put(data: bytes, document: dict[str, Any]) -> None:
+    """Remember a file whose every entry validated (best effort: a read-only home just means no cache)."""
+    target = _cache_key(data)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(document, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(target)
+    except (OSError, TypeError, ValueError):
+        return
+
+
+def _add_entries(document: dict[str, Any], path: Path, into: dict[str, _Raw], validate: bool = True) -> None:
+    """Validate each entry of a file and add it to its layer, refusing an id already used in the same layer.
+
+    ``validate`` is False only for a file whose exact bytes were validated before (see ``_cache_get``).
+    """
     schema = _ENTRY_SCHEMAS[document["kind"]]
     for index, entry in enumerate(document["entries"], start=1):
         key = _entry_key(entry)
-        error = _first_error(schema, entry)
+        error = _first_error(schema, entry) if validate else None
         if error is not None:
             raise entry_error(path, index, key, error)
         assert key is not None  # the schema requires the id
@@ -210,14 +259,19 @@ def _check_references(merged: dict[str, dict[str, _Raw]]) -> None:
 
 
 @functools.cache
+@functools.cache
 def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    """The compiled validator of one schema file (built once per process: there are thousands of entries)."""
     schema = json.loads((_SCHEMA_DIR / schema_name).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 
 def _first_error(schema_name: str, instance: object) -> str | None:
     """The most relevant schema violation as ``where: what``, or None when the instance is valid."""
-    error: ValidationError | None = best_match(_validator(schema_name).iter_errors(instance))
+    validator = _validator(schema_name)
+    if validator.is_valid(instance):
+        return None
+    error: ValidationError | None = best_match(validator.iter_errors(instance))
     if error is None:
         return None
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")

@@ -30,7 +30,7 @@ def _users(ctx: Context, permission: str) -> list[ApiCall]:
 @check("permission-unused")
 def permission_unused(ctx: Context) -> Iterator[Hit]:
     """Dangerous permissions whose known APIs no code calls (only where the catalogue knows the APIs)."""
-    if any(i.item == "code" for i in ctx.facts.incomplete):
+    if any(i.item == "code" for i in ctx.facts.incomplete) or any(d.category == "packer" for d in ctx.sdks):
         return  # packed or missing code: absence of calls proves nothing
     for name in _dangerous(ctx):
         rule = ctx.ruleset.permission(name)

@@ -1,0 +1,51 @@
+"""``appscan diff OLD NEW``: what changed between two versions (two APK files or two stored scans)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from appscan.cli.db_cmd import render_diff_text
+from appscan.errors import EXIT_FINDINGS
+from appscan.report.json_format import to_document
+from appscan.rules.loader import load_rulesets
+from appscan.scan import scan_file
+from appscan.store import diff_documents, get_scan_document, open_store
+
+__all__ = ["diff"]
+
+
+def _document(ref: str, db_url: str | None, rules_dirs: tuple[Path, ...]) -> dict[str, Any]:
+    """A stored scan's document for an integer id, else a fresh scan of the file at that path."""
+    if ref.isdigit() and not Path(ref).exists():
+        return get_scan_document(open_store(db_url), int(ref))
+    return to_document(scan_file(Path(ref), ruleset=load_rulesets(rules_dirs)))
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Database holding stored scans (for scan ids). Default: $APPSCAN_DB, else ./appscan.db.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Extra ruleset directory for fresh scans (repeatable).")
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 when NEW adds permissions, SDKs, data-collection calls or findings.")
+def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Path, ...], fail_on_new: bool) -> None:
+    """Compare two versions: OLD and NEW are APK files or stored scan ids (see `appscan db list`).
+
+    Shows permissions, SDKs, data-collection calls and findings added and removed.
+    """
+    result = diff_documents(_document(old, db_url, rules_dirs), _document(new, db_url, rules_dirs))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(render_diff_text(result))
+    added = any(result[s]["added"] for s in ("permissions", "sdks", "api_calls", "findings"))
+    if fail_on_new and added:
+        sys.exit(EXIT_FINDINGS)

@@ -1,0 +1,205 @@
+"""The call graph over all app and SDK code of an APK, built from ``ApkFacts`` alone.
+
+Nodes are the methods defined in the dex files (smali names), plus one *dispatch node* per virtual call that can
+land in several methods: the call sites point at the dispatch node and the dispatch node at the possible targets,
+so a call on ``Object.toString()`` from 2,000 places costs 2,000 + n edges, not 2,000 * n. Dispatch nodes are not
+methods and never appear in a reported path. Framework methods are not nodes: they have no code in the APK and a
+path ends at the caller of the API anyway.
+
+Edges (``docs/call-graph.md`` lists them with their limits):
+
+* every call site, resolved up the superclass chain to the class that defines the method;
+* virtual and interface calls also reach every override in the APK subtypes of the written class, including
+  subtypes of framework types (``Runnable.run`` reaches every app ``run`` of a Runnable);
+* implicit callbacks (``implicit.CALLBACK_RULES``): registration API -> callback methods of the objects handed over;
+* ``startActivity``/``startService``/``sendBroadcast``... -> the lifecycle of a manifest component whose class name
+  is a string constant of the calling method (the facts hold no ``const-class`` operands yet);
+* a static call or a constructor call on an APK class -> that class's static initialiser.
+
+Edges that need the user to act (click listeners, and interface calls on the listener types) are kept apart
+(``interaction``) so that a start-up search can leave them out.
+
+Why no networkx: on the largest corpus APK (318k call sites, 100k methods, 197k distinct edges) loading the edges
+into a ``networkx.DiGraph`` took 0.71 s and 76 MB, against 0.05 s and 5 MB for these integer adjacency lists, and
+the queries need nothing but breadth-first search (figures in docs/call-graph.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from appscan.graph.entrypoints import LIFECYCLE
+from appscan.graph.hierarchy import Hierarchy, class_of, descriptor
+from appscan.graph.implicit import (
+    COMPONENT_STARTS,
+    INTERACTION,
+    INTERACTION_TYPES,
+    PERIODIC,
+    CallbackRule,
+    match_rule,
+    may_register,
+)
+from appscan.model import ApkFacts, CallSite
+
+__all__ = ["CallGraph"]
+
+_DISPATCHING = frozenset({"virtual", "interface"})
+_UNSEEN = object()
+_Adjacency = list[list[int]] | defaultdict[int, list[int]]
+_STARTABLE = {"activity": "activity", "activity-alias": "activity", "service": "service", "receiver": "receiver"}
+
+
+class _Callee:
+    """What one distinct callee (with or without virtual dispatch) contributes, worked out once."""
+
+    __slots__ = ("targets", "interaction", "clinit", "constructs", "rule", "starts_component")
+
+    def __init__(self, targets: tuple[int, ...], interaction: bool, clinit: int | None, constructs: str | None,
+                 rule: CallbackRule | None, starts_component: bool) -> None:
+        self.targets = targets
+        self.interaction = interaction
+        self.clinit = clinit
+        self.constructs = constructs
+        self.rule = rule
+        self.starts_component = starts_component
+
+
+class CallGraph:
+    """Integer-indexed directed graph over the methods of one APK: ``CallGraph(facts)``."""
+
+    def __init__(self, facts: ApkFacts) -> None:
+        """Build the call graph of all code in ``facts``."""
+        self.hierarchy = Hierarchy(facts.code.classes)
+        self.names: list[str] = list(dict.fromkeys(m for c in self.hierarchy.classes.values() for m in c.methods))
+        """Node id -> smali method (for dispatch nodes: the callee they dispatch)."""
+        self.method_count = len(self.names)
+        """Ids below this are methods defined in the APK; the others are dispatch nodes."""
+        self.index: dict[str, int] = {m: i for i, m in enumerate(self.names)}
+        self.succ: list[list[int]] = [[] for _ in self.names]
+        """Ordinary edges, by source node."""
+        self.interaction: defaultdict[int, list[int]] = defaultdict(list)
+        """Edges that need a user action (a click listener called back)."""
+        self.periodic: list[tuple[int, int]] = []
+        """(scheduling method, callback) of repeated callbacks: Timer and fixed-rate executors."""
+        self.edge_kinds: dict[tuple[int, int], str] = {}
+        """Kind of every implicit edge (``thread``, ``post``, ``click``, ``component``...); plain calls are absent."""
+        self._resolved: tuple[dict[str, _Callee | None], dict[str, _Callee | None]] = ({}, {})
+        """What each callee resolves to, for virtual/interface calls and for the others."""
+        self._strings = facts.code.strings
+        self._components = {descriptor(c.target_activity or c.name): _STARTABLE[c.type]
+                            for c in facts.manifest.components if c.type in _STARTABLE}
+        """Manifest component class (descriptor) -> lifecycle kind, for component starts."""
+        self._add_calls(facts)
+
+    def is_method(self, node: int) -> bool:
+        """True for nodes that are methods (not dispatch nodes)."""
+        return node < self.method_count
+
+    def _new_node(self, name: str) -> int:
+        """Append a dispatch node."""
+        self.names.append(name)
+        self.succ.append([])
+        return len(self.names) - 1
+
+    def _callee(self, callee: str, kind: str) -> _Callee | None:
+        """Resolve one callee: its targets in the APK and the implicit edges it may trigger (None: nothing)."""
+        h = self.hierarchy
+        sep = callee.index("->")
+        owner, sub = callee[:sep], callee[sep + 2:]
+        name = sub[:sub.index("(")]
+        known = owner in h.classes
+        dispatches = kind in _DISPATCHING and h.has_subtypes(owner)
+        registers = may_register(sub)
+        starts = name in COMPONENT_STARTS
+        if not (known or dispatches or registers or starts):
+            return None
+        ids: tuple[int, ...] = ()
+        if known or dispatches:
+            target = h.lookup(owner, sub)
+            found = [target] if target else []
+            if dispatches:
+                found.extend(h.overrides(owner, sub))
+                found = list(dict.fromkeys(found))
+            ids = tuple(self.index[t] for t in found)
+            if len(ids) > 1:
+                node = self._new_node(callee)
+                self.succ[node].extend(ids)
+                ids = (node,)
+        clinit = self.index.get(f"{owner}-><clinit>()V") if known and (kind == "static" or name == "<init>") else None
+        rule = match_rule((owner, h.framework_owner(owner)), sub) if registers else None
+        constructs = owner if known and name == "<init>" else None
+        if not (ids or clinit is not None or constructs or rule or starts):
+            return None
+        return _Callee(ids, owner in INTERACTION_TYPES, clinit, constructs, rule, starts)
+
+    def _collect(self, sites: Iterable[CallSite], plain: _Adjacency, interaction: _Adjacency,
+                 implicit: Callable[[int, int, str], None]) -> None:
+        """Resolve call sites into edges: calls and static initialisers into ``plain``, calls through
+        user-interaction interfaces into ``interaction``, callbacks and component starts through ``implicit(src,
+        dst, kind)`` with the kinds of ``implicit.CALLBACK_RULES`` and ``component``."""
+        dispatching, exact = self._resolved
+        constructed: defaultdict[int, list[str]] = defaultdict(list)
+        registrations: list[tuple[int, str, CallbackRule]] = []
+        starters: set[int] = set()
+        index = self.index
+        for caller, callee, kind in sites:
+            cache = dispatching if kind in _DISPATCHING else exact
+            c = cache.get(callee, _UNSEEN)
+            if c is _UNSEEN:
+                c = cache[callee] = self._callee(callee, kind)
+            if c is None:
+                continue
+            src = index[caller]
+            if c.targets:
+                (interaction if c.interaction else plain)[src].extend(c.targets)
+            if c.clinit is not None:
+                plain[src].append(c.clinit)
+            if c.constructs is not None:
+                constructed[src].append(c.constructs)
+            if c.rule is not None:
+                registrations.append((src, class_of(callee), c.rule))
+            if c.starts_component:
+                starters.add(src)
+        h = self.hierarchy
+        for src, written, rule in registrations:
+            for cls in dict.fromkeys([*constructed.get(src, ()), class_of(self.names[src]), written]):
+                if cls in h.classes and h.is_a(cls, rule.types):
+                    for m in (m for callback in rule.callbacks for m in h.named(cls, callback)):
+                        implicit(src, index[m], rule.kind)
+        for src in sorted(starters):
+            for text in self._strings.get(self.names[src], ()):
+                cls = text if text.startswith("L") and text.endswith(";") else descriptor(text)
+                component = self._components.get(cls)
+                if component is not None:
+                    for m in (m for name in LIFECYCLE[component] for m in h.named(cls, name)):
+                        implicit(src, index[m], "component")
+
+    def _add_implicit(self, src: int, dst: int, kind: str) -> None:
+        """Store one implicit edge with its kind."""
+        if (src, dst) in self.edge_kinds:
+            return
+        self.edge_kinds[(src, dst)] = kind
+        (self.interaction[src] if kind in INTERACTION else self.succ[src]).append(dst)
+        if kind in PERIODIC:
+            self.periodic.append((src, dst))
+
+    def _add_calls(self, facts: ApkFacts) -> None:
+        """All edges of all call sites, duplicates removed."""
+        self._collect(facts.code.call_sites, self.succ, self.interaction, self._add_implicit)
+        succ = self.succ
+        for i, targets in enumerate(succ):
+            if len(targets) > 1:
+                succ[i] = list(dict.fromkeys(targets))
+
+    def successors(self, sites: Iterable[CallSite]) -> list[int]:
+        """The nodes that these call sites (of one method, e.g. those before a consent check) lead to without a
+        user action."""
+        plain: defaultdict[int, list[int]] = defaultdict(list)
+
+        def implicit(src: int, dst: int, kind: str) -> None:
+            if kind not in INTERACTION:
+                plain[src].append(dst)
+
+        self._collect(sites, plain, defaultdict(list), implicit)
+        return [dst for targets in plain.values() for dst in targets]

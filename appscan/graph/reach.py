@@ -1,0 +1,226 @@
+"""Which call sites run at start-up, before consent, or in the background, with the shortest call path as evidence.
+
+Every question is one multi-source breadth-first search over the call graph with parent pointers (never an
+enumeration of paths), so the whole analysis is linear in the size of the graph:
+
+1. **start-up**: from the application, provider, androidx.startup and launcher entry points, ordinary edges only
+   (a method reached only through a click listener does not run at start-up);
+2. **start-up before consent**: the same search, where a *gate* method is entered but followed only through the
+   calls it makes before its consent check (in code order). A gate is a method that (a) reads a SharedPreferences
+   (or MMKV) value and has a string constant naming privacy, agreement, consent, a protocol or a policy
+   (``privacy_agreed``, ``隐私``, ``同意``, ``协议``...): its check is its first such read; or (b) calls an SDK
+   privacy switch from ``consent_apis``: its check is the first such call. A call site reached by (1) but not by
+   (2) is ``consent_gated``: every start-up path to it passes a consent check first. A call site reached by (2)
+   runs before consent could be given. No control flow is analysed: a call after the check in the same method is
+   taken as guarded by it, a call before it as not;
+3. **background**: from receivers, services, JobService and WorkManager entry points, and from the callbacks of
+   repeated schedules (Timer, fixed-rate executors) whose scheduling method is reachable from any entry point;
+4. **any**: from every entry point, click edges included, to give an entry and a path to what is reachable only
+   later: in another activity, or after a click (then the path starts at the click callback, entry kind
+   ``interaction``).
+
+The reported path is the one of the first search that reaches the call site, in the order 2, 1, 3, 4.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from appscan.graph.callgraph import CallGraph
+from appscan.graph.entrypoints import BACKGROUND_KINDS, STARTUP_KINDS, EntryPoint, entry_points
+from appscan.model import ApkFacts, CallSite, Reach
+
+__all__ = ["Gate", "PermissionRequest", "ReachAnalysis", "analyze", "consent_gates", "requests_at_startup"]
+
+CONSENT_WORDS = re.compile(r"privacy|agree|consent|protocol|policy|隐私|同意|协议", re.IGNORECASE)
+"""A string constant naming the consent flag."""
+_PREF_READS = ("Landroid/content/SharedPreferences;->get", "Landroid/content/SharedPreferences;->contains",
+               "Lcom/tencent/mmkv/MMKV;->decode", "Lcom/tencent/mmkv/MMKV;->get")
+_PERMISSION_REQUESTS = ("Landroid/app/Activity;->requestPermissions(", "Landroid/app/Fragment;->requestPermissions(",
+                        "Landroidx/core/app/ActivityCompat;->requestPermissions(",
+                        "Landroid/support/v4/app/ActivityCompat;->requestPermissions(",
+                        "Landroidx/fragment/app/Fragment;->requestPermissions(")
+_REQUEST_WRAPPER = "->requestPermissions("
+"""Library wrappers (ActivityCompat and its helpers) are named like the API: their own inner call is not reported.
+Also the cheap pre-filter: every request API has this name."""
+_UNREACHED = -2
+_SOURCE = -1
+_NOWHERE = Reach(False, False, False, None, None, ())
+
+
+class _Search(NamedTuple):
+    """Result of one multi-source BFS: parent node per node (``_UNREACHED`` if not reached) and entry per node."""
+
+    parent: list[int]
+    origin: list[int]
+
+
+def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], with_interaction: bool,
+         only: Mapping[int, list[int]] | None = None) -> _Search:
+    """Breadth-first search from all ``(node, entry number)`` sources at once; a node in ``only`` is followed
+    through the listed successors instead of all of its edges."""
+    n = len(graph.names)
+    parent = [_UNREACHED] * n
+    origin = [_UNREACHED] * n
+    queue: deque[int] = deque()
+    for node, entry in sources:
+        if parent[node] == _UNREACHED:
+            parent[node] = _SOURCE
+            origin[node] = entry
+            queue.append(node)
+    succ, ui = graph.succ, graph.interaction if with_interaction else {}
+    only = only or {}
+    while queue:
+        node = queue.popleft()
+        entry = origin[node]
+        if node in only:
+            nexts = only[node]
+        else:
+            nexts = succ[node] + ui[node] if node in ui else succ[node]
+        for nxt in nexts:
+            if parent[nxt] == _UNREACHED:
+                parent[nxt] = node
+                origin[nxt] = entry
+                queue.append(nxt)
+    return _Search(parent, origin)
+
+
+class Gate(NamedTuple):
+    """A method that checks consent, its call sites in code order, and the position of its first check."""
+
+    sites: tuple[CallSite, ...]
+    check: int
+
+
+def consent_gates(facts: ApkFacts, consent_apis: Iterable[str]) -> dict[str, Gate]:
+    """Methods that check consent (see the module docstring), by smali name."""
+    apis = tuple(consent_apis)
+    checks = apis + _PREF_READS
+    strings = facts.code.strings
+    sites = facts.code.call_sites
+    own: dict[str, list[CallSite]] = {s.caller: [] for s in sites if s.callee.startswith(checks)}
+    for s in sites:
+        if s.caller in own:
+            own[s.caller].append(s)
+    gates: dict[str, Gate] = {}
+    for caller, calls in own.items():
+        keyed = any(CONSENT_WORDS.search(s) for s in strings.get(caller, ()))
+        for i, site in enumerate(calls):
+            if (apis and site.callee.startswith(apis)) or (keyed and site.callee.startswith(_PREF_READS)):
+                gates[caller] = Gate(tuple(calls), i)
+                break
+    return gates
+
+
+class ReachAnalysis:
+    """The four searches over one APK's call graph; ``reach(caller, callee)`` answers for any call site."""
+
+    def __init__(self, facts: ApkFacts, consent_apis: Iterable[str] = (), graph: CallGraph | None = None) -> None:
+        self.graph = graph if graph is not None else CallGraph(facts)
+        g = self.graph
+        self.entries: list[EntryPoint] = [e for e in entry_points(facts, g.hierarchy) if e.method in g.index]
+        self.gates = {m: gate for m, gate in consent_gates(facts, consent_apis).items() if m in g.index}
+
+        def sources(kinds: Iterable[str]) -> list[tuple[int, int]]:
+            wanted = set(kinds)
+            return [(g.index[e.method], i) for i, e in enumerate(self.entries) if e.kind in wanted]
+
+        startup = sources(STARTUP_KINDS)
+        self.startup = _bfs(g, startup, with_interaction=False)
+        before_check = {g.index[m]: g.successors(gate.sites[:gate.check]) for m, gate in self.gates.items()}
+        self.ungated = _bfs(g, startup, with_interaction=False, only=before_check)
+        self.any = _bfs(g, [(g.index[e.method], i) for i, e in enumerate(self.entries)], with_interaction=True)
+        # Repeated callbacks become background entries of their own (kind "timer"), when scheduled reachably.
+        for scheduler, callback in g.periodic:
+            if self.any.parent[scheduler] != _UNREACHED:
+                self.entries.append(EntryPoint(g.names[callback], "timer"))
+        self.background = _bfs(g, sources(BACKGROUND_KINDS + ("timer",)), with_interaction=False)
+
+    def _path(self, search: _Search, node: int) -> tuple[tuple[str, ...], str, str]:
+        """Methods from the entry to ``node`` (dispatch nodes left out), the entry and its kind.
+
+        A path that needs a user action starts at the callback after its last interaction edge (an ``onClick``),
+        with entry kind ``interaction``: that callback, not the activity that registered it, is where it begins.
+        """
+        g = self.graph
+        entry = self.entries[search.origin[node]]
+        chain = [node]
+        while search.parent[chain[-1]] >= 0:
+            chain.append(search.parent[chain[-1]])
+        chain.reverse()
+        start, kind = 0, entry.kind
+        for i in range(len(chain) - 1, 0, -1):
+            a, b = chain[i - 1], chain[i]
+            if b not in g.succ[a] and b in g.interaction.get(a, ()):
+                start, kind = i, "interaction"
+                break
+        path = tuple(g.names[n] for n in chain[start:] if g.is_method(n))
+        return path, path[0], kind
+
+    def _before_check(self, caller: str, callee: str | None) -> bool:
+        """False when ``callee`` is called in a gate method only at or after its consent check."""
+        gate = self.gates.get(caller)
+        if gate is None or callee is None:
+            return True
+        return any(s.callee == callee for s in gate.sites[:gate.check])
+
+    def reach(self, caller: str, callee: str | None = None) -> Reach:
+        """How a call of ``callee`` in method ``caller`` is reached (``callee`` None: the method itself, as if the
+        call came before any consent check in it)."""
+        node = self.graph.index.get(caller)
+        if node is None:
+            return _NOWHERE
+        startup = self.startup.parent[node] != _UNREACHED
+        ungated = self.ungated.parent[node] != _UNREACHED and self._before_check(caller, callee)
+        background = self.background.parent[node] != _UNREACHED
+        if ungated:
+            search = self.ungated
+        elif startup:
+            search = self.startup
+        elif background:
+            search = self.background
+        elif self.any.parent[node] != _UNREACHED:
+            search = self.any
+        else:
+            return _NOWHERE
+        path, entry, kind = self._path(search, node)
+        return Reach(startup_reachable=startup, consent_gated=startup and not ungated, background=background,
+                     entry=entry, entry_kind=kind, path=path)
+
+
+def analyze(facts: ApkFacts, targets: Iterable[CallSite], consent_apis: Iterable[str] = (),
+            analysis: ReachAnalysis | None = None) -> dict[CallSite, Reach]:
+    """Classify each target call site (sensitive-API calls, SDK initialisations) by how it is reached."""
+    analysis = analysis if analysis is not None else ReachAnalysis(facts, consent_apis)
+    return {t: analysis.reach(t.caller, t.callee) for t in targets}
+
+
+class PermissionRequest(NamedTuple):
+    """A runtime permission request that runs at start-up, and the permissions its method names."""
+
+    site: CallSite
+    reach: Reach
+    permissions: tuple[str, ...]
+
+
+def requests_at_startup(facts: ApkFacts, analysis: ReachAnalysis | None = None) -> list[PermissionRequest]:
+    """``requestPermissions`` call sites reachable at start-up (asking before the user needs the feature)."""
+    analysis = analysis if analysis is not None else ReachAnalysis(facts)
+    h = analysis.graph.hierarchy
+    out = []
+    for site in facts.code.call_sites:
+        if _REQUEST_WRAPPER not in site.callee or _REQUEST_WRAPPER in site.caller:
+            continue
+        owner, sub = site.callee.split("->", 1)
+        # Written on the app's own activity (``this.requestPermissions``): the API is the inherited one.
+        resolved = h.lookup(owner, sub) or f"{h.framework_owner(owner)}->{sub}"
+        if not (site.callee.startswith(_PERMISSION_REQUESTS) or resolved.startswith(_PERMISSION_REQUESTS)):
+            continue
+        reach = analysis.reach(site.caller, site.callee)
+        if reach.startup_reachable:
+            perms = tuple(s for s in facts.code.strings.get(site.caller, ()) if ".permission." in s)
+            out.append(PermissionRequest(site, reach, perms))
+    return out

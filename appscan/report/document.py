@@ -1,0 +1,72 @@
+"""A ``ScanResult`` rebuilt from the scan JSON document, so stored scans render like fresh ones.
+
+``appscan report SCAN_ID`` reads the document the store kept (docs/json-schema.md) and every renderer takes a
+``ScanResult``. The document of a scan without ``--full`` has code counts only, so the rebuilt facts carry the
+per-dex counts and no class, call-site or string lists; no report reads those.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Mapping
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from appscan.errors import ReportError
+from appscan.model import ApiCall, ApkFacts, Finding, Reach, RulesetInfo, ScanResult, SdkDetection
+
+__all__ = ["result_from_document"]
+
+
+def _build(tp: Any, data: Any) -> Any:
+    """``data`` (plain JSON values) as an instance of the annotated type ``tp`` (dataclasses, tuples, unions)."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        if data is None:
+            return None
+        return _build(next(a for a in get_args(tp) if a is not type(None)), data)
+    if origin is tuple:
+        return tuple(_build(get_args(tp)[0], item) for item in data or ())
+    if dataclasses.is_dataclass(tp):
+        hints = get_type_hints(tp)
+        return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp)
+                     if f.init and f.name in data})
+    return data
+
+
+def _api_call(d: Mapping[str, Any]) -> ApiCall:
+    """The flattened reachability fields of the document back into a ``Reach`` (None when not computed)."""
+    reach = None if d.get("startup_reachable") is None else Reach(
+        d["startup_reachable"], bool(d["consent_gated"]), bool(d["background"]), d.get("entry"), d.get("entry_kind"),
+        tuple(d.get("path") or ()))
+    return ApiCall(d["api_id"], d["api"], d["data_type"], d["caller"], d.get("sdk"), d.get("permission"), reach)
+
+
+def _facts(doc: Mapping[str, Any]) -> ApkFacts:
+    """The facts part; lists the document leaves out without ``--full`` come back empty."""
+    code = doc["code"]
+    return _build(ApkFacts, {
+        "source": doc["scan"]["source"], "files": doc["files"], "app": doc["app"], "signing": doc["signing"],
+        "manifest": {k: doc[k] for k in ("permissions", "defined_permissions", "components", "meta_data",
+                                         "queries")},
+        "native_libs": doc["native_libs"],
+        "code": {"dex": code["dex"], "classes": [], "call_sites": [], "strings": {},
+                 "reflection": code.get("reflection", [])},
+        "resources": {"strings": [], "layout_texts": [], **doc["resources"]},
+        "incomplete": doc["incomplete"],
+    })
+
+
+def result_from_document(doc: Mapping[str, Any]) -> ScanResult:
+    """The ``ScanResult`` a scan document describes; a document of another schema version is refused."""
+    if doc.get("schema_version") != "1":
+        raise ReportError(f"cannot render a scan document of schema version {doc.get('schema_version')!r}")
+    try:
+        return ScanResult(
+            facts=_facts(doc), duration_s=doc["scan"]["duration_ms"] / 1000,
+            sdks=tuple(_build(SdkDetection, s) for s in doc.get("sdks") or ()),
+            api_calls=tuple(_api_call(c) for c in doc.get("api_calls") or ()),
+            findings=tuple(_build(Finding, f) for f in doc.get("findings") or ()),
+            ruleset=_build(RulesetInfo | None, doc.get("ruleset")), app_type=doc.get("app_type"))
+    except (KeyError, TypeError) as exc:
+        raise ReportError(f"the stored scan document is incomplete ({type(exc).__name__}: {exc})") from exc

@@ -1,0 +1,56 @@
+"""A short Markdown summary for a merge-request comment: verdict, counts, the worst findings, the SDKs.
+
+Every value from the APK is escaped, because forges render HTML and links inside Markdown comments.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO
+
+from appscan.model import ScanResult
+from appscan.report.i18n import DEFAULT_LANG, pick, t
+from appscan.report.views import SEVERITIES, build_view
+from appscan.rules.catalog import Ruleset
+
+__all__ = ["MAX_ROWS", "escape", "render_markdown"]
+
+MAX_ROWS = 20
+"""Findings listed in the comment; the rest are counted (forges cap comment sizes)."""
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")
+
+
+def escape(value: str) -> str:
+    """Markdown- and HTML-inert text on one line: specials backslash-escaped, line breaks flattened."""
+    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def render_markdown(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LANG,
+                    ruleset: Ruleset | None = None) -> None:
+    """Write the summary as UTF-8 Markdown."""
+    view = build_view(result, ruleset)
+    app = result.facts.app
+    name = f"{app.label or app.package} {app.version_name or ''}".strip()
+    lines = [f"### {escape(t(lang, 'md.title', app=name))}", "",
+             f"**{t(lang, 'section.verdict')}: {t(lang, 'verdict.' + view.verdict)}** — "
+             + escape(t(lang, "md.summary", findings=len(view.findings), sdks=len(result.sdks),
+                        data=len({row.data_type for row in view.collection}))), "",
+             "| " + " | ".join(t(lang, f"severity.{s}") for s in SEVERITIES) + " |",
+             "|" + "---:|" * len(SEVERITIES),
+             "| " + " | ".join(str(view.severity_counts[s]) for s in SEVERITIES) + " |", ""]
+    shown = [f for f in view.findings if f.severity in ("high", "medium")][:MAX_ROWS]
+    if shown:
+        lines += [f"#### {t(lang, 'md.top')}", "",
+                  f"| {t(lang, 'col.severity')} | {t(lang, 'col.rule')} | {t(lang, 'col.issue')} "
+                  f"| {t(lang, 'col.clauses')} |", "|---|---|---|---|"]
+        lines += [f"| {t(lang, 'severity.' + f.severity)} | `{f.rule}` | {escape(pick(f.title, lang))} "
+                  f"| {escape(', '.join(f.clauses))} |" for f in shown]
+        if len(view.findings) > len(shown):
+            lines += ["", t(lang, "md.more", count=len(view.findings) - len(shown))]
+        lines.append("")
+    if view.sharing:
+        lines += [f"#### {t(lang, 'section.sdks')}", ""]
+        lines += [f"- {escape(pick(row.name, lang))} ({escape(row.sdk.vendor)}): "
+                  f"{t(lang, 'level.' + row.sdk.evidence_level)}" for row in view.sharing]
+        lines.append("")
+    stream.write("\n".join(lines).encode("utf-8"))

@@ -1,0 +1,247 @@
+"""The report model: what HTML, Markdown and XLSX show, derived once from a ``ScanResult``.
+
+Every derivation a reader relies on (the verdict, the rectification checklist, the draft 个人信息收集清单 and
+第三方信息共享清单, the permission usage, the start-up call paths) lives here so that the formats cannot disagree.
+The view is language-neutral: names taken from data are ``Text`` pairs; each renderer picks its language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from appscan import __version__
+from appscan.errors import AppscanError
+from appscan.model import ApiCall, Evidence, Finding, ScanResult, SdkDetection, Text
+from appscan.report.i18n import text
+from appscan.rules.catalog import Ruleset
+from appscan.rules.loader import load_rulesets
+
+__all__ = [
+    "SEVERITIES", "VERDICTS", "ClauseGroup", "CollectionRow", "PermissionRow", "ReportView", "SharingRow",
+    "build_view", "default_ruleset", "is_security", "shown_evidence", "verdict",
+]
+
+SEVERITIES = ("high", "medium", "low", "info")
+"""Most severe first; the order every report sorts and filters by."""
+VERDICTS = ("pass", "rectify", "high-risk")
+"""From best to worst: pass, needs rectification, high risk."""
+ACTIVE_LEVELS = frozenset({"called", "reachable"})
+"""Evidence levels that show the code really runs the behaviour (not merely ships or declares it)."""
+SECURITY_FAMILIES = ("SEC-", "PACK-")
+"""Rule families about app security rather than personal information."""
+EVIDENCE_SHOWN = 10
+"""Evidence items listed per row; the count of the rest is shown, so rows stay readable."""
+
+
+def verdict(findings: Iterable[Finding]) -> str:
+    """The overall verdict, by a rule printed on every report (message ``verdict.rule``).
+
+    high-risk: any high-severity finding whose code is called or reachable (start-up collection before consent
+    is such a finding); rectify: any high or medium finding; pass: otherwise. Each condition only looks for the
+    existence of a finding, so adding a finding can never improve the verdict.
+    """
+    items = list(findings)
+    if any(f.severity == "high" and f.evidence_level in ACTIVE_LEVELS for f in items):
+        return "high-risk"
+    if any(f.severity in ("high", "medium") for f in items):
+        return "rectify"
+    return "pass"
+
+
+def is_security(finding: Finding) -> bool:
+    """True for app-security findings (signing, backup, exported components, packers)."""
+    return finding.rule.startswith(SECURITY_FAMILIES)
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseGroup:
+    """The rectification items of one clause: findings whose first (primary) clause it is."""
+
+    clause: str
+    title: Text | None
+    """From the ruleset; None when the clause is not in the ruleset at hand."""
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionRow:
+    """One line of the draft 个人信息收集清单: a data type collected by the app's code or by one SDK."""
+
+    data_type: str
+    data_name: Text
+    sdk: str | None
+    """Collecting SDK id; None for the app's own code."""
+    collector: Text
+    apis: tuple[str, ...]
+    callers: tuple[str, ...]
+    calls: int
+    startup: bool | None
+    """True when a call runs at start-up before consent; None when no call graph was built."""
+
+
+@dataclass(frozen=True, slots=True)
+class SharingRow:
+    """One line of the draft 第三方信息共享清单: an embedded SDK and what it collects."""
+
+    sdk: SdkDetection
+    name: Text
+    observed: tuple[Text, ...]
+    """Data types its code was seen collecting."""
+    published: tuple[Text, ...]
+    """Data types its vendor's own disclosure lists (from the ruleset), not seen in the code."""
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRow:
+    """A permission and who uses it: status is app, sdk-only, unused (declared, no call) or undeclared."""
+
+    name: str
+    protection_level: str
+    status: str
+    sdks: tuple[Text, ...]
+    calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """Everything a human-readable report shows, in display order."""
+
+    result: ScanResult
+    tool_version: str
+    verdict: str
+    severity_counts: dict[str, int]
+    findings: tuple[Finding, ...]
+    checklist: tuple[ClauseGroup, ...]
+    collection: tuple[CollectionRow, ...]
+    sharing: tuple[SharingRow, ...]
+    permissions: tuple[PermissionRow, ...]
+    startup_calls: tuple[ApiCall, ...]
+    """Personal-data calls reached at start-up without a consent check, with their paths."""
+    security: tuple[Finding, ...]
+    clauses: tuple[str, ...]
+    """Every clause id cited by a finding, sorted: the clause filter's options."""
+    sdk_names: dict[str, Text]
+    data_names: dict[str, Text]
+
+
+def default_ruleset() -> Ruleset | None:
+    """The bundled ruleset for names and titles, or None when it cannot be loaded (reports still render)."""
+    try:
+        return load_rulesets()
+    except AppscanError:
+        return None
+
+
+def _sdk_names(result: ScanResult, ruleset: Ruleset | None) -> dict[str, Text]:
+    """Display names of the detected SDKs (Chinese name from the ruleset where it has one)."""
+    names = {}
+    for sdk in result.sdks:
+        entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
+        names[sdk.id] = Text(entry.name_zh or sdk.name if entry else sdk.name, sdk.name)
+    return names
+
+
+def _data_name(data_type: str, ruleset: Ruleset | None) -> Text:
+    """A data type's display name; the id itself when the ruleset does not know it."""
+    entry = ruleset.of_kind("data-type").get(data_type) if ruleset else None
+    return entry.name if entry else Text(data_type, data_type)
+
+
+def _is_personal(data_type: str, ruleset: Ruleset | None) -> bool:
+    """Capabilities (dynamic code loading, reflection...) are not personal information and stay off the list."""
+    entry = ruleset.of_kind("data-type").get(data_type) if ruleset else None
+    return entry.personal if entry else True
+
+
+def _startup(calls: Sequence[ApiCall]) -> bool | None:
+    """Any call reached at start-up without a consent check; None when no call had reachability computed."""
+    reaches = [c.reach for c in calls if c.reach is not None]
+    if not reaches:
+        return None
+    return any(r.startup_reachable and not r.consent_gated for r in reaches)
+
+
+def _collection(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]) -> tuple[CollectionRow, ...]:
+    groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
+    for call in result.api_calls:
+        if _is_personal(call.data_type, ruleset):
+            groups[(call.data_type, call.sdk)].append(call)
+    app = text("collector.app")
+    return tuple(
+        CollectionRow(data_type, _data_name(data_type, ruleset), sdk,
+                      names.get(sdk, Text(sdk, sdk)) if sdk else app,
+                      tuple(sorted({c.api for c in calls})), tuple(sorted({c.caller for c in calls})), len(calls),
+                      _startup(calls))
+        for (data_type, sdk), calls in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")))
+
+
+def _sharing(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]) -> tuple[SharingRow, ...]:
+    rows = []
+    for sdk in result.sdks:
+        seen = sorted({c.data_type for c in result.api_calls
+                       if c.sdk == sdk.id and _is_personal(c.data_type, ruleset)})
+        entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
+        published = [d for d in (entry.data_collected if entry else ()) if d not in seen]
+        rows.append(SharingRow(sdk, names[sdk.id], tuple(_data_name(d, ruleset) for d in seen),
+                               tuple(_data_name(d, ruleset) for d in published)))
+    return tuple(rows)
+
+
+def _permissions(result: ScanResult, names: dict[str, Text]) -> tuple[PermissionRow, ...]:
+    """Declared permissions with their users, then permissions calls need but the manifest lacks."""
+    users: dict[str, list[ApiCall]] = defaultdict(list)
+    for call in result.api_calls:
+        if call.permission:
+            users[call.permission].append(call)
+    declared = {p.name: p.protection_level for p in result.facts.manifest.permissions}
+    rows = []
+    for name in sorted(set(declared) | set(users)):
+        calls = users.get(name, [])
+        sdks = sorted({c.sdk for c in calls if c.sdk})
+        if name not in declared:
+            status = "undeclared"
+        elif not calls:
+            status = "unused"
+        elif any(c.sdk is None for c in calls):
+            status = "app"
+        else:
+            status = "sdk-only"
+        rows.append(PermissionRow(name, declared.get(name, "-"), status,
+                                  tuple(names.get(s, Text(s, s)) for s in sdks), len(calls)))
+    return tuple(rows)
+
+
+def _checklist(findings: Sequence[Finding], ruleset: Ruleset | None) -> tuple[ClauseGroup, ...]:
+    """Findings grouped by their primary clause, groups ordered by their most severe finding, then clause id."""
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        groups[finding.clauses[0] if finding.clauses else "-"].append(finding)
+    clauses = ruleset.of_kind("clause") if ruleset else {}
+
+    def order(item: tuple[str, list[Finding]]) -> tuple[int, str]:
+        return min(SEVERITIES.index(f.severity) for f in item[1]), item[0]
+    return tuple(ClauseGroup(cid, clauses[cid].title if cid in clauses else None, tuple(items))
+                 for cid, items in sorted(groups.items(), key=order))
+
+
+def build_view(result: ScanResult, ruleset: Ruleset | None = None) -> ReportView:
+    """The report model of one scan; ``ruleset`` supplies names and clause titles (ids are shown without it)."""
+    names = _sdk_names(result, ruleset)
+    findings = result.findings
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+    startup = tuple(c for c in result.api_calls if _is_personal(c.data_type, ruleset)
+                    and c.reach is not None and c.reach.startup_reachable and not c.reach.consent_gated)
+    return ReportView(
+        result=result, tool_version=__version__, verdict=verdict(findings), severity_counts=counts,
+        findings=findings, checklist=_checklist(findings, ruleset), collection=_collection(result, ruleset, names),
+        sharing=_sharing(result, ruleset, names), permissions=_permissions(result, names), startup_calls=startup,
+        security=tuple(f for f in findings if is_security(f)),
+        clauses=tuple(sorted({c for f in findings for c in f.clauses})), sdk_names=names,
+        data_names={c.data_type: _data_name(c.data_type, ruleset) for c in result.api_calls})
+
+
+def shown_evidence(evidence: Sequence[Evidence]) -> tuple[tuple[Evidence, ...], int]:
+    """The evidence items a row lists and how many more there are."""
+    return tuple(evidence[:EVIDENCE_SHOWN]), max(0, len(evidence) - EVIDENCE_SHOWN)

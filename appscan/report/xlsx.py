@@ -1,0 +1,123 @@
+"""The Excel workbook Chinese testing labs exchange: one sheet per report section, Chinese headers by default.
+
+Every text cell is written as a string, never a formula: an APK string such as ``=HYPERLINK(...)`` must not
+become live in a reviewer's spreadsheet. Characters Excel cannot store (control characters) are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from appscan.model import ScanResult, Text
+from appscan.report.i18n import DEFAULT_LANG, label, pick, t
+from appscan.report.views import ReportView, build_view
+from appscan.rules.catalog import Ruleset
+
+__all__ = ["render_xlsx"]
+
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_MAX_WIDTH = 80
+Cell = str | int | float | None
+
+
+def _clean(value: Cell) -> Cell:
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Worksheet:
+    """A sheet with a bold frozen header row, string cells forced to text, columns sized to their content."""
+    sheet = book.create_sheet(title[:31])
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+    widths = [len(h) * 2 for h in header]
+    for row in rows:
+        sheet.append([_clean(v) for v in row])
+        for i, cell in enumerate(sheet[sheet.max_row]):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                widths[i] = max(widths[i], min(_MAX_WIDTH, max(len(p) for p in cell.value.split("\n"))))
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = max(10, width + 2)
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _join(values: Iterable[str]) -> str:
+    return "\n".join(values)
+
+
+def _names(values: Iterable[Text], lang: str) -> str:
+    return "、".join(pick(v, lang) for v in values)
+
+
+def _summary(view: ReportView, lang: str) -> list[tuple[str, Cell]]:
+    r = view.result
+    app = r.facts.app
+    rows: list[tuple[str, Cell]] = [
+        (t(lang, "section.verdict"), t(lang, f"verdict.{view.verdict}")),
+        (t(lang, "meta.source"), r.facts.source), (t(lang, "meta.label"), app.label),
+        (t(lang, "meta.package"), app.package),
+        (t(lang, "meta.version"), f"{app.version_name or '-'} ({app.version_code})"),
+        (t(lang, "meta.sha256"), app.sha256), (t(lang, "meta.tool"), f"appscan {view.tool_version}"),
+        (t(lang, "meta.ruleset"), f"{r.ruleset.name} {r.ruleset.version} {r.ruleset.sha256}" if r.ruleset else "-"),
+        (t(lang, "meta.app_type"), r.app_type or "-"),
+        (t(lang, "meta.duration"), t(lang, "meta.seconds", seconds=f"{r.duration_s:.2f}")),
+    ]
+    rows += [(t(lang, f"severity.{s}"), n) for s, n in view.severity_counts.items()]
+    rows += [(t(lang, "meta.incomplete"), f"{i.item}: {i.reason}") for i in r.facts.incomplete]
+    rows.append(("", t(lang, "verdict.rule")))
+    return rows
+
+
+def render_xlsx(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LANG,
+                ruleset: Ruleset | None = None) -> None:
+    """Write the workbook to ``stream``."""
+    view = build_view(result, ruleset)
+    book = Workbook()
+    book.remove(book.active)
+    _sheet(book, t(lang, "sheet.summary"), [t(lang, "col.item"), t(lang, "col.value")], _summary(view, lang))
+    _sheet(book, t(lang, "sheet.findings"),
+           [t(lang, k) for k in ("col.severity", "col.rule", "col.issue", "col.clauses", "col.level", "col.where",
+                                 "col.evidence", "col.advice", "finding.manual", "col.sdk", "col.id")],
+           ([t(lang, f"severity.{f.severity}"), f.rule, pick(f.title, lang), ", ".join(f.clauses),
+             t(lang, f"level.{f.evidence_level}"), _join(sorted({e.location for e in f.evidence if e.location})),
+             _join(f"{label(lang, 'kind', e.kind)}: {e.value}" for e in f.evidence), pick(f.advice, lang),
+             t(lang, "startup.yes") if f.manual_check else "", f.sdk or "", f.id] for f in view.findings))
+    _sheet(book, t(lang, "sheet.collection"),
+           [t(lang, k) for k in ("col.data_type", "col.collector", "col.api_evidence", "col.where", "col.calls",
+                                 "col.startup")],
+           ([pick(row.data_name, lang), pick(row.collector, lang), _join(row.apis), _join(row.callers), row.calls,
+             t(lang, "startup.unknown" if row.startup is None else "startup.yes" if row.startup else "startup.no")]
+            for row in view.collection))
+    _sheet(book, t(lang, "sheet.sharing"),
+           [t(lang, k) for k in ("col.sdk", "col.vendor", "col.category", "col.data_collected", "published.note",
+                                 "col.evidence", "col.level")],
+           ([pick(row.name, lang), row.sdk.vendor, row.sdk.category, _names(row.observed, lang),
+             _names(row.published, lang), _join(f"{e.kind}: {e.value}" for e in row.sdk.evidence),
+             t(lang, f"level.{row.sdk.evidence_level}")] for row in view.sharing))
+    _sheet(book, t(lang, "sheet.permissions"),
+           [t(lang, k) for k in ("col.permission", "col.protection", "col.status", "col.used_by", "col.calls")],
+           ([p.name, p.protection_level, t(lang, f"perm.{p.status}"), _names(p.sdks, lang), p.calls]
+            for p in view.permissions))
+    _sheet(book, t(lang, "sheet.sdks"),
+           [t(lang, k) for k in ("col.sdk", "col.vendor", "col.category", "col.region", "col.version", "col.level",
+                                 "col.evidence")],
+           ([pick(view.sdk_names[s.id], lang), s.vendor, s.category, label(lang, "region", s.region),
+             s.version or "", t(lang, f"level.{s.evidence_level}"),
+             _join(f"{e.kind}: {e.value}" for e in s.evidence)] for s in result.sdks))
+    _sheet(book, t(lang, "sheet.paths"),
+           [t(lang, k) for k in ("col.data_type", "col.collector", "col.entry", "col.path", "col.api")],
+           ([pick(view.data_names[c.data_type], lang),
+             pick(view.sdk_names[c.sdk], lang) if c.sdk in view.sdk_names else c.sdk or t(lang, "collector.app"),
+             f"{label(lang, 'entry', c.reach.entry_kind or '-')}: {c.reach.entry or '-'}" if c.reach else "",
+             _join(c.reach.path) if c.reach else "", c.api] for c in view.startup_calls))
+    book.save(stream)

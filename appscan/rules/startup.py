@@ -1,0 +1,62 @@
+"""Joins the call-graph analysis (``appscan.graph``) to the rules: reach of every data-collection call, of every
+SDK initialisation, and of runtime permission requests.
+
+The graph knows nothing of SDKs or rules; this module gives it the SDKs' privacy switches (consent gates) and
+their init APIs from the ruleset, and hands the answers back to the engine as ``ApiCall.reach`` and a
+``StartupAnalysis``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+
+from appscan.graph import ReachAnalysis, requests_at_startup
+from appscan.model import ApiCall, ApkFacts, Reach
+from appscan.rules.catalog import Ruleset
+from appscan.rules.engine import StartupAnalysis
+from appscan.rules.sdk_match import Attribution
+
+__all__ = ["graph_reach"]
+
+ReachFn = Callable[[ApkFacts, tuple[ApiCall, ...], Attribution], tuple[tuple[ApiCall, ...], StartupAnalysis]]
+
+
+def _init_index(ruleset: Ruleset) -> dict[str, list[tuple[str, str]]]:
+    """SDK init API prefixes keyed by their class descriptor: ``Lcom/umeng/commonsdk/UMConfigure;`` -> [...]."""
+    index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for sdk in ruleset.sdks:
+        for api in sdk.init_apis:
+            index[api.split("->", 1)[0]].append((api, sdk.id))
+    return index
+
+
+def graph_reach(ruleset: Ruleset) -> ReachFn:
+    """The engine's ``reach`` hook, built on the ruleset's consent switches and SDK init APIs."""
+    consent = tuple(api for sdk in ruleset.sdks for api in sdk.consent_apis)
+    inits = _init_index(ruleset)
+
+    def reach(facts: ApkFacts, calls: tuple[ApiCall, ...], attribution: Attribution
+              ) -> tuple[tuple[ApiCall, ...], StartupAnalysis]:
+        analysis = ReachAnalysis(facts, consent)
+        cache: dict[str, Reach] = {}
+
+        def of(method: str) -> Reach:
+            if method not in cache:
+                cache[method] = analysis.reach(method)
+            return cache[method]
+
+        reached = tuple(replace(c, reach=of(c.caller)) for c in calls)
+        sdk_inits = []
+        for site in facts.code.call_sites:
+            candidates = inits.get(site.callee.split("->", 1)[0])
+            if not candidates:
+                continue
+            for prefix, sdk_id in candidates:
+                if site.callee.startswith(prefix) and attribution.of(site.caller) != sdk_id:
+                    sdk_inits.append((sdk_id, site.callee, of(site.caller)))
+        requests = tuple((r.site.caller, r.permissions, r.reach) for r in requests_at_startup(facts, analysis))
+        return reached, StartupAnalysis(tuple(sdk_inits), requests)
+
+    return reach

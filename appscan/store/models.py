@@ -1,0 +1,264 @@
+"""The database schema as SQLAlchemy 2.0 typed ORM models. Nothing outside ``appscan.store`` imports this.
+
+Everything a query filters or joins on is a column of a normalised table: apps, versions, scans, permissions,
+components, SDK detections, data-collection call sites, findings and their clauses. What no query reads (signing,
+meta-data, native libraries, resources, intent-filter details...) stays in ``scan.facts_json``: the rest of the
+scan's JSON document, zlib-compressed, so that ``appscan db show`` prints the document ``appscan scan`` printed.
+
+Lists that the document keeps in order carry an ``ord`` column so they come back in the same order. Multi-valued
+text that no query filters on (a component's actions, a call's path, a finding's data types) is one text column
+with one value per line instead of a child table: cheaper to write for 100k call sites, and enough to rebuild.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "App", "AppVersion", "Scan", "ScanIncomplete", "PermissionUse", "Component", "Sdk",
+           "SdkDetection", "SdkEvidence", "ApiCall", "Clause", "Finding", "FindingClause", "FindingEvidence",
+           "Suppression"]
+
+# 64-bit on PostgreSQL; SQLite needs INTEGER for an auto-incrementing rowid primary key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention, so migrations can name what they alter."""
+
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+def _scan_fk() -> Mapped[int]:
+    """The owning scan; its rows go when the scan goes."""
+    return mapped_column(ForeignKey("scan.id", ondelete="CASCADE"), nullable=False)
+
+
+class App(Base):
+    """An app, identified by its package name."""
+
+    __tablename__ = "app"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class AppVersion(Base):
+    """One build of an app, identified by the SHA-256 of the input file."""
+
+    __tablename__ = "app_version"
+    __table_args__ = (Index(None, "app_id", "version_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("app.id"))
+    version_code: Mapped[int | None] = mapped_column(BigInteger)
+    version_name: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    min_sdk: Mapped[int | None]
+    target_sdk: Mapped[int | None]
+    label: Mapped[str | None] = mapped_column(Text)
+
+
+class Scan(Base):
+    """One run of the scanner over one app version (or a failed attempt, with no version)."""
+
+    __tablename__ = "scan"
+    __table_args__ = (
+        CheckConstraint("status IN ('ok', 'failed')", name="status"),
+        Index(None, "app_version_id", "ruleset_sha256", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_version_id: Mapped[int | None] = mapped_column(ForeignKey("app_version.id"))
+    source: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    tool_version: Mapped[str] = mapped_column(String(64))
+    ruleset_name: Mapped[str | None] = mapped_column(String(255))
+    ruleset_version: Mapped[str | None] = mapped_column(String(64))
+    ruleset_sha256: Mapped[str | None] = mapped_column(String(64))
+    duration_ms: Mapped[int]
+    app_type: Mapped[str | None] = mapped_column(String(64))
+    facts_json: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """zlib-compressed JSON: the document without the sections the tables below rebuild."""
+
+
+class ScanIncomplete(Base):
+    """A part of the APK the scan could not analyse."""
+
+    __tablename__ = "scan_incomplete"
+    __table_args__ = (Index(None, "scan_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    ord: Mapped[int]
+    item: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class PermissionUse(Base):
+    """A ``uses-permission`` of the scanned version."""
+
+    __tablename__ = "permission_use"
+    __table_args__ = (Index(None, "scan_id"), Index(None, "name"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    ord: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    protection_level: Mapped[str] = mapped_column(String(128))
+    tag: Mapped[str] = mapped_column(String(64))
+    max_sdk: Mapped[int | None]
+
+
+class Component(Base):
+    """A manifest component; ``actions`` holds the intent-filter actions, one per line (never filtered on)."""
+
+    __tablename__ = "component"
+    __table_args__ = (Index(None, "scan_id"), Index(None, "type", "exported"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    exported: Mapped[bool] = mapped_column(Boolean)
+    permission: Mapped[str | None] = mapped_column(String(255))
+    actions: Mapped[str] = mapped_column(Text)
+
+
+class Sdk(Base):
+    """The SDK catalogue entries that were ever detected, keyed by catalogue id."""
+
+    __tablename__ = "sdk"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    vendor: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(32))
+
+
+class SdkDetection(Base):
+    """An SDK found in a scanned version."""
+
+    __tablename__ = "sdk_detection"
+    __table_args__ = (Index(None, "scan_id"), Index(None, "sdk_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    ord: Mapped[int]
+    sdk_id: Mapped[str] = mapped_column(ForeignKey("sdk.id"))
+    evidence_level: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str | None] = mapped_column(String(64))
+
+
+class SdkEvidence(Base):
+    """One signal that matched an SDK."""
+
+    __tablename__ = "sdk_evidence"
+    __table_args__ = (Index(None, "detection_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    detection_id: Mapped[int] = mapped_column(ForeignKey("sdk_detection.id", ondelete="CASCADE"))
+    ord: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiCall(Base):
+    """A personal-data collection call site.
+
+    ``sdk_id`` is the attributed SDK's catalogue id without a foreign key: attribution may name an SDK whose
+    detection did not reach the detection threshold. Reach columns are NULL when no reachability was computed;
+    ``path`` is the smali methods from the entry point, one per line.
+    """
+
+    __tablename__ = "api_call"
+    __table_args__ = (Index(None, "scan_id"), Index(None, "data_type", "startup_reachable"), Index(None, "sdk_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    ord: Mapped[int]
+    api_id: Mapped[str] = mapped_column(String(128))
+    api: Mapped[str] = mapped_column(Text)
+    data_type: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(Text)
+    sdk_id: Mapped[str | None] = mapped_column(String(128))
+    permission: Mapped[str | None] = mapped_column(String(255))
+    startup_reachable: Mapped[bool | None] = mapped_column(Boolean)
+    consent_gated: Mapped[bool | None] = mapped_column(Boolean)
+    background: Mapped[bool | None] = mapped_column(Boolean)
+    entry: Mapped[str | None] = mapped_column(Text)
+    entry_kind: Mapped[str | None] = mapped_column(String(32))
+    path: Mapped[str | None] = mapped_column(Text)
+
+
+class Clause(Base):
+    """The clause catalogue: regulation clauses findings map to (``C191-3.1``, ``M164-2``...)."""
+
+    __tablename__ = "clause"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    title_zh: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)
+
+
+class Finding(Base):
+    """A rule's verdict in one scan; ``finding_id`` is the stable id that matches it across versions."""
+
+    __tablename__ = "finding"
+    __table_args__ = (Index(None, "scan_id"), Index(None, "finding_id"), Index(None, "rule"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    ord: Mapped[int]
+    finding_id: Mapped[str] = mapped_column(String(128))
+    rule: Mapped[str] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(16))
+    evidence_level: Mapped[str] = mapped_column(String(16))
+    title_zh: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    advice_zh: Mapped[str] = mapped_column(Text)
+    advice_en: Mapped[str] = mapped_column(Text)
+    sdk: Mapped[str | None] = mapped_column(String(128))
+    data_types: Mapped[str] = mapped_column(Text)
+    manual_check: Mapped[bool] = mapped_column(Boolean)
+
+
+class FindingClause(Base):
+    """A clause a finding breaks, in the finding's order."""
+
+    __tablename__ = "finding_clause"
+    __table_args__ = (Index(None, "clause_id"),)
+    finding_row_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True)
+    ord: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[str] = mapped_column(ForeignKey("clause.id"))
+
+
+class FindingEvidence(Base):
+    """One observed fact supporting a finding."""
+
+    __tablename__ = "finding_evidence"
+    __table_args__ = (Index(None, "finding_row_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    finding_row_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"))
+    ord: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+
+
+class Suppression(Base):
+    """A decision to hide a finding, a rule, an SDK or a clause from reports, with a reason and an expiry."""
+
+    __tablename__ = "suppression"
+    __table_args__ = (CheckConstraint("kind IN ('finding', 'rule', 'sdk', 'clause')", name="kind"),
+                      UniqueConstraint("kind", "value"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

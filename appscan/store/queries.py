@@ -1,0 +1,113 @@
+"""Questions asked across stored scans: who embeds an SDK, who collects a data type, what a new version fixed.
+
+Each version counts once, through its latest successful scan (a version rescanned with ``--force`` or newer rules
+is not counted twice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Subquery, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from appscan.store import models as m
+from appscan.store.diff import diff_documents
+from appscan.store.engine import Store
+from appscan.store.records import DataTypeUse, FindingRef, SdkUse, VersionFindings
+from appscan.store.repository import get_scan_document
+
+__all__ = ["apps_with_sdk", "apps_with_data_type", "history", "diff_scans"]
+
+
+def _latest_scans() -> Subquery:
+    """The newest successful scan of each app version: ``(app_version_id, scan_id)``."""
+    return (select(m.Scan.app_version_id, func.max(m.Scan.id).label("scan_id"))
+            .where(m.Scan.status == "ok").group_by(m.Scan.app_version_id).subquery())
+
+
+def apps_with_sdk(store: Store, sdk_id: str) -> list[SdkUse]:
+    """Apps whose scanned versions embed ``sdk_id``, with the lowest such version, by package."""
+    latest = _latest_scans()
+    query = (select(m.App.package, m.AppVersion.label, m.AppVersion.version_code, m.AppVersion.version_name)
+             .join(m.AppVersion, m.AppVersion.app_id == m.App.id)
+             .join(latest, latest.c.app_version_id == m.AppVersion.id)
+             .join(m.SdkDetection, m.SdkDetection.scan_id == latest.c.scan_id)
+             .where(m.SdkDetection.sdk_id == sdk_id)
+             .order_by(m.App.package, m.AppVersion.version_code.asc().nulls_first(), m.AppVersion.id))
+
+    def run(session: Session) -> list[SdkUse]:
+        first: dict[str, tuple[str | None, int | None, str | None]] = {}
+        count: dict[str, int] = defaultdict(int)
+        for package, label, code, name in session.execute(query):
+            first.setdefault(package, (label, code, name))
+            count[package] += 1
+        return [SdkUse(package, label, code, name, count[package])
+                for package, (label, code, name) in first.items()]
+    return store.read(run)
+
+
+def apps_with_data_type(store: Store, data_type: str, startup_only: bool = False) -> list[DataTypeUse]:
+    """App versions whose code collects ``data_type``; ``startup_only``: at start-up, before any consent check."""
+    latest = _latest_scans()
+    call = m.ApiCall
+    at_startup = and_(call.startup_reachable.is_(True), call.consent_gated.is_not(True))
+    conditions: list[Any] = [call.data_type == data_type]
+    if startup_only:
+        conditions.append(at_startup)
+    query = (select(m.App.package, m.AppVersion.version_code, m.AppVersion.version_name, latest.c.scan_id,
+                    func.count(), func.sum(case((at_startup, 1), else_=0)))
+             .select_from(call).join(latest, latest.c.scan_id == call.scan_id)
+             .join(m.AppVersion, m.AppVersion.id == latest.c.app_version_id)
+             .join(m.App, m.App.id == m.AppVersion.app_id).where(*conditions)
+             .group_by(m.App.package, m.AppVersion.version_code, m.AppVersion.version_name, latest.c.scan_id)
+             .order_by(m.App.package, m.AppVersion.version_code, latest.c.scan_id))
+    sdk_query = (select(call.scan_id, call.sdk_id).distinct().join(latest, latest.c.scan_id == call.scan_id)
+                 .where(*conditions, call.sdk_id.is_not(None)))
+
+    def run(session: Session) -> list[DataTypeUse]:
+        sdks: dict[int, list[str]] = defaultdict(list)
+        for scan_id, sdk in session.execute(sdk_query):
+            sdks[scan_id].append(sdk)
+        return [DataTypeUse(package, code, name, scan_id, calls, int(startup or 0), tuple(sorted(sdks[scan_id])))
+                for package, code, name, scan_id, calls, startup in session.execute(query)]
+    return store.read(run)
+
+
+def history(store: Store, package: str) -> list[VersionFindings]:
+    """Per scanned version of ``package`` (by version code), the findings new, fixed and persisting since the
+    previous version, matched on the stable finding id."""
+    latest = _latest_scans()
+    versions = (select(m.AppVersion.version_code, m.AppVersion.version_name, latest.c.scan_id)
+                .join(latest, latest.c.app_version_id == m.AppVersion.id)
+                .join(m.App, m.App.id == m.AppVersion.app_id).where(m.App.package == package)
+                .order_by(m.AppVersion.version_code.asc().nulls_first(), m.AppVersion.id))
+    findings = (select(m.Finding.scan_id, m.Finding.finding_id, m.Finding.rule, m.Finding.severity,
+                       m.Finding.title_en)
+                .join(latest, latest.c.scan_id == m.Finding.scan_id)
+                .join(m.AppVersion, m.AppVersion.id == latest.c.app_version_id)
+                .join(m.App, m.App.id == m.AppVersion.app_id).where(m.App.package == package)
+                .order_by(m.Finding.scan_id, m.Finding.ord))
+
+    def run(session: Session) -> list[VersionFindings]:
+        by_scan: dict[int, dict[str, FindingRef]] = defaultdict(dict)
+        for scan_id, fid, rule, severity, title in session.execute(findings):
+            by_scan[scan_id][fid] = FindingRef(fid, rule, severity, title)
+        out: list[VersionFindings] = []
+        before: dict[str, FindingRef] = {}
+        for code, name, scan_id in session.execute(versions):
+            now = by_scan[scan_id]
+            out.append(VersionFindings(
+                code, name, scan_id,
+                new=tuple(now[k] for k in sorted(now.keys() - before.keys())),
+                fixed=tuple(before[k] for k in sorted(before.keys() - now.keys())),
+                persisting=tuple(now[k] for k in sorted(now.keys() & before.keys()))))
+            before = now
+        return out
+    return store.read(run)
+
+
+def diff_scans(store: Store, old_id: int, new_id: int) -> dict[str, Any]:
+    """``diff_documents`` of two stored scans."""
+    return diff_documents(get_scan_document(store, old_id), get_scan_document(store, new_id))

@@ -1,0 +1,62 @@
+"""The database commands end to end through click, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from click.testing import CliRunner
+
+from appscan.cli.common import AppscanGroup
+from appscan.cli.db_cmd import db, history_cmd, query, render_diff_text
+from appscan.report.json_format import render_json, to_document
+from appscan.store import Store, diff_documents, save_scan
+from tests.store import factory
+
+
+@click.group(cls=AppscanGroup)
+def cli() -> None:
+    """The commands as the lead mounts them on ``appscan``."""
+
+
+for command in (db, query, history_cmd):
+    cli.add_command(command)
+
+
+def run(*args: str) -> click.testing.Result:
+    """Invoke the test group."""
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_commands_answer_from_the_database(db_url: str, store: Store) -> None:
+    first = factory.result("com.cli", 1, sdks=(factory.sdk("umeng"),), findings=(factory.finding("A"),),
+                           calls=(factory.call("imei", 1, "umeng", startup=True),))
+    second = factory.result("com.cli", 2, findings=(factory.finding("B"),))
+    scan_id = save_scan(store, first, to_document(first))
+    save_scan(store, second, to_document(second))
+
+    shown = run("db", "show", str(scan_id), "--db", db_url)
+    assert shown.exit_code == 0 and shown.output == render_json(first)
+    listed = json.loads(run("db", "list", "--db", db_url, "--format", "json").output)
+    assert [(s["package"], s["version_code"], s["status"]) for s in listed] == [("com.cli", 1, "ok"),
+                                                                               ("com.cli", 2, "ok")]
+    sdk = json.loads(run("query", "sdk", "umeng", "--db", db_url, "--format", "json").output)
+    assert [(u["package"], u["first_version_code"]) for u in sdk] == [("com.cli", 1)]
+    text = run("query", "data-type", "imei", "--startup", "--db", db_url).output
+    assert "com.cli" in text and "umeng" in text
+    steps = json.loads(run("history", "com.cli", "--db", db_url, "--format", "json").output)
+    assert [[f["id"] for f in s["fixed"]] for s in steps] == [[], ["A"]]
+    upgraded = run("db", "upgrade", "--db", db_url)
+    assert upgraded.exit_code == 0 and "revision 0001" in upgraded.output
+
+
+def test_dead_server_is_one_line_and_exit_code_2() -> None:
+    dead = run("db", "list", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert dead.exit_code == 2 and dead.output.count("\n") == 1 and "cannot connect" in dead.output
+
+
+def test_diff_text_lists_changes() -> None:
+    old = factory.result("com.t", 1, permissions=("android.permission.CAMERA",))
+    new = factory.result("com.t", 2, permissions=("android.permission.READ_SMS",))
+    text = render_diff_text(diff_documents(to_document(old), to_document(new)))
+    assert "+ android.permission.READ_SMS" in text and "- android.permission.CAMERA" in text
