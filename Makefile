@@ -15,11 +15,15 @@ $(STAMP): setup.cfg pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Scan every sample (APKs and split bundles), store the results in ./appscan.db (SQLite), and write an HTML
+# (Chinese), JSON and SARIF report of each under reports/, plus one text summary of them all.
 demo: $(STAMP)
 	mkdir -p reports
-	$(BIN)/appscan scan samples/*.apk --format json -o reports/
-	$(BIN)/appscan scan samples/*.apk --format text -o reports/
-	@echo "reports written to reports/"
+	$(BIN)/appscan scan samples/*.apk samples/*.apks samples/*.xapk --db sqlite:///appscan.db \
+		--report-dir reports --report-format html --report-format json --report-format sarif \
+		-o reports/summary.txt
+	$(BIN)/appscan db list --db sqlite:///appscan.db
+	@echo "reports written to reports/ (open reports/sdks.apk.html in a browser)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -37,5 +37,9 @@ class StoreError(AppscanError):
     """The database cannot be reached or refused a write; nothing of the scan was stored."""
 
 
+class QueueError(AppscanError):
+    """The task broker (Redis) cannot be reached; nothing was queued."""
+
+
 class ReportError(AppscanError):
     """A report could not be rendered or written."""

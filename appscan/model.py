@@ -271,6 +271,8 @@ class CodeFacts:
     """Sorted string constants that name a class or a method given to reflection."""
     field_reads: tuple[CallSite, ...] = ()
     """Static field reads (``sget*``) of ``android/`` and ``java/`` classes, kind "sget": ``Build.SERIAL``."""
+    const_classes: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    """Per method, the classes it names with ``const-class`` (``new Intent(ctx, Foo.class)``), in code order."""
 
 
 @dataclass(frozen=True, slots=True)

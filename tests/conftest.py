@@ -31,6 +31,12 @@ def corpus_path() -> Path:
     return CORPUS_APKS
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_database(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands run by tests store into a throwaway SQLite file, never into the checkout's ./appscan.db."""
+    os.environ.setdefault("APPSCAN_DB", f"sqlite:///{tmp_path_factory.mktemp('db') / 'appscan-tests.db'}")
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """Fixture form of ``corpus_path``."""

@@ -60,6 +60,7 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     call_sites: list[CallSite] = []
     field_reads: list[CallSite] = []
     strings: dict[str, tuple[str, ...]] = {}
+    const_classes: dict[str, tuple[str, ...]] = {}
     reflection: set[str] = set()
     texts: list[str] = []
     for member in archive.members:
@@ -81,9 +82,10 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
             call_sites.extend(dex.call_sites)
             field_reads.extend(dex.field_reads)
             strings.update(dex.strings)
+            const_classes.update(dex.const_classes)
             reflection.update(dex.reflection)
     code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, tuple(sorted(reflection)),
-                     tuple(field_reads))
+                     tuple(field_reads), const_classes)
     return code, texts
 
 

@@ -42,12 +42,13 @@ for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0
 
 # What the code walk does with an opcode: 0 nothing, 1 invoke of a method id, 2 const-string, 3 const-string/jumbo,
 # 4 nop (may start a payload), 5 sget of a field, 6 invoke-custom (call-site id), 7 move-result-object (the register
-# no longer holds a string constant).
+# no longer holds a string constant), 8 const-class.
 _ACT = [0] * 256
 _ACT[0x00] = 4
 _ACT[0x1A] = 2
 _ACT[0x1B] = 3
 _ACT[0x0C] = 7
+_ACT[0x1C] = 8
 for _op in (*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB):
     _ACT[_op] = 1
 for _op in range(0x60, 0x67):
@@ -98,6 +99,8 @@ class DexCode:
     """(caller, field, "sget") for static reads of android/ and java/ fields."""
     reflection: set[str]
     """String constants passed (in a register) to Class.forName, getMethod, getDeclaredField and the like."""
+    const_classes: dict[str, tuple[str, ...]]
+    """Per method, the classes of its const-class instructions (``Foo.class``), in code order, no duplicates."""
     method_count: int
     string_count: int
 
@@ -282,7 +285,7 @@ def _invoke_registers(units: memoryview, i: int, op: int) -> list[int]:
 
 def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[int, int]],
                sink_string: list[int], sink_field: list[int], sink_custom: list[int],
-               reflective: frozenset[int], sink_reflection: list[int]) -> None:
+               reflective: frozenset[int], sink_reflection: list[int], sink_class: list[int]) -> None:
     """Step through one method's instructions, collecting invoke targets, string ids and static field ids.
 
     Which string constant each register holds is tracked just enough to tell which strings reach a reflective
@@ -314,6 +317,8 @@ def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[
                 held[u >> 8] = units[i + 1] | (units[i + 2] << 16)
             elif act == 6:
                 sink_custom.append(units[i + 1])
+            elif act == 8:
+                sink_class.append(units[i + 1])
             elif u == 0x0100:  # packed-switch payload
                 i += units[i + 1] * 2 + 4
                 continue
@@ -355,6 +360,8 @@ def _parse(data: bytes) -> DexCode:
     customs: list[int] = []
     reflective = t.reflective_method_ids()
     reflected: list[int] = []
+    class_refs: list[int] = []
+    const_classes: dict[str, tuple[str, ...]] = {}
     for c in range(t.class_size):
         cls_idx, access, super_idx, ifaces_off, _, _, data_off, _ = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
@@ -371,7 +378,8 @@ def _parse(data: bytes) -> DexCode:
                 start = (code_off + 16) // 2
                 if (code_off & 1) or start + insns > len(units):
                     raise DexFormatError(f"code of {caller} lies outside the file")
-                _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected)
+                _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected,
+                           class_refs)
                 if invokes:
                     call_sites.extend(_site(CallSite, (caller, t.method(m), _KIND[op])) for m, op in invokes)
                     invokes.clear()
@@ -381,6 +389,9 @@ def _parse(data: bytes) -> DexCode:
                 if consts:
                     strings[caller] = tuple(dict.fromkeys(t.string(s) for s in consts))
                     consts.clear()
+                if class_refs:
+                    const_classes[caller] = tuple(dict.fromkeys(t.type(c) for c in class_refs))
+                    class_refs.clear()
                 if fields:
                     for f in fields:
                         target = t.field(f)
@@ -390,4 +401,4 @@ def _parse(data: bytes) -> DexCode:
         method_count += len(defined)
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
     return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
-                   method_count, t.string_size)
+                   const_classes, method_count, t.string_size)

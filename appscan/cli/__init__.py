@@ -25,6 +25,11 @@ COMMANDS: dict[str, str] = {
     "db": "appscan.cli.db_cmd:db",
     "query": "appscan.cli.db_cmd:query",
     "history": "appscan.cli.db_cmd:history_cmd",
+    "batch": "appscan.cli.batch_cmd:batch",
+    "submit": "appscan.cli.worker_cmd:submit",
+    "worker": "appscan.cli.worker_cmd:worker",
+    "serve": "appscan.cli.serve_cmd:serve",
+    "apikey": "appscan.cli.serve_cmd:apikey",
 }
 """Command name -> ``module:attribute`` of its click command."""
 

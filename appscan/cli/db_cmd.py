@@ -14,8 +14,15 @@ from typing import Any, TypeVar
 
 import click
 
-from appscan.store import (Store, apps_with_data_type, apps_with_sdk, get_scan_document, history, list_scans,
-                           open_store)
+from appscan.store import (
+    Store,
+    apps_with_data_type,
+    apps_with_sdk,
+    get_scan_document,
+    history,
+    list_scans,
+    open_store,
+)
 from appscan.store.migrate import head_revision, upgrade
 
 __all__ = ["db", "query", "history_cmd", "render_diff_text"]

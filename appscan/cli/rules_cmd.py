@@ -17,7 +17,15 @@ import yaml
 
 from appscan.errors import AppscanError
 from appscan.model import Text
-from appscan.rules.catalog import KINDS, Clause, Entry, FindingRule, PermissionRule, Ruleset, SensitiveApi
+from appscan.rules.catalog import (
+    KINDS,
+    Clause,
+    Entry,
+    FindingRule,
+    PermissionRule,
+    Ruleset,
+    SensitiveApi,
+)
 from appscan.rules.loader import bundled_dir, load_layers, load_rulesets
 
 __all__ = ["rules"]

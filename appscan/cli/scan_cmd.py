@@ -6,23 +6,34 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from appscan.cli.common import debug_enabled
+from appscan.cli.gate_cmd import gate_options, run_gate
 from appscan.errors import EXIT_ERROR, AppscanError, StoreError
 from appscan.model import ScanResult
-from appscan.cli.gate_cmd import gate_options, run_gate
+from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
+from appscan.report.i18n import DEFAULT_LANG, LANGS
 from appscan.report.json_format import render_json, to_document
 from appscan.report.suppress import from_record
 from appscan.report.text_format import render_text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.scan import UnknownAppTypeError, expand_inputs, scan_file
-from appscan.store import Store, find_scan, get_scan_document, list_suppressions, open_store, record_failure, save_scan
+from appscan.store import (
+    Store,
+    find_scan,
+    get_scan_document,
+    list_suppressions,
+    open_store,
+    record_failure,
+    save_scan,
+)
 
 __all__ = ["scan"]
 
@@ -55,6 +66,17 @@ def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, 
         _write(output, text)
 
 
+def _write_reports(results: list[ScanResult], folder: Path, formats: tuple[str, ...], lang: str,
+                   ruleset: Ruleset) -> None:
+    """One report file per APK and format, through the same renderers as ``appscan report``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        stem = Path(result.facts.source).name
+        for name in dict.fromkeys(formats):
+            fmt = ReportFormat(name)
+            (folder / f"{stem}{fmt.suffix}").write_bytes(render_bytes(fmt, result, lang, ruleset))
+
+
 def _sha256(path: Path) -> str | None:
     """The file's hash (the key of stored scans), None when it cannot be read (the scan will say why)."""
     try:
@@ -79,7 +101,8 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
         if scan_id is not None:
             stored = result_from_document(get_scan_document(store, scan_id))
             if stored.app_type == app_type:
-                return stored
+                # Same bytes, maybe another name: report the file as it was given this time.
+                return replace(stored, facts=replace(stored.facts, source=path.name))
     result = scan_file(path, time_limit, ruleset, app_type)
     if store is not None:
         save_scan(store, result, to_document(result))
@@ -105,11 +128,19 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
               help="Database to store results in (SQLAlchemy URL). Default: $APPSCAN_DB, else ./appscan.db.")
 @click.option("--no-store", is_flag=True, help="Do not store the results (and do not reuse stored ones).")
 @click.option("--force", is_flag=True, help="Rescan even when this file was stored with the same rules.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write reports of every APK into this folder (NAME.html, NAME.json, NAME.sarif...).")
+@click.option("--report-format", "report_formats", multiple=True, default=("html", "json", "sarif"),
+              type=click.Choice([f.value for f in ReportFormat]), show_default=True,
+              help="Formats written to --report-dir (repeatable).")
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of the reports written to --report-dir.")
 @gate_options
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, time_limit: float | None,
          rules_dirs: tuple[Path, ...], app_type: str | None, db_url: str | None, no_store: bool, force: bool,
-         fail_on: str | None, baseline_path: Path | None, suppressions_path: Path | None, debug: bool) -> None:
+         report_dir: Path | None, report_formats: tuple[str, ...], lang: str, fail_on: str | None,
+         baseline_path: Path | None, suppressions_path: Path | None, debug: bool) -> None:
     """Scan APK files, split bundles (.apks, .xapk) or folders of them.
 
     Results are stored in the database (one transaction per APK). Each file that cannot be read gets one line on
@@ -148,6 +179,8 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
     bar.close()
     if results:
         _emit(results, fmt, output, full, many=len(files) > 1)
+    if report_dir is not None:
+        _write_reports(results, report_dir, report_formats, lang, ruleset)
     if failed:
         sys.exit(EXIT_ERROR)
     stored = [from_record(r.kind, r.value, r.reason, r.expires_at) for r in list_suppressions(store)] if store else []

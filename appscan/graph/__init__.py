@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from appscan.graph.callgraph import CallGraph
 from appscan.graph.entrypoints import EntryPoint, entry_points
-from appscan.graph.reach import PermissionRequest, ReachAnalysis, analyze, consent_gates, requests_at_startup
+from appscan.graph.reach import (
+           PermissionRequest,
+           ReachAnalysis,
+           analyze,
+           consent_gates,
+           requests_at_startup,
+)
 
 __all__ = ["CallGraph", "EntryPoint", "PermissionRequest", "ReachAnalysis", "analyze", "consent_gates",
            "entry_points", "requests_at_startup"]

@@ -13,7 +13,7 @@ Edges (``docs/call-graph.md`` lists them with their limits):
   subtypes of framework types (``Runnable.run`` reaches every app ``run`` of a Runnable);
 * implicit callbacks (``implicit.CALLBACK_RULES``): registration API -> callback methods of the objects handed over;
 * ``startActivity``/``startService``/``sendBroadcast``... -> the lifecycle of a manifest component whose class name
-  is a string constant of the calling method (the facts hold no ``const-class`` operands yet);
+  is a ``const-class`` operand or a string constant of the calling method;
 * a static call or a constructor call on an APK class -> that class's static initialiser.
 
 Edges that need the user to act (click listeners, and interface calls on the listener types) are kept apart
@@ -87,6 +87,7 @@ class CallGraph:
         self._resolved: tuple[dict[str, _Callee | None], dict[str, _Callee | None]] = ({}, {})
         """What each callee resolves to, for virtual/interface calls and for the others."""
         self._strings = facts.code.strings
+        self._const_classes = facts.code.const_classes
         self._components = {descriptor(c.target_activity or c.name): _STARTABLE[c.type]
                             for c in facts.manifest.components if c.type in _STARTABLE}
         """Manifest component class (descriptor) -> lifecycle kind, for component starts."""
@@ -168,7 +169,8 @@ class CallGraph:
                     for m in (m for callback in rule.callbacks for m in h.named(cls, callback)):
                         implicit(src, index[m], rule.kind)
         for src in sorted(starters):
-            for text in self._strings.get(self.names[src], ()):
+            name = self.names[src]
+            for text in (*self._const_classes.get(name, ()), *self._strings.get(name, ())):
                 cls = text if text.startswith("L") and text.endswith(";") else descriptor(text)
                 component = self._components.get(cls)
                 if component is not None:

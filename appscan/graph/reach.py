@@ -30,7 +30,12 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from appscan.graph.callgraph import CallGraph
-from appscan.graph.entrypoints import BACKGROUND_KINDS, STARTUP_KINDS, EntryPoint, entry_points
+from appscan.graph.entrypoints import (
+    BACKGROUND_KINDS,
+    STARTUP_KINDS,
+    EntryPoint,
+    entry_points,
+)
 from appscan.model import ApkFacts, CallSite, Reach
 
 __all__ = ["Gate", "PermissionRequest", "ReachAnalysis", "analyze", "consent_gates", "requests_at_startup"]

@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from appscan.errors import ReportError
-from appscan.model import ApiCall, ApkFacts, Finding, Reach, RulesetInfo, ScanResult, SdkDetection
+from appscan.model import (
+    ApiCall,
+    ApkFacts,
+    Finding,
+    Reach,
+    RulesetInfo,
+    ScanResult,
+    SdkDetection,
+)
 
 __all__ = ["result_from_document"]
 

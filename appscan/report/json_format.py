@@ -52,6 +52,7 @@ def _code(facts: ApkFacts, full: bool) -> dict[str, Any]:
         out["strings"] = {k: list(v) for k, v in code.strings.items()}
         out["reflection"] = list(code.reflection)
         out["field_reads"] = [{"caller": s.caller, "field": s.callee} for s in sorted(code.field_reads)]
+        out["const_classes"] = {k: list(v) for k, v in code.const_classes.items()}
     return out
 
 

@@ -12,7 +12,15 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from appscan.model import ApiCall, ApkFacts, Evidence, Finding, Reach, SdkDetection, Text
+from appscan.model import (
+    ApiCall,
+    ApkFacts,
+    Evidence,
+    Finding,
+    Reach,
+    SdkDetection,
+    Text,
+)
 from appscan.rules.api_match import find_api_calls
 from appscan.rules.catalog import AppType, FindingRule, Ruleset
 from appscan.rules.sdk_match import Attribution, detect_sdks

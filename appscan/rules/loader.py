@@ -31,7 +31,16 @@ from jsonschema.exceptions import ValidationError, best_match
 import appscan
 from appscan.model import Text
 from appscan.rules.catalog import (
-    AppType, Clause, DataType, FindingRule, PermissionRule, ReflectionHint, Ruleset, Sdk, SdkSignals, SensitiveApi,
+    AppType,
+    Clause,
+    DataType,
+    FindingRule,
+    PermissionRule,
+    ReflectionHint,
+    Ruleset,
+    Sdk,
+    SdkSignals,
+    SensitiveApi,
     VersionHint,
 )
 from appscan.rules.errors import RuleLoadError, display_path, entry_error, file_error

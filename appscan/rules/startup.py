@@ -40,14 +40,16 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
     def reach(facts: ApkFacts, calls: tuple[ApiCall, ...], attribution: Attribution
               ) -> tuple[tuple[ApiCall, ...], StartupAnalysis]:
         analysis = ReachAnalysis(facts, consent)
-        cache: dict[str, Reach] = {}
+        cache: dict[tuple[str, str], Reach] = {}
 
-        def of(method: str) -> Reach:
-            if method not in cache:
-                cache[method] = analysis.reach(method)
-            return cache[method]
+        def of(caller: str, callee: str) -> Reach:
+            """Reach of a call: the callee matters where the caller checks consent before some calls only."""
+            key = (caller, callee)
+            if key not in cache:
+                cache[key] = analysis.reach(caller, callee)
+            return cache[key]
 
-        reached = tuple(replace(c, reach=of(c.caller)) for c in calls)
+        reached = tuple(replace(c, reach=of(c.caller, c.api)) for c in calls)
         sdk_inits = []
         for site in facts.code.call_sites:
             candidates = inits.get(site.callee.split("->", 1)[0])
@@ -55,7 +57,7 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
                 continue
             for prefix, sdk_id in candidates:
                 if site.callee.startswith(prefix) and attribution.of(site.caller) != sdk_id:
-                    sdk_inits.append((sdk_id, site.callee, of(site.caller)))
+                    sdk_inits.append((sdk_id, site.callee, of(site.caller, site.callee)))
         requests = tuple((r.site.caller, r.permissions, r.reach) for r in requests_at_startup(facts, analysis))
         return reached, StartupAnalysis(tuple(sdk_inits), requests)
 

@@ -8,9 +8,23 @@ from __future__ import annotations
 
 from appscan.store.diff import diff_documents
 from appscan.store.engine import DEFAULT_URL, Store, open_store, resolve_url
-from appscan.store.queries import apps_with_data_type, apps_with_sdk, diff_scans, history
-from appscan.store.repository import (add_suppression, delete_suppression, find_scan, get_scan_document,
-                                      list_scans, list_suppressions, record_failure, save_scan, sync_clauses)
+from appscan.store.queries import (
+                                      apps_with_data_type,
+                                      apps_with_sdk,
+                                      diff_scans,
+                                      history,
+)
+from appscan.store.repository import (
+                                      add_suppression,
+                                      delete_suppression,
+                                      find_scan,
+                                      get_scan_document,
+                                      list_scans,
+                                      list_suppressions,
+                                      record_failure,
+                                      save_scan,
+                                      sync_clauses,
+)
 
 __all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url", "save_scan", "record_failure", "find_scan",
            "list_scans", "get_scan_document", "sync_clauses", "add_suppression", "list_suppressions",

@@ -16,8 +16,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appscan.model import (ApiCall, Evidence, Finding, Incomplete, Permission, RulesetInfo, ScanResult,
-                           SdkDetection)
+from appscan.model import (
+    ApiCall,
+    Evidence,
+    Finding,
+    Incomplete,
+    Permission,
+    RulesetInfo,
+    ScanResult,
+    SdkDetection,
+)
 
 __all__ = ["SECTIONS", "evidence_json", "finding_json", "api_call_json", "sdk_json", "permission_json",
            "incomplete_json", "ruleset_json", "StoredRest", "pack_rest", "unpack_rest", "join_document",

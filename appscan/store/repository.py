@@ -18,8 +18,18 @@ from sqlalchemy.orm import Session
 
 from appscan import __version__
 from appscan.errors import StoreError
-from appscan.model import (ApiCall, Evidence, Finding, Incomplete, Permission, Reach, RulesetInfo, ScanResult,
-                           SdkDetection, Text)
+from appscan.model import (
+    ApiCall,
+    Evidence,
+    Finding,
+    Incomplete,
+    Permission,
+    Reach,
+    RulesetInfo,
+    ScanResult,
+    SdkDetection,
+    Text,
+)
 from appscan.store import models as m
 from appscan.store.document import join_document, pack_rest, section_values, unpack_rest
 from appscan.store.engine import Store

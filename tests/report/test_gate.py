@@ -13,7 +13,12 @@ from click.testing import CliRunner
 from appscan.errors import AppscanError
 from appscan.model import ScanResult
 from appscan.report.gate import gate
-from appscan.report.suppress import Suppression, SuppressionError, expired, load_suppressions
+from appscan.report.suppress import (
+    Suppression,
+    SuppressionError,
+    expired,
+    load_suppressions,
+)
 from tests.report.conftest import SAMPLES, make_finding
 
 TODAY = dt.date(2026, 6, 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appscan.errors import AppscanError, EXIT_RULES
+from appscan.errors import EXIT_RULES, AppscanError
 from appscan.rules import loader
 from appscan.rules.errors import RuleLoadError
 from appscan.rules.loader import bundled_dir, load_layers, load_rulesets

@@ -9,9 +9,27 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from appscan.model import (ApiCall, ApkFacts, AppInfo, CodeFacts, Component, Evidence, Finding, Incomplete,
-                           InputFile, Manifest, Permission, Queries, Reach, Resources, RulesetInfo, ScanResult,
-                           SdkDetection, Signing, Text)
+from appscan.model import (
+    ApiCall,
+    ApkFacts,
+    AppInfo,
+    CodeFacts,
+    Component,
+    Evidence,
+    Finding,
+    Incomplete,
+    InputFile,
+    Manifest,
+    Permission,
+    Queries,
+    Reach,
+    Resources,
+    RulesetInfo,
+    ScanResult,
+    SdkDetection,
+    Signing,
+    Text,
+)
 
 RULESET = RulesetInfo("test-rules", "1.0", "a" * 64)
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from appscan.report.json_format import to_document
 from appscan.model import ScanResult
-from appscan.store import Store, apps_with_data_type, apps_with_sdk, diff_documents, diff_scans, history, save_scan
+from appscan.report.json_format import to_document
+from appscan.store import (
+    Store,
+    apps_with_data_type,
+    apps_with_sdk,
+    diff_documents,
+    diff_scans,
+    history,
+    save_scan,
+)
 from tests.store import factory
 
 

@@ -11,9 +11,20 @@ from sqlalchemy import func, select
 from appscan.apk import extract_facts
 from appscan.errors import StoreError
 from appscan.report.json_format import to_document
-from appscan.store import (Store, add_suppression, delete_suppression, find_scan, get_scan_document, list_scans,
-                           list_suppressions, open_store, record_failure, save_scan)
-from appscan.store import models, repository
+from appscan.store import (
+    Store,
+    add_suppression,
+    delete_suppression,
+    find_scan,
+    get_scan_document,
+    list_scans,
+    list_suppressions,
+    models,
+    open_store,
+    record_failure,
+    repository,
+    save_scan,
+)
 from appscan.store.document import SECTIONS, unpack_rest
 from tests.conftest import corpus_path
 from tests.store import factory

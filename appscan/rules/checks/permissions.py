@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from appscan.model import ApiCall, Evidence
-from appscan.rules.checks.privacy import call_evidence, entry_description, path_evidence, personal_calls
+from appscan.rules.checks.privacy import (
+    call_evidence,
+    entry_description,
+    path_evidence,
+    personal_calls,
+)
 from appscan.rules.engine import Context, Hit, check
 
 

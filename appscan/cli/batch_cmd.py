@@ -1,0 +1,67 @@
+"""``appscan batch DIR|LIST...``: scan many APKs into the database with a process per APK, then summarise."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from appscan.batch import BatchOptions, BatchSummary, batch_inputs, run_batch
+from appscan.errors import EXIT_ERROR
+from appscan.ingest import Outcome
+from appscan.rules.loader import load_rulesets
+
+__all__ = ["batch", "format_summary"]
+
+
+def format_summary(summary: BatchSummary) -> str:
+    """The closing line of a batch: counts, time and throughput."""
+    return (f"{summary.count('scanned')} scanned, {summary.count('reused')} reused, "
+            f"{summary.count('failed')} failed in {summary.elapsed_s:.1f} s "
+            f"({summary.per_minute:.1f} APKs/min)")
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="APKs scanned at the same time, each in its own process.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+              metavar="SECONDS", help="Wall-clock limit per APK: the code pass is cut at 80% of it (listed as "
+                                      "incomplete), the process killed at 100% (recorded as failed).")
+@click.option("--memory-limit", type=click.IntRange(min=1), default=None, metavar="MB",
+              help="Address space one scan may add to its process; beyond it the APK is recorded as failed.")
+@click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the database (default: $APPSCAN_DB or "
+                                                    "./appscan.db).")
+@click.option("--force", is_flag=True, help="Scan again APKs already stored with the same ruleset.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def batch(sources: tuple[Path, ...], workers: int, time_limit: float, memory_limit: int | None,
+          db_url: str | None, force: bool, debug: bool) -> None:
+    """Scan folders of APKs, or LIST files naming one APK per line, into the database.
+
+    APKs already stored with the same ruleset are skipped, so an interrupted batch resumes. A file that cannot be
+    scanned, or that exceeds a limit, is recorded as failed and the batch goes on. Exit code 0 when every APK is
+    stored, 2 when any failed.
+    """
+    paths = batch_inputs(sources)
+    if not paths:
+        raise click.UsageError("no APK files found in the given paths")
+    ruleset = load_rulesets()
+    tqdm.monitor_interval = 0  # no monitor thread: the batch forks a child per APK
+    bar = tqdm(total=len(paths), desc="batch", unit="apk", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(outcome: Outcome) -> None:
+        if outcome.status == "failed":
+            tqdm.write(f"appscan: failed: {outcome.error}", file=sys.stderr)
+        bar.update(1)
+
+    try:
+        summary = run_batch(paths, db_url, ruleset,
+                            BatchOptions(workers, time_limit, memory_limit, force), progress)
+    finally:
+        bar.close()
+    click.echo(format_summary(summary))
+    if summary.count("failed"):
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,53 @@
+"""``appscan serve`` (the upload service under uvicorn) and ``appscan apikey create`` (its keys)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from appscan.service_db import create_key, ensure_tables
+from appscan.store import open_store
+
+__all__ = ["apikey", "serve"]
+
+_DB_HELP = "SQLAlchemy URL of the database (default: $APPSCAN_DB or ./appscan.db)."
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
+@click.option("--max-upload-mb", type=click.IntRange(min=1), default=512, show_default=True,
+              help="Largest APK accepted; a bigger upload is refused (413) while it streams in.")
+@click.option("--upload-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("appscan-uploads"),
+              show_default=True, envvar="APPSCAN_UPLOAD_DIR",
+              help="Where uploads wait for their scan; with Celery workers, a folder they all see at this path.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Local scan processes when no broker ($APPSCAN_BROKER) answers.")
+def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_dir: Path, workers: int) -> None:
+    """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json."""
+    import uvicorn
+
+    from appscan.service import ServiceSettings, create_app
+
+    settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@click.group()
+def apikey() -> None:
+    """Manage the upload service's API keys."""
+
+
+@apikey.command("create")
+@click.option("--name", default="default", show_default=True, help="Who the key is for (shown nowhere else).")
+@click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
+def apikey_create(name: str, db_url: str | None) -> None:
+    """Create a key and print it; only its salted hash is stored, so it cannot be shown again."""
+    store = open_store(db_url)
+    try:
+        ensure_tables(store)
+        click.echo(create_key(store, name))
+    finally:
+        store.close()

@@ -1,0 +1,63 @@
+"""``appscan worker`` and ``appscan submit``: the two ends of the distributed queue (see docs/distributed.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import click
+
+from appscan.batch import batch_inputs
+from appscan.errors import QueueError
+
+__all__ = ["submit", "worker"]
+
+
+@click.command()
+@click.option("--concurrency", "-c", type=click.IntRange(min=1), default=None,
+              help="Scans at the same time on this machine (default: one per CPU).")
+@click.option("--name", "-n", default=None, help="Worker name (default: appscan-PID@HOST).")
+@click.option("--loglevel", "-l", default="INFO", show_default=True, help="Celery log level.")
+def worker(concurrency: int | None, name: str | None, loglevel: str) -> None:
+    """Run a worker that takes scans from the queue ($APPSCAN_BROKER) and stores them ($APPSCAN_DB).
+
+    Each task is acknowledged only after its scan is stored, so stopping or killing a worker loses nothing.
+    """
+    from appscan.worker import (
+        app,  # Celery is imported only by the commands that need it
+    )
+
+    argv = ["worker", "--loglevel", loglevel, "--hostname", name or f"appscan-{os.getpid()}@{socket.gethostname()}",
+            "--without-gossip", "--without-mingle"]
+    if concurrency is not None:
+        argv += ["--concurrency", str(concurrency)]
+    app.worker_main(argv)
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--wait", is_flag=True, help="Wait for every scan and print its outcome as JSON lines.")
+@click.option("--timeout", type=float, default=None, metavar="SECONDS", help="With --wait: give up after this long.")
+def submit(sources: tuple[Path, ...], wait: bool, timeout: float | None) -> None:
+    """Queue APKs (folders, files, or LIST files of paths) for the workers; prints one task id per APK.
+
+    Paths are made absolute: the workers must see the files at the same path (a shared mount).
+    """
+    from appscan.worker import scan_apk
+
+    paths = batch_inputs(sources)
+    if not paths:
+        raise click.UsageError("no APK files found in the given paths")
+    from kombu.exceptions import OperationalError
+
+    try:
+        tasks = [(path, scan_apk.delay(str(path.resolve()))) for path in paths]
+    except OperationalError as exc:
+        raise QueueError(f"cannot reach the broker {scan_apk.app.conf.broker_url}: {exc}") from exc
+    for path, task in tasks:
+        click.echo(f"{task.id}\t{path.resolve()}")
+    if wait:
+        for _path, task in tasks:
+            click.echo(json.dumps(task.get(timeout=timeout), sort_keys=True))

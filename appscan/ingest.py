@@ -1,0 +1,84 @@
+"""One input file into the store, idempotently: the unit of work the batch runner, the Celery worker and the
+upload service all share.
+
+The file's sha256 is computed first and the store asked whether a successful scan of it with the same ruleset
+exists; only then is it scanned. A scan that raises is recorded as failed with its one-line reason, so every
+input ends as exactly one of: reused, stored, failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from appscan.errors import AppscanError
+from appscan.model import RulesetInfo
+from appscan.report.json_format import to_document
+from appscan.rules.catalog import Ruleset
+from appscan.scan import scan_file
+from appscan.store import Store, find_scan, record_failure, save_scan
+
+__all__ = ["Outcome", "file_sha256", "ingest", "record_failed", "ruleset_info"]
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one input: ``status`` is ``reused``, ``scanned`` or ``failed``."""
+
+    source: str
+    sha256: str | None
+    status: str
+    scan_id: int | None
+    error: str | None = None
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file's bytes, read in chunks (the same value the scanner stores as the app's sha256)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ruleset_info(ruleset: Ruleset) -> RulesetInfo:
+    """The ruleset's identity as stored with every scan."""
+    return RulesetInfo(ruleset.name, ruleset.version, ruleset.sha256)
+
+
+def record_failed(store: Store, path: Path, sha256: str | None, error: str, duration_s: float,
+                  ruleset: Ruleset) -> Outcome:
+    """Store a failed scan (a bad file, a runaway stopped by a limit) and describe it."""
+    scan_id = record_failure(store, str(path), error, duration_s, ruleset_info(ruleset))
+    return Outcome(str(path), sha256, "failed", scan_id, error)
+
+
+def ingest(store: Store, path: Path, ruleset: Ruleset, time_limit: float | None = None,
+           force: bool = False) -> Outcome:
+    """Scan ``path`` into ``store`` unless a scan of the same bytes with the same ruleset is stored already.
+
+    ``AppscanError`` (an unreadable file) and ``MemoryError`` (the memory cap was hit) become a stored failure;
+    anything else is a bug and propagates.
+    """
+    start = time.monotonic()
+    try:
+        sha256 = file_sha256(path)
+    except OSError as exc:
+        return record_failed(store, path, None, f"{path}: cannot read: {exc.strerror or exc}",
+                             time.monotonic() - start, ruleset)
+    if not force:
+        existing = find_scan(store, sha256, ruleset.sha256)
+        if existing is not None:
+            return Outcome(str(path), sha256, "reused", existing)
+    try:
+        result = scan_file(path, time_limit, ruleset)
+    except AppscanError as exc:
+        return record_failed(store, path, sha256, str(exc), time.monotonic() - start, ruleset)
+    except MemoryError:
+        return record_failed(store, path, sha256, f"{path}: memory limit exceeded", time.monotonic() - start,
+                             ruleset)
+    return Outcome(str(path), sha256, "scanned", save_scan(store, result, to_document(result)))

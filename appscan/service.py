@@ -1,0 +1,201 @@
+"""The upload service (FastAPI): app stores upload APKs, get a scan id at once, poll it, fetch the reports.
+
+Every endpoint but ``/health`` needs an ``X-API-Key`` made by ``appscan apikey create`` (401 without, 403 with a
+wrong one). An upload is checked while it streams in (``appscan.service_upload``) and then handed to a dispatcher
+(Celery workers or a local pool, ``appscan.service_dispatch``); the scan itself is the shared ``ingest``. Errors
+reach clients through one handler mapping ``AppscanError`` classes to HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
+
+from appscan import __version__
+from appscan.errors import (
+    AppscanError,
+    InputError,
+    ReportError,
+    RuleLoadError,
+    StoreError,
+)
+from appscan.report import ReportFormat, render_bytes
+from appscan.report.document import result_from_document
+from appscan.service_db import (
+    Upload,
+    add_upload,
+    check_key,
+    ensure_tables,
+    get_upload,
+    list_uploads,
+    pending_uploads,
+    update_upload,
+)
+from appscan.service_dispatch import Dispatcher, LocalDispatcher, choose_dispatcher
+from appscan.service_upload import UploadRejected, receive_apk
+from appscan.store import Store, get_scan_document, open_store
+
+__all__ = ["ServiceSettings", "create_app"]
+
+HTTP_STATUS: dict[type[AppscanError], int] = {
+    InputError: 422,
+    StoreError: 503,
+    ReportError: 500,
+    RuleLoadError: 500,
+    AppscanError: 500,
+}
+"""Status per error class; the most specific class in an exception's MRO wins."""
+
+REPORT_MEDIA = {ReportFormat.JSON: "application/json", ReportFormat.HTML: "text/html; charset=utf-8",
+                ReportFormat.SARIF: "application/sarif+json"}
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What ``appscan serve`` configures."""
+
+    db_url: str | None = None
+    upload_dir: Path = Path("appscan-uploads")
+    max_upload_mb: int = 512
+    workers: int = 2
+
+
+class _State:
+    """The service's open store and dispatcher (created at start-up, closed at shutdown)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.store: Store = open_store(settings.db_url)
+        ensure_tables(self.store)
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        self.dispatcher: Dispatcher = choose_dispatcher(self.store.engine.url.render_as_string(hide_password=False),
+                                                        settings.workers)
+        if isinstance(self.dispatcher, LocalDispatcher):  # a local pool forgets its queue: queue again
+            for pending in pending_uploads(self.store):
+                update_upload(self.store, pending.id, task_id=self.dispatcher.submit(Path(pending.path)))
+
+    def refresh(self, upload: Upload) -> Upload:
+        """Ask the dispatcher about an unfinished upload and record its outcome once there is one."""
+        if upload.status != "queued" or upload.task_id is None:
+            return upload
+        outcome = self.dispatcher.poll(upload.task_id)
+        if outcome is None:
+            return upload
+        values: dict[str, Any] = {"status": "done" if outcome["status"] != "failed" else "failed",
+                                  "scan_id": outcome.get("scan_id"), "sha256": outcome.get("sha256"),
+                                  "error": outcome.get("error")}
+        if values["status"] == "done":
+            values["package"] = get_scan_document(self.store, values["scan_id"])["app"]["package"]
+        update_upload(self.store, upload.id, **values)
+        Path(upload.path).unlink(missing_ok=True)  # the stored scan is what reports are made from
+        return get_upload(self.store, upload.id) or upload
+
+
+def _view(upload: Upload) -> dict[str, Any]:
+    """The JSON shape of an upload in responses (no server paths)."""
+    data = asdict(upload)
+    del data["path"], data["task_id"]
+    for key in ("created_at", "finished_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+def _status_for(exc: AppscanError) -> int:
+    return next(HTTP_STATUS[c] for c in type(exc).__mro__ if c in HTTP_STATUS)
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """The ASGI application; ``appscan serve`` runs it under uvicorn."""
+    state: dict[str, _State] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state["s"] = await run_in_threadpool(_State, settings)
+        yield
+        state["s"].store.close()
+
+    app = FastAPI(title="appscan", version=__version__, lifespan=lifespan,
+                  description="Upload Android APKs for static privacy scanning and fetch the reports.")
+
+    @app.exception_handler(AppscanError)
+    async def appscan_error(_request: Request, exc: AppscanError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=_status_for(exc))
+
+    @app.exception_handler(UploadRejected)
+    async def upload_rejected(_request: Request, exc: UploadRejected) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    def service() -> _State:
+        return state["s"]
+
+    def authorised(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        if not x_api_key:
+            raise HTTPException(401, "an X-API-Key header is required", headers={"WWW-Authenticate": "X-API-Key"})
+        if not check_key(service().store, x_api_key):
+            raise HTTPException(403, "unknown API key")
+
+    def found(upload_id: str) -> Upload:
+        upload = get_upload(service().store, upload_id)
+        if upload is None:
+            raise HTTPException(404, f"no scan {upload_id}")
+        return service().refresh(upload)
+
+    Auth = Depends(authorised)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness, and where scans run; needs no key."""
+        return {"status": "ok", "version": __version__, "scans_run_in": service().dispatcher.description}
+
+    @app.post("/scans", status_code=202, dependencies=[Auth])
+    async def upload_scan(request: Request) -> dict[str, Any]:
+        """Upload an APK as the multipart field ``file``; returns the scan id at once (status ``queued``)."""
+        s = service()
+        destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
+        length = request.headers.get("content-length")
+        try:
+            received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
+                                         int(length) if length and length.isdigit() else None, destination,
+                                         s.settings.max_upload_mb * 1024 * 1024)
+        except ClientDisconnect as exc:
+            raise UploadRejected(400, "the upload was interrupted") from exc
+        upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size)
+        task_id = await run_in_threadpool(s.dispatcher.submit, destination)
+        await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
+        return _view(upload)
+
+    @app.get("/scans/{upload_id}", dependencies=[Auth])
+    def scan_status(upload_id: str) -> dict[str, Any]:
+        """Where the scan stands: queued, done (with the stored scan id) or failed (with the reason)."""
+        return _view(found(upload_id))
+
+    @app.get("/scans/{upload_id}/report", dependencies=[Auth])
+    def scan_report(upload_id: str,
+                    format: Annotated[str, Query(pattern="^(json|html|sarif)$")] = "json") -> Response:
+        """The report of a finished scan, as JSON (docs/json-schema.md), HTML or SARIF 2.1.0."""
+        upload = found(upload_id)
+        if upload.status != "done" or upload.scan_id is None:
+            raise HTTPException(409, f"scan {upload_id} is {upload.status}" +
+                                (f": {upload.error}" if upload.error else ""))
+        document = get_scan_document(service().store, upload.scan_id)
+        fmt = ReportFormat(format)
+        body = render_bytes(fmt, result_from_document(document))
+        return Response(body, media_type=REPORT_MEDIA[fmt])
+
+    @app.get("/scans", dependencies=[Auth])
+    def scans(package: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) \
+            -> list[dict[str, Any]]:
+        """Uploads, newest first; ``package`` keeps those whose package name contains it."""
+        s = service()
+        return [_view(s.refresh(u)) for u in list_uploads(s.store, package, limit)]
+
+    return app

@@ -1,0 +1,150 @@
+"""The upload service's own two tables, on the store's engine: API keys (hashed) and uploads (jobs).
+
+Kept apart from ``appscan.store`` until they get an Alembic migration there; ``ensure_tables`` creates exactly
+these two tables when missing and touches nothing else. A key is shown once, as ``KEYID.SECRET``: the key id finds
+the row, and only ``sha256(salt || secret)`` is stored, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+
+from appscan.store import Store
+
+__all__ = ["Upload", "add_upload", "check_key", "create_key", "ensure_tables", "get_upload", "list_uploads",
+           "pending_uploads", "update_upload"]
+
+metadata = MetaData()
+
+api_key = Table(
+    "service_api_key", metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("salt", String(32), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+upload = Table(
+    "service_upload", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("filename", String(500), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("task_id", String(64)),
+    Column("scan_id", Integer),
+    Column("sha256", String(64)),
+    Column("package", String(500), index=True),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+TERMINAL = ("done", "failed")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded APK and where its scan stands: ``queued``, ``done`` or ``failed``."""
+
+    id: str
+    filename: str
+    path: str
+    size: int
+    status: str
+    task_id: str | None
+    scan_id: int | None
+    sha256: str | None
+    package: str | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def ensure_tables(store: Store) -> None:
+    """Create the service's tables if they are missing (to be replaced by a store migration)."""
+    metadata.create_all(store.engine, checkfirst=True)
+
+
+def _hash(salt: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
+
+
+def create_key(store: Store, name: str) -> str:
+    """Create an API key and return it; it is not stored in clear and cannot be shown again."""
+    key_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
+    row = {"key_id": key_id, "name": name, "salt": salt, "secret_sha256": _hash(salt, secret),
+           "created_at": _now()}
+    store.write(lambda session: session.execute(insert(api_key), row))
+    return f"{key_id}.{secret}"
+
+
+def check_key(store: Store, key: str) -> bool:
+    """True when ``key`` is one that ``create_key`` returned."""
+    key_id, _, secret = key.partition(".")
+    row = store.read(lambda session: session.execute(
+        select(api_key.c.salt, api_key.c.secret_sha256).where(api_key.c.key_id == key_id)).first())
+    return row is not None and hmac.compare_digest(_hash(row.salt, secret), row.secret_sha256)
+
+
+def _upload(row: Any) -> Upload:
+    return Upload(**row._mapping)
+
+
+def add_upload(store: Store, filename: str, path: str, size: int) -> Upload:
+    """Record a new upload, queued."""
+    row = {"id": uuid.uuid4().hex, "filename": filename, "path": path, "size": size, "status": "queued",
+           "created_at": _now()}
+    store.write(lambda session: session.execute(insert(upload), row))
+    return get_upload(store, row["id"])  # type: ignore[return-value]
+
+
+def get_upload(store: Store, upload_id: str) -> Upload | None:
+    """The upload with this id, or None."""
+    row = store.read(lambda session: session.execute(select(upload).where(upload.c.id == upload_id)).first())
+    return None if row is None else _upload(row)
+
+
+def update_upload(store: Store, upload_id: str, **values: Any) -> None:
+    """Set columns of one upload; a terminal status also stamps ``finished_at``."""
+    if values.get("status") in TERMINAL:
+        values["finished_at"] = _now()
+    store.write(lambda session: session.execute(update(upload).where(upload.c.id == upload_id).values(**values)))
+
+
+def list_uploads(store: Store, package: str | None = None, limit: int = 100) -> list[Upload]:
+    """The newest uploads first; ``package`` keeps those whose package name contains it."""
+    query = select(upload).order_by(upload.c.created_at.desc()).limit(limit)
+    if package:
+        query = query.where(upload.c.package.contains(package, autoescape=True))
+    return store.read(lambda session: [_upload(r) for r in session.execute(query)])
+
+
+def pending_uploads(store: Store) -> list[Upload]:
+    """Uploads whose scan has not ended (to resubmit after a restart of a service without broker)."""
+    query = select(upload).where(upload.c.status.not_in(TERMINAL)).order_by(upload.c.created_at)
+    return store.read(lambda session: [_upload(r) for r in session.execute(query)])

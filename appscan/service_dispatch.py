@@ -1,0 +1,123 @@
+"""Where the upload service's scans run: the Celery workers when a broker answers, a local process pool otherwise.
+
+Both dispatchers run the same ``ingest`` (through the Celery task, or directly in the pool) and are polled the same
+way: ``poll`` returns ``None`` while the scan is pending, else the outcome as the task returns it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from appscan.ingest import ingest
+from appscan.rules.catalog import Ruleset
+from appscan.rules.loader import load_rulesets
+from appscan.store import Store, open_store
+
+__all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "choose_dispatcher"]
+
+_TASKS_PER_CHILD = 50
+"""A pool process is replaced after this many scans, so memory a scan leaked cannot accumulate."""
+
+
+class Dispatcher(Protocol):
+    """Starts scans and reports their outcomes."""
+
+    description: str
+
+    def submit(self, path: Path) -> str:
+        """Start scanning ``path``; returns a reference for ``poll``."""
+
+    def poll(self, ref: str) -> dict[str, Any] | None:
+        """The outcome (source, sha256, status, scan_id, error) once finished, else None."""
+
+
+@cache
+def _pool_store(db_url: str) -> Store:
+    return open_store(db_url, migrate=False)
+
+
+@cache
+def _pool_ruleset() -> Ruleset:
+    return load_rulesets()
+
+
+def _pool_scan(path: str, db_url: str) -> dict[str, Any]:
+    """Runs in a pool process: the same idempotent ingest as the Celery task."""
+    return dataclasses.asdict(ingest(_pool_store(db_url), Path(path), _pool_ruleset()))
+
+
+class LocalDispatcher:
+    """A process pool in the service's own process tree; pending scans live as long as the service."""
+
+    def __init__(self, db_url: str, workers: int) -> None:
+        self.db_url = db_url
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])  # not __main__: the pool must not re-run the server's script
+        self.pool = ProcessPoolExecutor(workers, mp_context=context,
+                                        max_tasks_per_child=_TASKS_PER_CHILD)
+        self.futures: dict[str, Future[dict[str, Any]]] = {}
+        self.description = f"local process pool ({workers} processes)"
+
+    def submit(self, path: Path) -> str:
+        ref = path.name
+        self.futures[ref] = self.pool.submit(_pool_scan, str(path), self.db_url)
+        return ref
+
+    def poll(self, ref: str) -> dict[str, Any] | None:
+        future = self.futures.get(ref)
+        if future is None:
+            return {"status": "failed", "error": "the scan was lost (service restarted)", "scan_id": None,
+                    "sha256": None}
+        if not future.done():
+            return None
+        del self.futures[ref]
+        error = future.exception()
+        if error is not None:
+            return {"status": "failed", "error": f"internal error: {type(error).__name__}: {error}",
+                    "scan_id": None, "sha256": None}
+        return future.result()
+
+
+class CeleryDispatcher:
+    """Scans queued for the Celery workers (``appscan worker``); the upload folder must be shared with them."""
+
+    def __init__(self) -> None:
+        from appscan.worker import app, scan_apk
+        self.app, self.task = app, scan_apk
+        self.description = f"celery via {app.conf.broker_url}"
+
+    def submit(self, path: Path) -> str:
+        return str(self.task.delay(str(path.resolve())).id)
+
+    def poll(self, ref: str) -> dict[str, Any] | None:
+        result = self.app.AsyncResult(ref)
+        if result.successful():
+            return dict(result.result)
+        if result.failed():
+            return {"status": "failed", "error": f"worker error: {result.result}", "scan_id": None,
+                    "sha256": None}
+        return None
+
+
+def _broker_answers() -> bool:
+    """True when ``APPSCAN_BROKER`` is set and its server accepts a connection."""
+    if not os.environ.get("APPSCAN_BROKER"):
+        return False
+    from appscan.worker import app
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+        return True
+    except Exception:  # any failure to connect means "no broker": the service falls back to its own pool
+        return False
+
+
+def choose_dispatcher(db_url: str, workers: int) -> Dispatcher:
+    """Celery when a broker is configured and reachable, else a local pool of ``workers`` processes."""
+    return CeleryDispatcher() if _broker_answers() else LocalDispatcher(db_url, workers)

@@ -1,0 +1,61 @@
+"""``appscan batch``: every sample stored, a bad file and runaways recorded as failed, a second run resumes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from appscan.store import list_scans, open_store
+from tests.conftest import corpus_path
+from tests.scale.conftest import invoke_appscan, stored_results
+
+BIG_APK = "pypi__airtest-1.4.3_Yosemite.apk"
+"""The corpus's largest APK: about 20 s and 140 MB of address space to scan."""
+
+
+def _scans(db_url: str) -> list[tuple[str, str, str | None]]:
+    store = open_store(db_url)
+    try:
+        return [(Path(s.source).name, s.status, s.error) for s in list_scans(store)]
+    finally:
+        store.close()
+
+
+def test_batch_stores_samples_records_bad_file_and_resumes(sample_dir: Path, tmp_path: Path) -> None:
+    (sample_dir / "broken.apk").write_bytes(b"this is no zip archive")
+    db = f"sqlite:///{tmp_path / 'batch.db'}"
+    apks = sorted(p.name for p in sample_dir.glob("*.apk") if p.name != "broken.apk")
+
+    first = invoke_appscan("batch", str(sample_dir), "--workers", "2", "--db", db)
+    assert first.exit_code == 2, first.output
+    assert f"{len(apks)} scanned, 0 reused, 1 failed" in first.stdout
+    scans = _scans(db)
+    assert sorted(name for name, status, _ in scans if status == "ok") == apks
+    assert [(name, "not a zip" in (error or "")) for name, status, error in scans if status == "failed"] \
+        == [("broken.apk", True)]
+
+    listing = tmp_path / "list.txt"
+    listing.write_text("# the samples again\n" + "".join(f"{sample_dir / n}\n" for n in apks), encoding="utf-8")
+    second = invoke_appscan("batch", str(listing), "--db", db)
+    assert second.exit_code == 0, second.output
+    assert f"0 scanned, {len(apks)} reused, 0 failed" in second.stdout
+    assert all(count == 1 for count, _f, _s in stored_results(db).values())
+
+
+def test_runaway_apks_are_stopped_and_the_batch_goes_on(sample_dir: Path, tmp_path: Path) -> None:
+    big = corpus_path() / BIG_APK
+    (sample_dir / BIG_APK).symlink_to(big)
+    apks = len(list(sample_dir.glob("*.apk")))
+
+    memory_db = f"sqlite:///{tmp_path / 'memory.db'}"
+    capped = invoke_appscan("batch", str(sample_dir), "--memory-limit", "50", "--db", memory_db)
+    assert capped.exit_code == 2, capped.output
+    assert f"{apks - 1} scanned, 0 reused, 1 failed" in capped.stdout
+    assert [(n, s) for n, s, e in _scans(memory_db) if s == "failed" and "memory limit" in (e or "")] \
+        == [(BIG_APK, "failed")]
+
+    time_db = f"sqlite:///{tmp_path / 'time.db'}"
+    timed = invoke_appscan("batch", str(sample_dir), "--time-limit", "2", "--workers", "2", "--db", time_db)
+    assert timed.exit_code == 2, timed.output
+    assert f"{apks - 1} scanned, 0 reused, 1 failed" in timed.stdout
+    assert [(n, e) for n, s, e in _scans(time_db) if s == "failed"] \
+        == [(BIG_APK, f"{sample_dir / BIG_APK}: time limit of 2 s exceeded")]

@@ -1,0 +1,118 @@
+"""The upload service on a real uvicorn server on loopback: keys, uploads good and bad, reports in three formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.scale.conftest import SAMPLES, appscan_cmd, run_appscan
+
+MAX_MB = 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(base URL, API key) of a server on its own SQLite file, scanning in its local pool."""
+    tmp = tmp_path_factory.mktemp("service")
+    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
+    env["APPSCAN_DB"] = f"sqlite:///{tmp / 'service.db'}"
+    created = run_appscan("apikey", "create", "--name", "tests", env=env)
+    assert created.returncode == 0, created.stderr
+    port = _free_port()
+    process = subprocess.Popen(appscan_cmd("serve", "--port", str(port), "--max-upload-mb", str(MAX_MB),
+                                           "--upload-dir", str(tmp / "uploads"), "--workers", "1"),
+                               cwd=REPO_ROOT, env=env,
+                               stdout=(tmp / "server.log").open("w"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, (tmp / "server.log").read_text()
+        time.sleep(0.3)
+    yield base, created.stdout.strip()
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def _upload(base: str, key: str | None, name: str, data: bytes) -> httpx.Response:
+    headers = {"X-API-Key": key} if key is not None else {}
+    return httpx.post(f"{base}/scans", headers=headers, files={"file": (name, data)}, timeout=30)
+
+
+def test_upload_poll_and_reports(server: tuple[str, str]) -> None:
+    base, key = server
+    accepted = _upload(base, key, "sdks.apk", (SAMPLES / "sdks.apk").read_bytes())
+    assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
+    scan_id = accepted.json()["id"]
+    headers = {"X-API-Key": key}
+    deadline = time.monotonic() + 60
+    while (status := httpx.get(f"{base}/scans/{scan_id}", headers=headers).json())["status"] == "queued":
+        assert time.monotonic() < deadline, "the scan did not finish"
+        time.sleep(0.5)
+    assert status["status"] == "done" and status["package"] == "com.example.sdks", status
+
+    document = httpx.get(f"{base}/scans/{scan_id}/report", headers=headers).json()
+    assert document["app"]["package"] == "com.example.sdks" and document["sdks"]
+    sarif = httpx.get(f"{base}/scans/{scan_id}/report?format=sarif", headers=headers)
+    assert sarif.headers["content-type"].startswith("application/sarif+json")
+    assert json.loads(sarif.content)["version"] == "2.1.0"
+    html = httpx.get(f"{base}/scans/{scan_id}/report?format=html", headers=headers)
+    assert html.headers["content-type"].startswith("text/html") and "com.example.sdks" in html.text
+
+    listed = httpx.get(f"{base}/scans", params={"package": "example.sdks"}, headers=headers).json()
+    assert scan_id in [u["id"] for u in listed]
+    assert httpx.get(f"{base}/scans", params={"package": "no.such.app"}, headers=headers).json() == []
+    assert "/scans/{upload_id}/report" in httpx.get(f"{base}/openapi.json").json()["paths"]
+
+
+def test_keys_are_required(server: tuple[str, str]) -> None:
+    base, key = server
+    apk = (SAMPLES / "clean.apk").read_bytes()
+    assert _upload(base, None, "clean.apk", apk).status_code == 401
+    assert _upload(base, key.split(".")[0] + ".wrong", "clean.apk", apk).status_code == 403
+    assert httpx.get(f"{base}/scans", headers={"X-API-Key": "nonsense"}).status_code == 403
+    assert httpx.get(f"{base}/scans/x").status_code == 401
+    assert httpx.get(f"{base}/health").status_code == 200
+
+
+def test_bad_uploads_are_refused(server: tuple[str, str], tmp_path: Path) -> None:
+    base, key = server
+    assert _upload(base, key, "notes.apk", b"plain text, not a zip").status_code == 422
+    apk = (SAMPLES / "multidex.apk").read_bytes()
+    truncated = _upload(base, key, "cut.apk", apk[:len(apk) // 2])
+    assert truncated.status_code == 422 and "truncated" in truncated.json()["detail"]
+    big = tmp_path / "big.apk"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("classes.dex", os.urandom(MAX_MB * 1024 * 1024 + 1))
+    assert _upload(base, key, "big.apk", big.read_bytes()).status_code == 413
+    # Without Content-Length (chunked), the limit is enforced on the bytes as they arrive.
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.apk\"\r\n\r\n"
+            + big.read_bytes() + b"\r\n--b--\r\n")
+    chunked = httpx.post(f"{base}/scans", headers={"X-API-Key": key, "Content-Type": "multipart/form-data; boundary=b"},
+                         content=(body[i:i + 65536] for i in range(0, len(body), 65536)), timeout=30)
+    assert chunked.status_code == 413
+    not_form = httpx.post(f"{base}/scans", headers={"X-API-Key": key, "Content-Type": "application/zip"}, content=apk)
+    assert not_form.status_code == 400
+    assert httpx.get(f"{base}/scans/does-not-exist", headers={"X-API-Key": key}).status_code == 404
