@@ -30,19 +30,18 @@ from appscan.errors import (
 )
 from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
-from appscan.service_db import (
+from appscan.service_dispatch import Dispatcher, LocalDispatcher, choose_dispatcher
+from appscan.service_upload import UploadRejected, receive_apk
+from appscan.store import Store, get_scan_document, open_store
+from appscan.store.service_records import (
     Upload,
     add_upload,
     check_key,
-    ensure_tables,
     get_upload,
     list_uploads,
     pending_uploads,
     update_upload,
 )
-from appscan.service_dispatch import Dispatcher, LocalDispatcher, choose_dispatcher
-from appscan.service_upload import UploadRejected, receive_apk
-from appscan.store import Store, get_scan_document, open_store
 
 __all__ = ["ServiceSettings", "create_app"]
 
@@ -75,7 +74,6 @@ class _State:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.store: Store = open_store(settings.db_url)
-        ensure_tables(self.store)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         self.dispatcher: Dispatcher = choose_dispatcher(self.store.engine.url.render_as_string(hide_password=False),
                                                         settings.workers)

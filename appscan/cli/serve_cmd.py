@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from appscan.service_db import create_key, ensure_tables
 from appscan.store import open_store
+from appscan.store.service_records import create_key
 
 __all__ = ["apikey", "serve"]
 
@@ -47,7 +47,6 @@ def apikey_create(name: str, db_url: str | None) -> None:
     """Create a key and print it; only its salted hash is stored, so it cannot be shown again."""
     store = open_store(db_url)
     try:
-        ensure_tables(store)
         click.echo(create_key(store, name))
     finally:
         store.close()

@@ -32,7 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "App", "AppVersion", "Scan", "ScanIncomplete", "PermissionUse", "Component", "Sdk",
            "SdkDetection", "SdkEvidence", "ApiCall", "Clause", "Finding", "FindingClause", "FindingEvidence",
-           "Suppression"]
+           "Suppression", "ServiceApiKey", "ServiceUpload"]
 
 # 64-bit on PostgreSQL; SQLite needs INTEGER for an auto-incrementing rowid primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -274,3 +274,32 @@ class Suppression(Base):
     reason: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ServiceApiKey(Base):
+    """An API key of the upload service: only a salted SHA-256 of its secret is kept."""
+
+    __tablename__ = "service_api_key"
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    salt: Mapped[str] = mapped_column(String(32))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ServiceUpload(Base):
+    """An APK uploaded to the service and where its scan stands (queued, done, failed)."""
+
+    __tablename__ = "service_upload"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigId)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    package: Mapped[str | None] = mapped_column(String(500), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from appscan.errors import StoreError
 from appscan.report.json_format import to_document
@@ -39,6 +39,7 @@ def test_database_at_0001_is_upgraded_with_its_data(db_url: str) -> None:
     with upgraded.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head_revision()
         assert connection.scalar(select(func.count()).select_from(Scan)) == 1
+        assert {"service_api_key", "service_upload"} <= set(inspect(connection).get_table_names())  # 0002
     upgraded.close()
 
 

@@ -1,7 +1,6 @@
-"""The upload service's own two tables, on the store's engine: API keys (hashed) and uploads (jobs).
+"""The upload service's two tables (store migration 0002): API keys (hashed) and uploads (jobs).
 
-Kept apart from ``appscan.store`` until they get an Alembic migration there; ``ensure_tables`` creates exactly
-these two tables when missing and touches nothing else. A key is shown once, as ``KEYID.SECRET``: the key id finds
+A key is shown once, as ``KEYID.SECRET``: the key id finds
 the row, and only ``sha256(salt || secret)`` is stored, compared in constant time.
 """
 
@@ -16,49 +15,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     insert,
     select,
     update,
 )
 
-from appscan.store import Store
+from appscan.store.engine import Store
+from appscan.store.models import ServiceApiKey, ServiceUpload
 
-__all__ = ["Upload", "add_upload", "check_key", "create_key", "ensure_tables", "get_upload", "list_uploads",
+__all__ = ["Upload", "add_upload", "check_key", "create_key", "get_upload", "list_uploads",
            "pending_uploads", "update_upload"]
 
-metadata = MetaData()
-
-api_key = Table(
-    "service_api_key", metadata,
-    Column("key_id", String(16), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("salt", String(32), nullable=False),
-    Column("secret_sha256", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-upload = Table(
-    "service_upload", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("filename", String(500), nullable=False),
-    Column("path", Text, nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("status", String(16), nullable=False, index=True),
-    Column("task_id", String(64)),
-    Column("scan_id", Integer),
-    Column("sha256", String(64)),
-    Column("package", String(500), index=True),
-    Column("error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-)
+api_key = ServiceApiKey.__table__
+upload = ServiceUpload.__table__
 
 TERMINAL = ("done", "failed")
 
@@ -83,11 +52,6 @@ class Upload:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def ensure_tables(store: Store) -> None:
-    """Create the service's tables if they are missing (to be replaced by a store migration)."""
-    metadata.create_all(store.engine, checkfirst=True)
 
 
 def _hash(salt: str, secret: str) -> str:
