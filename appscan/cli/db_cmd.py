@@ -144,7 +144,7 @@ def query_sdk(sdk_id: str, db_url: str | None, fmt: str) -> None:
 @click.option("--startup", is_flag=True, help="Only calls reachable at start-up before any consent check.")
 @_options
 def query_data_type(data_type: str, startup: bool, db_url: str | None, fmt: str) -> None:
-    """App versions whose code collects DATA_TYPE (e.g. device_id, installed_apps, location)."""
+    """App versions whose code collects DATA_TYPE (a data-type id, e.g. imei, installed-apps, location)."""
     uses = _with_store(db_url, lambda store: apps_with_data_type(store, data_type, startup))
     if fmt == "json":
         _print_json(uses)

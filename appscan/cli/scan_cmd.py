@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -15,6 +14,7 @@ from tqdm import tqdm
 from appscan.cli.common import debug_enabled
 from appscan.cli.gate_cmd import gate_options, run_gate
 from appscan.errors import EXIT_ERROR, AppscanError, StoreError
+from appscan.ingest import file_sha256
 from appscan.model import ScanResult
 from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
@@ -77,18 +77,6 @@ def _write_reports(results: list[ScanResult], folder: Path, formats: tuple[str, 
             (folder / f"{stem}{fmt.suffix}").write_bytes(render_bytes(fmt, result, lang, ruleset))
 
 
-def _sha256(path: Path) -> str | None:
-    """The file's hash (the key of stored scans), None when it cannot be read (the scan will say why)."""
-    try:
-        digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
 def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, time_limit: float | None,
                    ruleset: Ruleset, app_type: str | None) -> ScanResult:
     """A stored result of the same file, rules and app type when there is one (unless --force), else a scan.
@@ -96,7 +84,10 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
     A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts only.
     """
     if store is not None and not force and not full:
-        sha = _sha256(path)
+        try:
+            sha: str | None = file_sha256(path)
+        except OSError:
+            sha = None  # the scan below reports why the file cannot be read
         scan_id = find_scan(store, sha, ruleset.sha256) if sha else None
         if scan_id is not None:
             stored = result_from_document(get_scan_document(store, scan_id))
