@@ -47,7 +47,7 @@ def test_runaway_apks_are_stopped_and_the_batch_goes_on(sample_dir: Path, tmp_pa
     apks = len(list(sample_dir.glob("*.apk")))
 
     memory_db = f"sqlite:///{tmp_path / 'memory.db'}"
-    capped = invoke_appscan("batch", str(sample_dir), "--memory-limit", "50", "--db", memory_db)
+    capped = invoke_appscan("batch", str(sample_dir), "--memory-limit", "25", "--db", memory_db)
     assert capped.exit_code == 2, capped.output
     assert f"{apks - 1} scanned, 0 reused, 1 failed" in capped.stdout
     assert [(n, s) for n, s, e in _scans(memory_db) if s == "failed" and "memory limit" in (e or "")] \
