@@ -16,18 +16,18 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
+from appscan.cli import main
 from appscan.store import get_scan_document, list_scans, open_store
 from tests.conftest import REPO_ROOT, require
 
-HARNESS = Path(__file__).with_name("cli_harness.py")
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 SAMPLES = REPO_ROOT / "samples"
 
 
 def appscan_cmd(*args: str) -> list[str]:
-    """The argv that runs ``appscan ARGS`` (with the scale commands) in a new interpreter."""
-    return [sys.executable, str(HARNESS), *args]
+    """The argv that runs ``appscan ARGS`` in a new interpreter."""
+    return [sys.executable, "-m", "appscan", *args]
 
 
 def run_appscan(*args: str, env: dict[str, str] | None = None, timeout: float = 120) \
@@ -39,7 +39,6 @@ def run_appscan(*args: str, env: dict[str, str] | None = None, timeout: float = 
 
 def invoke_appscan(*args: str) -> Result:
     """Run ``appscan ARGS`` in this process (no interpreter start-up: the batch forks its children from here)."""
-    from tests.scale.cli_harness import main
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 

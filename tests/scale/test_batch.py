@@ -6,7 +6,7 @@ from pathlib import Path
 
 from appscan.store import list_scans, open_store
 from tests.conftest import corpus_path
-from tests.scale.conftest import invoke_appscan, stored_results
+from tests.scale.conftest import invoke_appscan, run_appscan, stored_results
 
 BIG_APK = "pypi__airtest-1.4.3_Yosemite.apk"
 """The corpus's largest APK: about 20 s and 140 MB of address space to scan."""
@@ -47,8 +47,8 @@ def test_runaway_apks_are_stopped_and_the_batch_goes_on(sample_dir: Path, tmp_pa
     apks = len(list(sample_dir.glob("*.apk")))
 
     memory_db = f"sqlite:///{tmp_path / 'memory.db'}"
-    capped = invoke_appscan("batch", str(sample_dir), "--memory-limit", "25", "--db", memory_db)
-    assert capped.exit_code == 2, capped.output
+    capped = run_appscan("batch", str(sample_dir), "--memory-limit", "50", "--db", memory_db)
+    assert capped.returncode == 2, capped.stdout + capped.stderr
     assert f"{apks - 1} scanned, 0 reused, 1 failed" in capped.stdout
     assert [(n, s) for n, s, e in _scans(memory_db) if s == "failed" and "memory limit" in (e or "")] \
         == [(BIG_APK, "failed")]
