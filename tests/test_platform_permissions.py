@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +15,7 @@ from appscan.platform import (
     platform_permissions,
     protection_level,
 )
+from tests.conftest import require
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / ".." / "shared" / "corpus" / "apks"
@@ -107,7 +107,7 @@ def test_decode_protection_level() -> None:
 def test_generator_reproduces_committed_table() -> None:
     generator = _load_generator()
     if not generator.FRAMEWORK_APK.exists():
-        pytest.skip(f"{generator.FRAMEWORK_APK} absent (install Debian's android-framework-res)")
+        require(False, f"{generator.FRAMEWORK_APK} absent (install Debian's android-framework-res)")
     assert generator.render() == generator.OUTPUT.read_text(encoding="utf-8")
 
 
@@ -117,7 +117,7 @@ def test_hand_levels_match_aosp_data_shipped_with_androguard() -> None:
 
     data = Path(androguard.__file__).parent / "core/api_specific_resources/aosp_permissions/permissions_35.json"
     if not data.exists():
-        pytest.skip(f"{data} absent in this androguard version")
+        require(False, f"{data} absent in this androguard version")
     aosp = json.loads(data.read_text(encoding="utf-8"))["permissions"]
     synonyms = {"signatureOrSystem": {"signature", "privileged"}, "system": {"privileged"}}
     checked = 0
@@ -132,10 +132,7 @@ def test_hand_levels_match_aosp_data_shipped_with_androguard() -> None:
 
 def _corpus_permissions() -> dict[str, set[str]]:
     """android.permission.* names requested by each corpus APK."""
-    if not CORPUS.is_dir():
-        if os.environ.get("APPSCAN_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"corpus {CORPUS} missing and APPSCAN_REQUIRE_SERVICES=1")
-        pytest.skip(f"corpus {CORPUS} absent")
+    require(CORPUS.is_dir(), f"corpus {CORPUS} absent (a user's clone has no ../shared)")
     from androguard.core.apk import APK
     from loguru import logger
 

@@ -15,12 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 TOOLS = ("aapt2", "smali", "zipalign", "apksigner")
 FRAMEWORK = Path("/usr/share/android-framework-res/framework-res.apk")
 
 _missing = [t for t in TOOLS if shutil.which(t) is None] + ([] if FRAMEWORK.is_file() else [str(FRAMEWORK)])
-pytestmark = pytest.mark.skipif(bool(_missing), reason=f"Android build tools missing: {', '.join(_missing)}")
+
+
+@pytest.fixture(autouse=True)
+def _build_tools() -> None:
+    """Skip (or, under APPSCAN_REQUIRE_SERVICES=1, fail) where the Android build tools are missing."""
+    require(not _missing, f"Android build tools missing: {', '.join(_missing)}")
 
 
 def _digests(root: Path) -> dict[str, str]:
