@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appscan.errors import AppscanError
-from appscan.model import RulesetInfo
 from appscan.report.json_format import to_document
 from appscan.rules.catalog import Ruleset
 from appscan.scan import scan_file
 from appscan.store import Store, find_scan, record_failure, save_scan
 
-__all__ = ["Outcome", "file_sha256", "ingest", "record_failed", "ruleset_info"]
+__all__ = ["Outcome", "file_sha256", "ingest", "record_failed"]
 
 _CHUNK = 1 << 20
 
@@ -45,15 +44,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ruleset_info(ruleset: Ruleset) -> RulesetInfo:
-    """The ruleset's identity as stored with every scan."""
-    return RulesetInfo(ruleset.name, ruleset.version, ruleset.sha256)
-
-
 def record_failed(store: Store, path: Path, sha256: str | None, error: str, duration_s: float,
                   ruleset: Ruleset) -> Outcome:
     """Store a failed scan (a bad file, a runaway stopped by a limit) and describe it."""
-    scan_id = record_failure(store, str(path), error, duration_s, ruleset_info(ruleset))
+    scan_id = record_failure(store, str(path), error, duration_s, ruleset.info)
     return Outcome(str(path), sha256, "failed", scan_id, error)
 
 

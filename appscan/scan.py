@@ -12,19 +12,25 @@ from pathlib import Path
 
 from appscan.apk import extract_facts
 from appscan.errors import AppscanError
-from appscan.model import RulesetInfo, ScanResult
+from appscan.model import ScanResult
 from appscan.rules.catalog import Ruleset
 from appscan.rules.engine import evaluate
 from appscan.rules.loader import load_rulesets
 from appscan.rules.startup import graph_reach
 
-__all__ = ["APK_SUFFIXES", "UnknownAppTypeError", "expand_inputs", "scan_file"]
+__all__ = ["APK_SUFFIXES", "UnknownAppTypeError", "check_app_type", "expand_inputs", "scan_file"]
 
 APK_SUFFIXES = (".apk", ".apks", ".xapk", ".apkm")
 
 
 class UnknownAppTypeError(AppscanError):
     """``--app-type`` names no app type of the ruleset."""
+
+
+def check_app_type(ruleset: Ruleset, app_type: str | None) -> None:
+    """Raise ``UnknownAppTypeError`` when ``app_type`` names no app type of the ruleset (None is fine)."""
+    if app_type is not None and app_type not in ruleset.of_kind("app-type"):
+        raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
 
 
 def expand_inputs(paths: Iterable[Path]) -> Iterator[Path]:
@@ -46,9 +52,8 @@ def scan_file(path: Path, time_limit: float | None = None, ruleset: Ruleset | No
     """
     start = time.monotonic()
     rules = ruleset if ruleset is not None else load_rulesets()
-    if app_type is not None and app_type not in rules.of_kind("app-type"):
-        raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
+    check_app_type(rules, app_type)
     facts = extract_facts(path, start + time_limit if time_limit else None)
     analysis = evaluate(facts, rules, app_type, reach=graph_reach(rules))
     return ScanResult(facts, time.monotonic() - start, analysis.sdks, analysis.api_calls, analysis.findings,
-                      RulesetInfo(rules.name, rules.version, rules.sha256), app_type)
+                      rules.info, app_type)

@@ -136,7 +136,7 @@ def _layout_texts(member: ApkMember) -> tuple[str, ...]:
 
 def _resource_table(member: ApkMember, incomplete: list[Incomplete]) -> ARSCParser | None:
     """The parsed resources.arsc of one APK of the input; None when it has none or it is unreadable."""
-    if "resources.arsc" not in member.names():
+    if not member.has("resources.arsc"):
         return None
     label = "resources.arsc" if member.split is None else f"{member.name}!resources.arsc"
     try:
@@ -214,7 +214,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     def head_of(name: str) -> bytes:
         """The first bytes of an entry (magic numbers), never of one judged a bomb."""
         for m in archive.members:
-            if name in m.names() and name not in bad:
+            if m.has(name) and name not in bad:
                 try:
                     with m.zip.open(name) as stream:
                         return stream.read(4)
@@ -223,7 +223,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
         return b""
 
     split_tables = [ResourceTable(_resource_table(m, incomplete), read_xml) for m in archive.members[1:]
-                    if "resources.arsc" in m.names()]
+                    if m.has("resources.arsc")]
     resources = read_resources(all_names, head_of, [table, *split_tables], _layout_texts(base), dex_texts)
     app = AppInfo(
         package=mf.package, version_code=mf.version_code(), version_name=mf.attr(root, "versionName"),

@@ -47,6 +47,10 @@ class ApkMember:
         """Entry names, in central-directory order."""
         return self.zip.namelist()
 
+    def has(self, name: str) -> bool:
+        """Whether the archive holds this entry (a dict lookup; ``names()`` builds a new list each call)."""
+        return name in self.zip.NameToInfo
+
     def size_of(self, name: str) -> int:
         """Declared uncompressed size of an entry."""
         return self.zip.getinfo(name).file_size
@@ -158,7 +162,7 @@ def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
         members.append(ApkMember(name, data, _split_name(name), _open_zip(data, f"{what}!{name}")))
     bases = [m for m in members if posixpath.basename(m.name) == "base.apk"]
     if not bases:
-        bases = [m for m in members if "AndroidManifest.xml" in m.names()
+        bases = [m for m in members if m.has("AndroidManifest.xml")
                  and not posixpath.basename(m.name).startswith(("split_", "config."))]
     base = bases[0] if bases else members[0]
     base.split = None

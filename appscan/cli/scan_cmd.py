@@ -24,7 +24,7 @@ from appscan.report.suppress import from_record
 from appscan.report.text_format import render_text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
-from appscan.scan import UnknownAppTypeError, expand_inputs, scan_file
+from appscan.scan import check_app_type, expand_inputs, scan_file
 from appscan.store import (
     Store,
     find_scan,
@@ -142,8 +142,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
     if not files:
         raise click.UsageError("no APK files found in the given paths")
     ruleset = load_rulesets(rules_dirs)
-    if app_type is not None and app_type not in ruleset.of_kind("app-type"):
-        raise UnknownAppTypeError(f"unknown app type {app_type!r} (see: appscan rules list --kind app-type)")
+    check_app_type(ruleset, app_type)  # once, before any file: not one error line per APK
     store = None if no_store else open_store(db_url)
     results: list[ScanResult] = []
     failed = 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from appscan.model import Text
+from appscan.model import RulesetInfo, Text
 
 __all__ = [
     "KINDS", "AppType", "Clause", "DataType", "Entry", "FindingRule", "PermissionRule", "ReflectionHint", "Ruleset",
@@ -212,6 +212,11 @@ class Ruleset:
         index = {kind: MappingProxyType({entry.id: entry for entry in getattr(self, attr)})
                  for kind, attr in KINDS.items()}
         object.__setattr__(self, "_index", MappingProxyType(index))
+
+    @property
+    def info(self) -> RulesetInfo:
+        """The identity stored with every scan (name, version, content hash)."""
+        return RulesetInfo(self.name, self.version, self.sha256)
 
     def of_kind(self, kind: str) -> Mapping[str, Any]:
         """Entries of one kind (a key of ``KINDS``) by id."""
