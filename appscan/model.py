@@ -11,7 +11,10 @@ Java names (``com.example.App``); dex class names are descriptors (``Lcom/exampl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # the facts only carry the index; the lowest layer must not import the dex reader at run time
+    from appscan.apk.flow import FlowIndex, MethodFlow
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +276,13 @@ class CodeFacts:
     """Static field reads (``sget*``) of ``android/`` and ``java/`` classes, kind "sget": ``Build.SERIAL``."""
     const_classes: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     """Per method, the classes it names with ``const-class`` (``new Intent(ctx, Foo.class)``), in code order."""
+    flows: FlowIndex | None = field(default=None, compare=False, hash=False, repr=False)
+    """Decodes a method's register flow on demand (``appscan.apk.flow``); None for facts built by hand."""
+
+    def flow(self, method: str) -> MethodFlow | None:
+        """What each invoke of ``method`` is given (receiver and arguments), decoded on first use; None when the
+        method has no code in the APK or these facts carry no dex bytes."""
+        return self.flows.flow(method) if self.flows is not None else None
 
 
 @dataclass(frozen=True, slots=True)

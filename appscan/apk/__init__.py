@@ -17,6 +17,7 @@ from loguru import logger as _androguard_logger
 
 from appscan.apk.archive import ApkArchive, ApkMember, EntryError, open_input
 from appscan.apk.dex import DexFormatError, parse_dex
+from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, parse_axml
 from appscan.apk.resources import ResourceTable, native_libs, read_resources
 from appscan.apk.signing import read_signing
@@ -63,6 +64,7 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     const_classes: dict[str, tuple[str, ...]] = {}
     reflection: set[str] = set()
     texts: list[str] = []
+    flows = FlowIndex()
     for member in archive.members:
         for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
             label = name if member.split is None else f"{member.name}!{name}"
@@ -84,8 +86,9 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
             strings.update(dex.strings)
             const_classes.update(dex.const_classes)
             reflection.update(dex.reflection)
+            flows.add(dex.tables, dex.code_offsets)
     code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, tuple(sorted(reflection)),
-                     tuple(field_reads), const_classes)
+                     tuple(field_reads), const_classes, flows)
     return code, texts
 
 

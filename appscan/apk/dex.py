@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from appscan.model import CallSite
 
-__all__ = ["DexFormatError", "DexCode", "parse_dex"]
+__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "parse_dex"]
 
 _NO_INDEX = 0xFFFFFFFF
 _site = tuple.__new__
@@ -27,18 +27,18 @@ if sys.byteorder != "little":  # pragma: no cover - code units are read in nativ
     raise ImportError("appscan's dex reader needs a little-endian host")
 
 # Instruction length in 16-bit code units, by opcode (unused opcodes are one unit, format 10x).
-_LEN = [1] * 256
+INSN_UNITS = [1] * 256
 for _op, _n in {
     0x02: 2, 0x03: 3, 0x05: 2, 0x06: 3, 0x08: 2, 0x09: 3,
     0x13: 2, 0x14: 3, 0x15: 2, 0x16: 2, 0x17: 3, 0x18: 5, 0x19: 2, 0x1A: 2, 0x1B: 3, 0x1C: 2,
     0x1F: 2, 0x20: 2, 0x22: 2, 0x23: 2, 0x24: 3, 0x25: 3, 0x26: 3, 0x29: 2, 0x2A: 3, 0x2B: 3, 0x2C: 3,
     0xFA: 4, 0xFB: 4, 0xFC: 3, 0xFD: 3, 0xFE: 2, 0xFF: 2,
 }.items():
-    _LEN[_op] = _n
+    INSN_UNITS[_op] = _n
 for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0x78, 3), (0x90, 0xAF, 2),
                      (0xD0, 0xE2, 2)):
     for _op in range(_lo, _hi + 1):
-        _LEN[_op] = _n
+        INSN_UNITS[_op] = _n
 
 # What the code walk does with an opcode: 0 nothing, 1 invoke of a method id, 2 const-string, 3 const-string/jumbo,
 # 4 nop (may start a payload), 5 sget of a field, 6 invoke-custom (call-site id), 7 move-result-object (the register
@@ -103,6 +103,10 @@ class DexCode:
     """Per method, the classes of its const-class instructions (``Foo.class``), in code order, no duplicates."""
     method_count: int
     string_count: int
+    tables: DexTables
+    """The id tables, kept so that methods can be decoded again later (register flow, on demand)."""
+    code_offsets: dict[str, int]
+    """Per method with code, the offset of its code_item (what ``appscan.apk.flow`` decodes)."""
 
 
 def _uleb(data: bytes, pos: int) -> tuple[int, int]:
@@ -129,8 +133,9 @@ def _decode_mutf8(raw: bytes) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-class _Tables:
-    """Lazy, cached views of the dex id tables (strings, types, protos, methods, fields)."""
+class DexTables:
+    """Lazy, cached views of the dex id tables (strings, types, protos, methods, fields); also what
+    ``appscan.apk.flow`` names instructions with when it decodes a method on demand."""
 
     def __init__(self, data: bytes) -> None:
         if len(data) < 0x70 or data[:4] != b"dex\n":
@@ -292,7 +297,7 @@ def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[
     call (``Class.forName``, ``getMethod``...). This loop is the hot path of the whole scanner: keep it flat.
     """
     act_table = _ACT
-    len_table = _LEN
+    len_table = INSN_UNITS
     held: dict[int, int] = {}
     i = start
     while i < end:
@@ -345,7 +350,7 @@ def parse_dex(data: bytes) -> DexCode:
 
 def _parse(data: bytes) -> DexCode:
     """The body of ``parse_dex``; any index or struct error escaping it means a malformed file."""
-    t = _Tables(data)
+    t = DexTables(data)
     usable = len(data) & ~1
     units = memoryview(data)[:usable].cast("H")  # native order: little-endian hosts only (checked at import)
 
@@ -362,6 +367,7 @@ def _parse(data: bytes) -> DexCode:
     reflected: list[int] = []
     class_refs: list[int] = []
     const_classes: dict[str, tuple[str, ...]] = {}
+    code_offsets: dict[str, int] = {}
     for c in range(t.class_size):
         cls_idx, access, super_idx, ifaces_off, _, _, data_off, _ = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
@@ -378,6 +384,7 @@ def _parse(data: bytes) -> DexCode:
                 start = (code_off + 16) // 2
                 if (code_off & 1) or start + insns > len(units):
                     raise DexFormatError(f"code of {caller} lies outside the file")
+                code_offsets[caller] = code_off
                 _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected,
                            class_refs)
                 if invokes:
@@ -401,4 +408,4 @@ def _parse(data: bytes) -> DexCode:
         method_count += len(defined)
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
     return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
-                   const_classes, method_count, t.string_size)
+                   const_classes, method_count, t.string_size, t, code_offsets)
