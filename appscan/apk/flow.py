@@ -26,15 +26,16 @@ with an object.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from appscan.apk.dex import INSN_UNITS, DexTables
+from appscan.apk.dex import INSN_UNITS, DexTables, uleb128
 
 __all__ = ["FlowIndex", "InvokeFlow", "MethodFlow", "Value", "param_types"]
 
 _INVOKE_KIND = {0x6E: "virtual", 0x6F: "super", 0x70: "direct", 0x71: "static", 0x72: "interface",
-                0x74: "virtual", 0x75: "super", 0x76: "direct", 0x77: "static", 0x78: "interface"}
+                0x74: "virtual", 0x75: "super", 0x76: "direct", 0x77: "static", 0x78: "interface",
+                0xFA: "polymorphic", 0xFB: "polymorphic"}
+_RANGE = frozenset({0x74, 0x75, 0x76, 0x77, 0x78, 0xFB})
 _MAX_UNITS = 1 << 20
 """Methods longer than this (2 MB of code) are not decoded: their flow is unknown, never a long stall."""
 
@@ -54,18 +55,56 @@ class InvokeFlow(NamedTuple):
     args: tuple[frozenset[Value], ...]
 
 
-@dataclass(frozen=True, slots=True)
 class MethodFlow:
-    """The register flow of one method."""
+    """The register flow of one method. Arguments are put together per invoke only when asked (most questions
+    need one argument of one invoke, and a method has many)."""
 
-    method: str
-    static: bool
-    invokes: tuple[InvokeFlow, ...]
-    """Every invoke-virtual/super/direct/static/interface, in code order (the order of its ``call_sites``)."""
-    returns: frozenset[Value]
-    """What ``return-object`` can return."""
-    field_writes: tuple[tuple[str, frozenset[Value]], ...]
-    """(field, values) of every ``iput-object``/``sput-object``, in code order."""
+    __slots__ = ("method", "static", "returns", "field_writes", "_calls", "_registers", "_invokes")
+
+    def __init__(self, method: str, static: bool, calls: list[tuple[str, str, list[int]]],
+                 registers: dict[int, frozenset[Value]], returns: frozenset[Value],
+                 field_writes: tuple[tuple[str, frozenset[Value]], ...]) -> None:
+        self.method = method
+        self.static = static
+        self.returns = returns
+        """What ``return-object`` can return."""
+        self.field_writes = field_writes
+        """(field, values) of every ``iput-object``/``sput-object``, in code order."""
+        self._calls = calls
+        self._registers = registers
+        self._invokes: tuple[InvokeFlow, ...] | None = None
+
+    def __len__(self) -> int:
+        """The number of invokes (every invoke but invoke-custom)."""
+        return len(self._calls)
+
+    def callee(self, index: int) -> str:
+        """The method the ``index``-th invoke names."""
+        return self._calls[index][0]
+
+    def arg(self, index: int, position: int) -> frozenset[Value]:
+        """Values of argument ``position`` (the receiver is 0 for non-static calls) of the ``index``-th invoke."""
+        callee, kind, regs = self._calls[index]
+        if kind != "static" and position == 0:
+            reg = regs[0] if regs else -1
+        else:
+            slots = _slots(param_types(callee))
+            at = position - (0 if kind == "static" else 1)
+            offset = (0 if kind == "static" else 1) + slots[at] if 0 <= at < len(slots) else len(regs)
+            reg = regs[offset] if offset < len(regs) else -1
+        return self._registers.get(reg, frozenset())
+
+    @property
+    def invokes(self) -> tuple[InvokeFlow, ...]:
+        """Every invoke but invoke-custom, in code order: the method's ``call_sites`` without those of kind
+        custom, each with the values of its arguments (receiver first for non-static calls)."""
+        if self._invokes is None:
+            out = []
+            for k, (callee, kind, _) in enumerate(self._calls):
+                count = len(param_types(callee)) + (0 if kind == "static" else 1)
+                out.append(InvokeFlow(callee, kind, tuple(self.arg(k, p) for p in range(count))))
+            self._invokes = tuple(out)
+        return self._invokes
 
 
 def param_types(method: str) -> list[str]:
@@ -100,6 +139,7 @@ class FlowIndex:
         self._dexes: list[tuple[DexTables, memoryview]] = []
         self._where: dict[str, tuple[int, int]] = {}
         self._cache: dict[str, MethodFlow | None] = {}
+        self._class_data: dict[str, tuple[int, int]] | None = None
 
     def add(self, tables: DexTables, code_offsets: dict[str, int]) -> None:
         """Register one dex file's methods (the first definition of a method wins, as at run time)."""
@@ -109,6 +149,36 @@ class FlowIndex:
         self._dexes.append((tables, units))
         for method, off in code_offsets.items():
             self._where.setdefault(method, (number, off))
+
+    def field_access(self, field: str) -> int | None:
+        """The access flags of a field defined in the APK (``Lcls;->name:Type``), None when it is not."""
+        if self._class_data is None:
+            self._class_data = {}
+            for number, (t, _) in enumerate(self._dexes):
+                for c in range(t.class_size):
+                    cls_idx, data_off = struct.unpack_from("<I20xI", t.data, t.class_off + 32 * c)
+                    if data_off:
+                        self._class_data.setdefault(t.type(cls_idx), (number, data_off))
+        where = self._class_data.get(field[:field.index("->")])
+        if where is None:
+            return None
+        t, _ = self._dexes[where[0]]
+        try:
+            n_static, pos = uleb128(t.data, where[1])
+            n_instance, pos = uleb128(t.data, pos)
+            _, pos = uleb128(t.data, pos)
+            _, pos = uleb128(t.data, pos)
+            for count in (n_static, n_instance):
+                idx = 0
+                for _ in range(count):
+                    diff, pos = uleb128(t.data, pos)
+                    flags, pos = uleb128(t.data, pos)
+                    idx += diff
+                    if t.field(idx) == field:
+                        return flags
+        except (IndexError, ValueError, struct.error, UnicodeError):
+            return None
+        return None
 
     def __contains__(self, method: str) -> bool:
         return method in self._where
@@ -163,9 +233,9 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
         u = units[i]
         op = u & 0xFF
         result = None
-        if 0x6E <= op <= 0x78 and op != 0x73:
+        if op in _INVOKE_KIND:
             callee = t.method(units[i + 1])
-            if op >= 0x74:
+            if op in _RANGE:
                 regs = list(range(units[i + 2], units[i + 2] + (u >> 8)))
             else:
                 count, packed = u >> 12, units[i + 2]
@@ -220,19 +290,11 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
         last_result = result
         i += INSN_UNITS[op]
     _close(values, copies)
+    registers = {r: frozenset(v) for r, v in values.items()}
     empty: frozenset[Value] = frozenset()
-    frozen = {r: frozenset(v) for r, v in values.items()}
-    flows = []
-    for callee, kind, regs in invokes:
-        types = param_types(callee)
-        positions = _slots(types)
-        receiver = [] if kind == "static" else [regs[0] if regs else -1]
-        base = 0 if kind == "static" else 1
-        picked = receiver + [regs[base + p] if base + p < len(regs) else -1 for p in positions]
-        flows.append(InvokeFlow(callee, kind, tuple(frozen.get(r, empty) for r in picked)))
-    ret = frozenset(v for r in returns for v in frozen.get(r, ()))
-    return MethodFlow(method, static, tuple(flows), ret,
-                      tuple((f, frozen.get(r, empty)) for f, r in writes))
+    ret = frozenset(v for r in returns for v in registers.get(r, ()))
+    return MethodFlow(method, static, invokes, registers, ret,
+                      tuple((f, registers.get(r, empty)) for f, r in writes))
 
 
 def _close(values: dict[int, set[Value]], copies: list[tuple[int, int]]) -> None:

@@ -6,15 +6,18 @@ so a call on ``Object.toString()`` from 2,000 places costs 2,000 + n edges, not 
 methods and never appear in a reported path. Framework methods are not nodes: they have no code in the APK and a
 path ends at the caller of the API anyway.
 
-Edges (``docs/call-graph.md`` lists them with their limits):
+Edges (``docs/call-graph.md`` lists them with their limits), each with how it is known (``edge_via``):
 
-* every call site, resolved up the superclass chain to the class that defines the method;
-* virtual and interface calls also reach every override in the APK subtypes of the written class, including
-  subtypes of framework types (``Runnable.run`` reaches every app ``run`` of a Runnable);
-* implicit callbacks (``implicit.CALLBACK_RULES``): registration API -> callback methods of the objects handed over;
+* every call site, resolved up the superclass chain to the class that defines the method (``direct``);
+* virtual and interface calls also reach the overrides in the APK subtypes of the written class that can really be
+  the receiver (``appscan.graph.dispatch``: rapid type analysis, then receiver-type flow at that call site): an
+  edge justified by an allocation reaching the receiver, or the only target left, is ``dispatch-resolved``; the
+  rest are kept apart as ``dispatch-unresolved`` (``unresolved``), so that a search can be run with or without them;
+* implicit callbacks (``implicit.CALLBACK_RULES``): registration API -> callback methods of the objects handed over
+  (``implicit``, with the registration kind);
 * ``startActivity``/``startService``/``sendBroadcast``... -> the lifecycle of a manifest component whose class name
-  is a ``const-class`` operand or a string constant of the calling method;
-* a static call or a constructor call on an APK class -> that class's static initialiser.
+  is a ``const-class`` operand or a string constant of the calling method (``component``);
+* a static call or a constructor call on an APK class -> that class's static initialiser (``direct``).
 
 Edges that need the user to act (click listeners, and interface calls on the listener types) are kept apart
 (``interaction``) so that a start-up search can leave them out.
@@ -28,7 +31,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
+from appscan.graph.dispatch import Dispatch
 from appscan.graph.entrypoints import LIFECYCLE
 from appscan.graph.hierarchy import Hierarchy, class_of, descriptor
 from appscan.graph.implicit import (
@@ -42,7 +47,7 @@ from appscan.graph.implicit import (
 )
 from appscan.model import ApkFacts, CallSite
 
-__all__ = ["CallGraph"]
+__all__ = ["CallGraph", "EdgeVia"]
 
 _DISPATCHING = frozenset({"virtual", "interface"})
 _UNSEEN = object()
@@ -50,14 +55,25 @@ _Adjacency = list[list[int]] | defaultdict[int, list[int]]
 _STARTABLE = {"activity": "activity", "activity-alias": "activity", "service": "service", "receiver": "receiver"}
 
 
+class EdgeVia(NamedTuple):
+    """How an edge is known: ``dispatch-resolved``, ``dispatch-unresolved``, ``implicit`` or ``component`` (plain
+    calls, ``direct``, are not stored), and what justifies it (the allocation, the registration kind...)."""
+
+    via: str
+    detail: str
+
+
 class _Callee:
     """What one distinct callee (with or without virtual dispatch) contributes, worked out once."""
 
-    __slots__ = ("targets", "interaction", "clinit", "constructs", "rule", "starts_component")
+    __slots__ = ("targets", "candidates", "interaction", "clinit", "constructs", "rule", "starts_component")
 
-    def __init__(self, targets: tuple[int, ...], interaction: bool, clinit: int | None, constructs: str | None,
-                 rule: CallbackRule | None, starts_component: bool) -> None:
+    def __init__(self, targets: tuple[int, ...], candidates: tuple[str, ...], interaction: bool, clinit: int | None,
+                 constructs: str | None, rule: CallbackRule | None, starts_component: bool) -> None:
         self.targets = targets
+        """The target methods, or the one shared dispatch node when several remain after RTA."""
+        self.candidates = candidates
+        """With a dispatch node: its targets (smali), for narrowing at each call site."""
         self.interaction = interaction
         self.clinit = clinit
         self.constructs = constructs
@@ -84,6 +100,15 @@ class CallGraph:
         """(scheduling method, callback) of repeated callbacks: Timer and fixed-rate executors."""
         self.edge_kinds: dict[tuple[int, int], str] = {}
         """Kind of every implicit edge (``thread``, ``post``, ``click``, ``component``...); plain calls are absent."""
+        self.unresolved: defaultdict[int, list[int]] = defaultdict(list)
+        """Dispatch edges whose receiver could not be narrowed to the target (``dispatch-unresolved``)."""
+        self.edge_via: dict[tuple[int, int], EdgeVia] = {}
+        """How each edge that is not a plain call is known (see ``EdgeVia``)."""
+        self.dispatch = Dispatch(facts, self.hierarchy)
+        self.pending: dict[int, list[tuple[int, str, _Callee]]] = {}
+        """Call sites with several dispatch candidates, not narrowed yet: (position, callee, resolution) by caller.
+        Narrowing decodes the caller's register flow, so it is done for the methods a start-up search reaches
+        (``expand``), not for the whole APK."""
         self._resolved: tuple[dict[str, _Callee | None], dict[str, _Callee | None]] = ({}, {})
         """What each callee resolves to, for virtual/interface calls and for the others."""
         self._strings = facts.code.strings
@@ -116,35 +141,43 @@ class CallGraph:
         if not (known or dispatches or registers or starts):
             return None
         ids: tuple[int, ...] = ()
+        candidates: tuple[str, ...] = ()
         if known or dispatches:
-            target = h.lookup(owner, sub)
-            found = [target] if target else []
             if dispatches:
-                found.extend(h.overrides(owner, sub))
-                found = list(dict.fromkeys(found))
+                found = self.dispatch.rta_targets(owner, sub)
+            else:
+                target = h.lookup(owner, sub)
+                found = [target] if target else []
             ids = tuple(self.index[t] for t in found)
             if len(ids) > 1:
                 node = self._new_node(callee)
                 self.succ[node].extend(ids)
-                ids = (node,)
+                ids, candidates = (node,), tuple(found)
         clinit = self.index.get(f"{owner}-><clinit>()V") if known and (kind == "static" or name == "<init>") else None
         rule = match_rule((owner, h.framework_owner(owner)), sub) if registers else None
         constructs = owner if known and name == "<init>" else None
         if not (ids or clinit is not None or constructs or rule or starts):
             return None
-        return _Callee(ids, owner in INTERACTION_TYPES, clinit, constructs, rule, starts)
+        return _Callee(ids, candidates, owner in INTERACTION_TYPES, clinit, constructs, rule, starts)
 
     def _collect(self, sites: Iterable[CallSite], plain: _Adjacency, interaction: _Adjacency,
-                 implicit: Callable[[int, int, str], None]) -> None:
+                 unresolved: _Adjacency, implicit: Callable[[int, int, str], None]) -> None:
         """Resolve call sites into edges: calls and static initialisers into ``plain``, calls through
-        user-interaction interfaces into ``interaction``, callbacks and component starts through ``implicit(src,
-        dst, kind)`` with the kinds of ``implicit.CALLBACK_RULES`` and ``component``."""
+        user-interaction interfaces into ``interaction``, dispatch edges the receiver flow does not justify into
+        ``unresolved``, callbacks and component starts through ``implicit(src, dst, kind)`` with the kinds of
+        ``implicit.CALLBACK_RULES`` and ``component``. ``sites`` are whole methods' call sites in code order (or a
+        prefix of one method's), so that each site's position matches its method's register flow."""
         dispatching, exact = self._resolved
         constructed: defaultdict[int, list[str]] = defaultdict(list)
         registrations: list[tuple[int, str, CallbackRule]] = []
         starters: set[int] = set()
         index = self.index
+        current, position = "", -1
         for caller, callee, kind in sites:
+            if kind != "custom":
+                if caller != current:
+                    current, position = caller, -1
+                position += 1
             cache = dispatching if kind in _DISPATCHING else exact
             c = cache.get(callee, _UNSEEN)
             if c is _UNSEEN:
@@ -152,7 +185,12 @@ class CallGraph:
             if c is None:
                 continue
             src = index[caller]
-            if c.targets:
+            if c.candidates and not c.interaction:
+                if plain is self.succ:
+                    self.pending.setdefault(src, []).append((position, callee, c))
+                else:
+                    self._narrowed(src, caller, position, callee, c, plain, unresolved)
+            elif c.targets:
                 (interaction if c.interaction else plain)[src].extend(c.targets)
             if c.clinit is not None:
                 plain[src].append(c.clinit)
@@ -177,6 +215,51 @@ class CallGraph:
                     for m in (m for name in LIFECYCLE[component] for m in h.named(cls, name)):
                         implicit(src, index[m], "component")
 
+    def _narrowed(self, src: int, caller: str, position: int, callee: str, c: _Callee, plain: _Adjacency,
+                  unresolved: _Adjacency) -> None:
+        """The edges of one call site with several dispatch candidates, narrowed by its receiver's flow."""
+        sep = callee.index("->")
+        targets = self.dispatch.narrow(caller, position, callee[:sep], callee[sep + 2:], list(c.candidates))
+        if all(not t.resolved for t in targets) and len(targets) == len(c.candidates):
+            unresolved[src].extend(c.targets)  # not narrowed at all: through the shared dispatch node
+            return
+        for t in targets:
+            dst = self.index[t.method]
+            if t.resolved:
+                plain[src].append(dst)
+                self.edge_via.setdefault((src, dst), EdgeVia("dispatch-resolved", t.why))
+            else:
+                unresolved[src].append(dst)
+                self.edge_via.setdefault((src, dst), EdgeVia("dispatch-unresolved", t.why))
+
+    def expand(self, node: int) -> None:
+        """Narrow the pending dispatch call sites of ``node`` into edges (once)."""
+        sites = self.pending.pop(node, None)
+        if sites:
+            caller = self.names[node]
+            for position, callee, c in sites:
+                self._narrowed(node, caller, position, callee, c, self.succ, self.unresolved)
+
+    def loose(self, node: int) -> list[int]:
+        """Successors of ``node`` through dispatch that no receiver flow justifies: its unresolved edges, and
+        the dispatch nodes of its call sites not narrowed yet."""
+        sites = self.pending.get(node)
+        if not sites:
+            return self.unresolved.get(node, [])
+        return [*self.unresolved.get(node, ()), *(c.targets[0] for _, _, c in sites)]
+
+    def via(self, src: int, dst: int) -> EdgeVia:
+        """How the edge ``src -> dst`` is known (a step out of a dispatch node is unresolved)."""
+        if src >= self.method_count:
+            return EdgeVia("dispatch-unresolved", "receiver type not narrowed")
+        got = self.edge_via.get((src, dst))
+        if got is not None:
+            return got
+        kind = self.edge_kinds.get((src, dst))
+        if kind is not None:
+            return EdgeVia("component", kind) if kind == "component" else EdgeVia("implicit", kind)
+        return EdgeVia("direct", "")
+
     def _add_implicit(self, src: int, dst: int, kind: str) -> None:
         """Store one implicit edge with its kind."""
         if (src, dst) in self.edge_kinds:
@@ -188,20 +271,25 @@ class CallGraph:
 
     def _add_calls(self, facts: ApkFacts) -> None:
         """All edges of all call sites, duplicates removed."""
-        self._collect(facts.code.call_sites, self.succ, self.interaction, self._add_implicit)
+        self._collect(facts.code.call_sites, self.succ, self.interaction, self.unresolved, self._add_implicit)
         succ = self.succ
         for i, targets in enumerate(succ):
             if len(targets) > 1:
                 succ[i] = list(dict.fromkeys(targets))
 
-    def successors(self, sites: Iterable[CallSite]) -> list[int]:
+
+    def successors(self, sites: Iterable[CallSite], unresolved: bool) -> list[int]:
         """The nodes that these call sites (of one method, e.g. those before a consent check) lead to without a
-        user action."""
+        user action; with ``unresolved``, through dispatch edges the receiver flow does not justify too."""
         plain: defaultdict[int, list[int]] = defaultdict(list)
+        loose: defaultdict[int, list[int]] = defaultdict(list)
 
         def implicit(src: int, dst: int, kind: str) -> None:
             if kind not in INTERACTION:
                 plain[src].append(dst)
 
-        self._collect(sites, plain, defaultdict(list), implicit)
-        return [dst for targets in plain.values() for dst in targets]
+        self._collect(sites, plain, defaultdict(list), loose, implicit)
+        found = [dst for targets in plain.values() for dst in targets]
+        if unresolved:
+            found.extend(dst for targets in loose.values() for dst in targets)
+        return found

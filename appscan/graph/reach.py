@@ -19,7 +19,13 @@ enumeration of paths), so the whole analysis is linear in the size of the graph:
    later: in another activity, or after a click (then the path starts at the click callback, entry kind
    ``interaction``).
 
-The reported path is the one of the first search that reaches the call site, in the order 2, 1, 3, 4.
+Each of searches 1-3 runs twice: over the edges whose every step is known (calls, dispatch resolved by the
+receiver's flow, registrations, component starts), then with dispatch edges the receiver flow could not narrow
+(``CallGraph.unresolved``) too. The second only adds *possible* reach: ``Reach.evidence`` says which one a path is.
+
+The reported path is the one of the first search that reaches the call site, in the order 2, 1, 3 (definite),
+2, 1, 3 (possible), 4; the flags (start-up, before consent, background) are those of the possible searches, so
+that nothing reachable is hidden, while ``evidence`` tells a reviewer how far to trust the path.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from appscan.graph.entrypoints import (
     EntryPoint,
     entry_points,
 )
-from appscan.model import ApkFacts, CallSite, Reach
+from appscan.model import ApkFacts, CallSite, PathStep, Reach
 
 __all__ = ["Gate", "PermissionRequest", "ReachAnalysis", "analyze", "consent_gates", "requests_at_startup"]
 
@@ -63,10 +69,12 @@ class _Search(NamedTuple):
     origin: list[int]
 
 
-def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], with_interaction: bool,
-         only: Mapping[int, list[int]] | None = None) -> _Search:
-    """Breadth-first search from all ``(node, entry number)`` sources at once; a node in ``only`` is followed
-    through the listed successors instead of all of its edges."""
+def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], loose: bool = False, narrow: bool = False,
+         interaction: bool = False, only: Mapping[int, list[int]] | None = None) -> _Search:
+    """Breadth-first search from all ``(node, entry number)`` sources at once, over the ordinary edges, plus
+    unresolved dispatch (``loose``) and interaction edges when asked; with ``narrow``, the dispatch call sites of
+    each node reached are narrowed first (``CallGraph.expand``). A node in ``only`` is followed through the listed
+    successors instead of all of its edges."""
     n = len(graph.names)
     parent = [_UNREACHED] * n
     origin = [_UNREACHED] * n
@@ -76,7 +84,7 @@ def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], with_interaction:
             parent[node] = _SOURCE
             origin[node] = entry
             queue.append(node)
-    succ, ui = graph.succ, graph.interaction if with_interaction else {}
+    succ, ui = graph.succ, graph.interaction
     only = only or {}
     while queue:
         node = queue.popleft()
@@ -84,7 +92,13 @@ def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], with_interaction:
         if node in only:
             nexts = only[node]
         else:
-            nexts = succ[node] + ui[node] if node in ui else succ[node]
+            if narrow:
+                graph.expand(node)
+            nexts = succ[node]
+            if loose:
+                nexts = nexts + graph.loose(node)
+            if interaction and node in ui:
+                nexts = nexts + ui[node]
         for nxt in nexts:
             if parent[nxt] == _UNREACHED:
                 parent[nxt] = node
@@ -134,18 +148,24 @@ class ReachAnalysis:
             return [(g.index[e.method], i) for i, e in enumerate(self.entries) if e.kind in wanted]
 
         startup = sources(STARTUP_KINDS)
-        self.startup = _bfs(g, startup, with_interaction=False)
-        before_check = {g.index[m]: g.successors(gate.sites[:gate.check]) for m, gate in self.gates.items()}
-        self.ungated = _bfs(g, startup, with_interaction=False, only=before_check)
-        self.any = _bfs(g, [(g.index[e.method], i) for i, e in enumerate(self.entries)], with_interaction=True)
+        self.startup = _bfs(g, startup, loose=True, narrow=True)
+        self.startup_known = _bfs(g, startup)
+        gate_sites = {g.index[m]: gate.sites[:gate.check] for m, gate in self.gates.items()}
+        self.ungated_known = _bfs(g, startup, only={n: g.successors(s, False) for n, s in gate_sites.items()})
+        self.ungated = _bfs(g, startup, loose=True, only={n: g.successors(s, True) for n, s in gate_sites.items()})
+        self.any = _bfs(g, [(g.index[e.method], i) for i, e in enumerate(self.entries)], loose=True,
+                        interaction=True)
         # Repeated callbacks become background entries of their own (kind "timer"), when scheduled reachably.
         for scheduler, callback in g.periodic:
             if self.any.parent[scheduler] != _UNREACHED:
                 self.entries.append(EntryPoint(g.names[callback], "timer"))
-        self.background = _bfs(g, sources(BACKGROUND_KINDS + ("timer",)), with_interaction=False)
+        background = sources(BACKGROUND_KINDS + ("timer",))
+        self.background_known = _bfs(g, background)
+        self.background = _bfs(g, background, loose=True)
 
-    def _path(self, search: _Search, node: int) -> tuple[tuple[str, ...], str, str]:
-        """Methods from the entry to ``node`` (dispatch nodes left out), the entry and its kind.
+    def _path(self, search: _Search, node: int) -> tuple[tuple[PathStep, ...], str]:
+        """The steps from the entry to ``node`` (dispatch nodes left out, each step saying how it is known) and
+        the entry's kind.
 
         A path that needs a user action starts at the callback after its last interaction edge (an ``onClick``),
         with entry kind ``interaction``: that callback, not the activity that registered it, is where it begins.
@@ -159,11 +179,16 @@ class ReachAnalysis:
         start, kind = 0, entry.kind
         for i in range(len(chain) - 1, 0, -1):
             a, b = chain[i - 1], chain[i]
-            if b not in g.succ[a] and b in g.interaction.get(a, ()):
+            if b in g.interaction.get(a, ()) and b not in g.succ[a] and b not in g.loose(a):
                 start, kind = i, "interaction"
                 break
-        path = tuple(g.names[n] for n in chain[start:] if g.is_method(n))
-        return path, path[0], kind
+        chain = chain[start:]
+        steps = [PathStep(g.names[chain[0]], "entry", kind)]
+        for a, b in zip(chain, chain[1:]):
+            if g.is_method(b):
+                via = g.via(a, b)
+                steps.append(PathStep(g.names[b], via.via, via.detail))
+        return tuple(steps), kind
 
     def _before_check(self, caller: str, callee: str | None) -> bool:
         """False when ``callee`` is called in a gate method only at or after its consent check."""
@@ -178,22 +203,24 @@ class ReachAnalysis:
         node = self.graph.index.get(caller)
         if node is None:
             return _NOWHERE
-        startup = self.startup.parent[node] != _UNREACHED
-        ungated = self.ungated.parent[node] != _UNREACHED and self._before_check(caller, callee)
-        background = self.background.parent[node] != _UNREACHED
-        if ungated:
-            search = self.ungated
-        elif startup:
-            search = self.startup
-        elif background:
-            search = self.background
-        elif self.any.parent[node] != _UNREACHED:
-            search = self.any
+        before = self._before_check(caller, callee)
+
+        def hit(search: _Search, gated_search: bool = False) -> bool:
+            return search.parent[node] != _UNREACHED and (before or not gated_search)
+
+        startup, ungated, background = hit(self.startup), hit(self.ungated, True), hit(self.background)
+        for search, wanted in ((self.ungated_known, ungated), (self.startup_known, startup),
+                               (self.background_known, background), (self.ungated, ungated),
+                               (self.startup, startup), (self.background, background), (self.any, True)):
+            if wanted and hit(search, search is self.ungated_known or search is self.ungated):
+                break
         else:
             return _NOWHERE
-        path, entry, kind = self._path(search, node)
+        steps, kind = self._path(search, node)
+        definite = all(s.via != "dispatch-unresolved" for s in steps)
         return Reach(startup_reachable=startup, consent_gated=startup and not ungated, background=background,
-                     entry=entry, entry_kind=kind, path=path)
+                     entry=steps[0].method, entry_kind=kind, path=tuple(s.method for s in steps), steps=steps,
+                     evidence="definite" if definite else "possible")
 
 
 def analyze(facts: ApkFacts, targets: Iterable[CallSite], consent_apis: Iterable[str] = (),

@@ -61,13 +61,16 @@ def _api_call(call: ApiCall) -> dict[str, Any]:
     reach = call.reach
     return {
         "api_id": call.api_id, "api": call.api, "data_type": call.data_type, "caller": call.caller,
-        "sdk": call.sdk, "permission": call.permission,
+        "sdk": call.sdk, "permission": call.permission, "effect": call.effect, "effect_reason": call.effect_reason,
+        "owner_kind": call.owner_kind, "owner": call.owner,
         "startup_reachable": reach.startup_reachable if reach else None,
         "consent_gated": reach.consent_gated if reach else None,
         "background": reach.background if reach else None,
         "entry": reach.entry if reach else None,
         "entry_kind": reach.entry_kind if reach else None,
         "path": list(reach.path) if reach else [],
+        "path_steps": [{"method": s.method, "via": s.via, "detail": s.detail} for s in reach.steps] if reach else [],
+        "evidence": reach.evidence if reach and reach.path else None,
     }
 
 
@@ -100,6 +103,10 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
         "sdks": _plain(result.sdks),
         "api_calls": [_api_call(c) for c in result.api_calls],
         "findings": _plain(result.findings),
+        "verdict": _plain(result.verdict),
+        "app_namespaces": _plain(result.app_namespaces),
+        "libraries": _plain(result.libraries),
+        "unidentified_code": _plain(result.unidentified),
     }
     if full:
         doc["resources"]["strings"] = list(res.strings)

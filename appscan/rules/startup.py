@@ -56,7 +56,9 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
             if not candidates:
                 continue
             for prefix, sdk_id in candidates:
-                if site.callee.startswith(prefix) and attribution.of(site.caller) != sdk_id:
+                # The caller may be the SDK's own bootstrap (an Application base class, a provider, a wrapper the
+                # app calls): what matters is whether the init runs at start-up, not who wrote the call.
+                if site.callee.startswith(prefix):
                     sdk_inits.append((sdk_id, site.callee, of(site.caller, site.callee)))
         requests = tuple((r.site.caller, r.permissions, r.reach) for r in requests_at_startup(facts, analysis))
         return reached, StartupAnalysis(tuple(sdk_inits), requests)

@@ -1,0 +1,303 @@
+"""Where a virtual or interface call can really land: rapid type analysis narrowed by receiver-type flow.
+
+Class-hierarchy dispatch sends ``callback.handleMessage(msg)`` to every ``Handler$Callback`` of the APK (68 in one
+real push SDK), and a start-up search then walks through callbacks the call can never reach. Two analyses cut
+those edges, each sound in the sense that a removed target can never be the receiver:
+
+1. **Rapid type analysis** (RTA): only classes that are instantiated somewhere can be receivers: those whose
+   constructor is called (a ``new``; a constructor calling its superclass's does not count), those the framework
+   instantiates (manifest components, androidx.startup initializers, WorkManager workers: every class the manifest
+   names) and those named by ``const-class`` or by a string handed to reflection. A method keeps its own class as a
+   possible receiver: a method that runs has an instance.
+2. **Receiver-type flow** (variable-type analysis on demand): what the receiver register can hold, from the method's
+   register flow (``appscan.apk.flow``): an allocation gives its exact class; ``this`` gives the instantiated
+   subclasses of the method's class; a parameter is followed to the arguments that callers pass (a few levels up);
+   a call result to the values the APK method returns; anything else (a field, an array element, a framework
+   result) to the instantiated subtypes of its declared type.
+
+A dispatch edge is *resolved* when its target is justified by an allocation that reaches the receiver, or when it
+is the only target left; otherwise it stays, *unresolved*, and a path through it is only "possible".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from appscan.apk.flow import MethodFlow, Value, param_types
+from appscan.graph.hierarchy import Hierarchy, class_of, descriptor
+from appscan.model import ApkFacts
+
+__all__ = ["Dispatch", "Target", "instantiated_classes"]
+
+_MAX_DEPTH = 3
+"""How many levels of callers a parameter is followed up (each level decodes the callers' flows)."""
+_MAX_CALLERS = 24
+"""A parameter with more call sites than this is left at its declared type: a utility called from everywhere."""
+_OBJECT = "Ljava/lang/Object;"
+_PRIVATE = 0x2
+_FINAL = 0x10
+_CONST_TYPES = {"string": "Ljava/lang/String;", "class": "Ljava/lang/Class;"}
+
+
+class Target(NamedTuple):
+    """A method a call can land in, and why it is believed."""
+
+    method: str
+    resolved: bool
+    why: str
+    """``new Lpkg/Cls;`` (an allocation reaches the receiver), ``only target``, or the reason it is unresolved."""
+
+
+def instantiated_classes(facts: ApkFacts, h: Hierarchy) -> frozenset[str]:
+    """Classes that can exist as objects (see the module docstring, point 1)."""
+    out: set[str] = set()
+    for caller, callee, kind in facts.code.call_sites:
+        if kind != "direct" or "-><init>(" not in callee:
+            continue
+        cls = class_of(callee)
+        if caller.startswith(cls + "-><init>("):
+            continue  # this(...) delegating to another constructor of the same class
+        owner = class_of(caller)
+        if "-><init>(" in caller:
+            c = h.classes.get(owner)
+            if c is not None and c.superclass == cls:
+                continue  # super(...) from a subclass constructor: no object of ``cls`` itself
+        out.add(cls)
+    for c in facts.manifest.components:
+        out.add(descriptor(c.target_activity or c.name))
+    if facts.app.application_class:
+        out.add(descriptor(facts.app.application_class))
+    for md in facts.manifest.meta_data:
+        for name in (md.name, md.value or ""):
+            if "." in name and " " not in name:
+                out.add(descriptor(name))
+    for names in facts.code.const_classes.values():
+        out.update(names)
+    out.update(descriptor(s) for s in facts.code.reflection if "." in s and " " not in s)
+    return frozenset(c for c in out if c in h.classes)
+
+
+class Dispatch:
+    """Dispatch of virtual and interface calls for one APK (``targets`` per call site)."""
+
+    def __init__(self, facts: ApkFacts, h: Hierarchy) -> None:
+        self.h = h
+        self.code = facts.code
+        self.instantiated = instantiated_classes(facts, h)
+        self._cones: dict[str, frozenset[str]] = {}
+        self._callers: dict[str, list[tuple[str, int, str]]] | None = None
+        self._param_memo: dict[tuple[str, int, int], frozenset[Value] | None] = {}
+        self._param_types_memo: dict[tuple[str, int, str, int], dict[str, str] | None] = {}
+        self._nested: dict[str, list[str]] = {}
+        self.flow_decoded = 0
+        """Methods whose flow a dispatch question needed (a cost figure for docs and benchmarks)."""
+
+    # -- rapid type analysis ------------------------------------------------------------------------------------
+
+    def cone(self, cls: str) -> frozenset[str]:
+        """Instantiated classes that are ``cls`` or extend/implement it."""
+        found = self._cones.get(cls)
+        if found is None:
+            inst = self.instantiated
+            found = frozenset(c for c in (cls, *self.h.descendants(cls)) if c in inst)
+            self._cones[cls] = found
+        return found
+
+    def rta_targets(self, owner: str, sub: str) -> list[str]:
+        """The methods a call to ``owner->sub`` can run in some instantiated receiver (the written class's own
+        resolution always included: the receiver may be of a class instantiated where no analysis sees it)."""
+        h = self.h
+        out: dict[str, None] = {}
+        own = h.lookup(owner, sub)
+        if own is not None:
+            out[own] = None
+        for m in h.overrides(owner, sub):
+            if self.cone(class_of(m)):  # some instantiated class inherits this override (or re-overrides it)
+                out[m] = None
+        return list(out)
+
+    # -- receiver-type flow -------------------------------------------------------------------------------------
+
+    def _flow(self, method: str) -> MethodFlow | None:
+        flow = self.code.flow(method)
+        if flow is not None:
+            self.flow_decoded += 1
+        return flow
+
+    def narrow(self, caller: str, index: int, owner: str, sub: str, candidates: list[str]) -> list[Target]:
+        """Targets of the ``index``-th invoke of ``caller`` (a call to ``owner->sub`` with several ``candidates``
+        after RTA), each marked resolved or not."""
+        flow = self._flow(caller)
+        if flow is None or index >= len(flow):
+            return [Target(m, False, "receiver unknown") for m in candidates]
+        types = self._types(flow.arg(index, 0), caller, owner, _MAX_DEPTH)
+        if types is None:
+            return [Target(m, False, "receiver type not narrowed") for m in candidates]
+        h = self.h
+        allowed = set(candidates)
+        found: dict[str, str] = {}
+        for cls, why in sorted(types.items()):
+            m = h.lookup(cls, sub)
+            if m is not None and m in allowed and m not in found:
+                found[m] = why
+        if len(found) == 1:
+            ((m, why),) = found.items()
+            return [Target(m, True, why)]
+        return [Target(m, why.startswith("new "), why) for m, why in found.items()]
+
+    def _types(self, values: Iterable[Value], method: str, owner: str, depth: int) -> dict[str, str] | None:
+        """Exact classes (each with its justification) the values can be, kept to those that can receive a call
+        written on ``owner``; None when some value could be anything."""
+        out: dict[str, str] = {}
+        cone = self.cone(owner)
+        for v in values:
+            got = self._value_types(v, method, owner, depth)
+            if got is None:
+                return None
+            for cls, why in got.items():
+                if cls in cone or cls == owner:
+                    out.setdefault(cls, why)
+        return out
+
+    def _value_types(self, v: Value, method: str, owner: str, depth: int) -> dict[str, str] | None:
+        """The classes one value can be (None: unknown)."""
+        kind = v.kind
+        if kind == "new":
+            return {v.ref: f"new {v.ref}"}
+        if kind in _CONST_TYPES:
+            return {_CONST_TYPES[kind]: kind}
+        if kind == "array":
+            return {v.ref: "array"}
+        if kind == "param":
+            return self._param_types(method, int(v.ref), owner, depth)
+        if kind == "result":
+            return self._result_types(v.ref, owner, depth)
+        if kind == "field":
+            return self._field_types(v.ref, owner, depth)
+        return None
+
+    def _field_types(self, field: str, owner: str, depth: int) -> dict[str, str] | None:
+        """What a field can hold: for a private or final field (written only in its own class, or for a private
+        one in the classes nested in it), the values those methods store; else its declared type."""
+        declared = field[field.rindex(":") + 1:]
+        flows = self.code.flows
+        access = flows.field_access(field) if flows is not None and depth > 0 else None
+        if access is None or not access & (_PRIVATE | _FINAL):
+            return self._declared(declared, owner)
+        cls = class_of(field)
+        writers = [m for c in self._writing_classes(cls, bool(access & _PRIVATE)) for m in self.h.classes[c].methods]
+        out: dict[str, str] = {}
+        stored = False
+        for method in writers:
+            flow = self._flow(method)
+            if flow is None:
+                continue
+            for name, values in flow.field_writes:
+                if name != field:
+                    continue
+                stored = True
+                got = self._types(values, method, owner, depth - 1)
+                if got is None:
+                    return self._declared(declared, owner)
+                for c, why in got.items():
+                    out.setdefault(c, why)
+        return out if stored else self._declared(declared, owner)
+
+    def _writing_classes(self, cls: str, nested: bool) -> list[str]:
+        """``cls`` and, with ``nested``, the classes nested in it (which reach its private fields)."""
+        if not nested:
+            return [cls] if cls in self.h.classes else []
+        found = self._nested.get(cls)
+        if found is None:
+            prefix = cls[:-1] + "$"
+            found = self._nested[cls] = [c for c in self.h.classes if c == cls or c.startswith(prefix)]
+        return found
+
+    def _declared(self, typ: str, owner: str) -> dict[str, str] | None:
+        """The instantiated classes a value of declared type ``typ`` can be, when that says anything."""
+        if typ == _OBJECT or not typ.startswith("L"):
+            return None if typ == _OBJECT else {}
+        if typ in self.h.classes or self.h.has_subtypes(typ):
+            return {c: f"declared {typ}" for c in self.cone(typ)}
+        # A framework type no APK class extends: its objects run framework code, never an APK method.
+        return {typ: f"declared {typ}"}
+
+    def _param_types(self, method: str, number: int, owner: str, depth: int) -> dict[str, str] | None:
+        """Parameter ``number`` (smali ``p`` numbering) of ``method``: ``this``, or what its callers pass."""
+        key = (method, number, owner, depth)
+        if key not in self._param_types_memo:
+            self._param_types_memo[key] = None  # a recursive question about the same parameter: unknown
+            self._param_types_memo[key] = self._param_types_uncached(method, number, owner, depth)
+        return self._param_types_memo[key]
+
+    def _param_types_uncached(self, method: str, number: int, owner: str, depth: int) -> dict[str, str] | None:
+        """The body of ``_param_types``."""
+        cls = class_of(method)
+        flow = self.code.flow(method)
+        static = flow.static if flow is not None else False
+        if number == 0 and not static:
+            cone = self.cone(cls) or frozenset({cls})
+            return {c: f"this ({cls})" for c in cone}
+        position = number - (0 if static else 1)
+        types = param_types(method)
+        if position >= len(types):
+            return None
+        declared = types[position]
+        if depth <= 0:
+            return self._declared(declared, owner)
+        callers = self._callers_of(method)
+        if not callers or len(callers) > _MAX_CALLERS:
+            return self._declared(declared, owner)
+        out: dict[str, str] = {}
+        for caller, index, _ in callers:
+            values = self._arg_values(caller, index, position + (0 if static else 1))
+            got = None if values is None else self._types(values, caller, owner, depth - 1)
+            if got is None:
+                return self._declared(declared, owner)
+            for c, why in got.items():
+                out.setdefault(c, why)
+        return out
+
+    def _arg_values(self, caller: str, index: int, arg: int) -> frozenset[Value] | None:
+        """Values of argument ``arg`` (receiver = 0 for instance calls) at the ``index``-th invoke of ``caller``."""
+        key = (caller, index, arg)
+        if key not in self._param_memo:
+            flow = self._flow(caller)
+            self._param_memo[key] = flow.arg(index, arg) if flow is not None and index < len(flow) else None
+        return self._param_memo[key]
+
+    def _result_types(self, callee: str, owner: str, depth: int) -> dict[str, str] | None:
+        """What a call's result can be: the values the APK method returns, else its declared return type."""
+        declared = callee[callee.rindex(")") + 1:]
+        sep = callee.index("->")
+        target = self.h.lookup(callee[:sep], callee[sep + 2:])
+        if target is None or depth <= 0:
+            return self._declared(declared, owner)
+        flow = self._flow(target)
+        if flow is None or not flow.returns:
+            return self._declared(declared, owner)
+        return self._types(flow.returns, target, owner, depth - 1) or self._declared(declared, owner)
+
+    def _callers_of(self, method: str) -> list[tuple[str, int, str]]:
+        """(caller, invoke index, written class) of every call site that can run ``method``: written on its class,
+        on a type it extends or implements, or on a subclass that inherits it, with the same name and descriptor."""
+        if self._callers is None:
+            index: defaultdict[str, list[tuple[str, int, str]]] = defaultdict(list)
+            current, k = "", 0
+            for caller, callee, kind in self.code.call_sites:
+                if kind == "custom":
+                    continue
+                if caller != current:
+                    current, k = caller, 0
+                sep = callee.index("->")
+                index[callee[sep + 2:]].append((caller, k, callee[:sep]))
+                k += 1
+            self._callers = dict(index)
+        cls = class_of(method)
+        sub = method[method.index("->") + 2:]
+        ancestors = self.h.ancestors(cls)
+        h = self.h
+        return [site for site in self._callers.get(sub, ())
+                if site[2] in ancestors or cls in h.ancestors(site[2])]
