@@ -37,6 +37,9 @@ class Certificate:
     """SHA-256 fingerprint of the DER certificate, lower-case hex."""
     debug: bool
     """True for the Android SDK's debug certificate (subject ``CN=Android Debug``)."""
+    aosp_test_key: str | None = None
+    """Which public key of AOSP's ``build/target/product/security`` this is (testkey, platform, shared, media),
+    matched by fingerprint; None for any other certificate. Their private keys are published with AOSP."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +229,9 @@ class Resources:
     urls: tuple[str, ...]
     domains: tuple[str, ...]
     ips: tuple[str, ...]
+    version_files: dict[str, str] = field(default_factory=dict, hash=False)
+    """``META-INF/*.version`` entries (the Maven artifact versions Android library builds write, e.g.
+    ``META-INF/com.google.firebase_firebase-analytics.version`` -> ``21.2.0``): path -> first line."""
 
 
 class CallSite(NamedTuple):
@@ -250,6 +256,11 @@ class ClassDef:
     """Smali names of the methods the class defines (direct and virtual)."""
 
 
+PREPENDED_DEX = "(dex before the zip)"
+"""Name under which a dex placed in front of the zip archive (the Janus trick, CVE-2017-13156) is listed in
+``CodeFacts.dex`` and ``ApkFacts.incomplete``: Android 5.0-8.0 run it instead of the zip's own classes.dex."""
+
+
 @dataclass(frozen=True, slots=True)
 class DexInfo:
     """Counts for one dex file."""
@@ -259,6 +270,9 @@ class DexInfo:
     methods: int
     call_sites: int
     strings: int
+    container: str | None = None
+    """The asset (a plug-in jar, dex or APK, ``assets/gdt_plugin/gdtadv2.jar``) this dex was read from: code the app
+    loads at run time rather than installs. None for the dex files of the APK (and its splits) themselves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +292,11 @@ class CodeFacts:
     """Per method, the classes it names with ``const-class`` (``new Intent(ctx, Foo.class)``), in code order."""
     flows: FlowIndex | None = field(default=None, compare=False, hash=False, repr=False)
     """Decodes a method's register flow on demand (``appscan.apk.flow``); None for facts built by hand."""
+    version_constants: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    """String constants that may state a version, where SDKs state theirs: static final String fields whose name
+    (or class name) says version and those of ``BuildConfig`` classes, with their value
+    (``Lcom/x/BuildConfig;->VERSION_NAME:Ljava/lang/String;`` -> ``("1.2.3",)``), and methods named like a version getter that return a String, with their const-string values
+    (``Lcom/x/Sdk;->getSdkVersion()Ljava/lang/String;``). A few hundred entries at most."""
 
     def flow(self, method: str) -> MethodFlow | None:
         """What each invoke of ``method`` is given (receiver and arguments), decoded on first use; None when the
@@ -350,6 +369,20 @@ class SdkDetection:
 
 
 @dataclass(frozen=True, slots=True)
+class PathStep:
+    """One method of a call path and how the call graph knows the step into it."""
+
+    method: str
+    via: str
+    """entry (the first step) | direct | dispatch-resolved | dispatch-unresolved | implicit | component |
+    interaction"""
+    detail: str = ""
+    """entry: its kind; dispatch-*: what justifies or fails to justify the receiver (``new Lpkg/Cls;``,
+    ``this (Lpkg/Cls;)``, ``receiver type not narrowed``); implicit: the registration (``thread``, ``post``...);
+    component: the start call."""
+
+
+@dataclass(frozen=True, slots=True)
 class Reach:
     """How a method is reached from the app's entry points (filled by the call-graph analysis)."""
 
@@ -362,11 +395,19 @@ class Reach:
     """application | provider | launcher | startup-initializer | receiver | service | job | worker | ..."""
     path: tuple[str, ...]
     """Smali methods from the entry point to the caller of the sensitive API, shortest first found."""
+    steps: tuple[PathStep, ...] = ()
+    """The same path, each step with how it is known (empty when no path)."""
+    evidence: str = "definite"
+    """definite: every step of the reported path is a known call, resolved dispatch or registration; possible: a
+    step goes through a dispatch the receiver flow could not narrow (the path may not exist)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ApiCall:
-    """A personal-data collection call site, attributed to the app or to an SDK."""
+    """A call site of a catalogue API, attributed to the app or to an SDK, with what it really yields (``effect``).
+
+    Only calls whose effect is in ``COLLECTING_EFFECTS`` (``collects``) are personal-data collection; the others
+    stay listed so that a reviewer sees why a call was not counted."""
 
     api_id: str
     """Id of the sensitive-API rule that matched."""
@@ -378,6 +419,85 @@ class ApiCall:
     """Id of the SDK whose code makes the call; None for the app's own code."""
     permission: str | None
     reach: Reach | None = None
+    effect: str = "collection"
+    """collection | guarded | behaviour | own-app | probe | foreground-check | inert (docs/json-schema.md)."""
+    effect_reason: str | None = None
+    """Why the effect is not plain collection, in a few words (None for plain collection and behaviours)."""
+    runtime_loaded: str | None = None
+    """The asset (plug-in jar, dex or APK) the calling code is loaded from at run time; None for code in the APK's
+    own dex files."""
+    owner_kind: str = ""
+    """Who wrote the calling code: app | sdk | library | unidentified (``appscan.rules.sdk_match.Attribution``).
+    Left empty it is derived from ``sdk`` (sdk, else app), as for documents written before owners existed."""
+    owner: str | None = None
+    """The SDK id (sdk), library id (library) or package root (unidentified) of the calling code; None for app."""
+
+    def __post_init__(self) -> None:
+        if not self.owner_kind:
+            object.__setattr__(self, "owner_kind", "sdk" if self.sdk else "app")
+            object.__setattr__(self, "owner", self.sdk)
+        elif (self.owner_kind == "sdk") != (self.sdk is not None) or (self.sdk and self.owner != self.sdk):
+            raise ValueError(f"owner {self.owner_kind}:{self.owner} disagrees with sdk {self.sdk!r}")
+
+    @property
+    def collects(self) -> bool:
+        """True when the call counts as personal-data collection."""
+        return self.effect in COLLECTING_EFFECTS
+
+
+COLLECTING_EFFECTS = frozenset({"collection", "guarded"})
+"""Effects that count as collection: ``guarded`` calls check their (declared) permission first, and still return
+data once the user grants it."""
+
+
+OWNER_KINDS = ("app", "sdk", "library", "unidentified")
+"""Who can own code: the app's own namespaces, a catalogued SDK, a catalogued platform/open-source library, or
+third-party code outside every catalogue entry and every app namespace."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppNamespace:
+    """A Java package holding the app's own code, and what says so."""
+
+    package: str
+    source: str
+    """manifest-package | manifest-twin (the manifest package under another first segment, as vendors' demo apps
+    do) | organisation (the manifest package's organisation) | application | launcher (their packages, used when
+    the manifest package holds no code)."""
+    overrides_catalogue: bool
+    """True (manifest package and its twin): code here is the app's even under an SDK's or library's prefix; False:
+    a catalogue prefix inside or above it still wins."""
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryUse:
+    """A catalogued platform or open-source library whose code the app ships."""
+
+    id: str
+    name: str
+    origin: str
+    """platform | open-source | proprietary"""
+    category: str
+    classes: int
+    packages: tuple[str, ...]
+    """The catalogue prefixes that matched at least one class."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnidentifiedCode:
+    """Third-party code outside the app's namespaces and every SDK and library entry, grouped by package root."""
+
+    package: str
+    """The package root grouping the classes ("" for the default package)."""
+    classes: int
+    obfuscated: bool
+    """Every segment of the root has at most two characters (renamed by R8/ProGuard): the origin may be anyone."""
+    vendor_guess: str | None
+    """Who probably wrote it, from the package name, the SDK/library catalogue's vendors and the hosts below."""
+    guess_basis: tuple[str, ...]
+    """What the guess rests on: catalogue-vendor | package | host."""
+    hosts: tuple[str, ...]
+    """Network hosts named by string constants of this code (most used first, at most five)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +531,24 @@ class RulesetInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """The overall judgement of one scan: the first verdict rule of ``appscan.rules.verdict`` that applies."""
+
+    level: str
+    """high-risk | undetermined | rectify | pass"""
+    label: Text
+    """The level as reports show it: 高风险, 不能判定，需人工复核, 需整改, 通过."""
+    rule: str
+    """Id of the verdict rule that decided (``decisive-finding``, ``code-not-analysed``...)."""
+    reason: Text
+    """One sentence saying why, in both languages."""
+    findings: tuple[str, ...] = ()
+    """Ids of the findings that drove the level, most important first."""
+    unanalysed: tuple[str, ...] = ()
+    """Code that could not be analysed (dex files, packed code): the verdict is a lower bound when not empty."""
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """What one scan produced: the facts, the judgement made on them, and how long it took."""
 
@@ -421,3 +559,9 @@ class ScanResult:
     findings: tuple[Finding, ...] = ()
     ruleset: RulesetInfo | None = None
     app_type: str | None = None
+    verdict: Verdict | None = None
+    """The overall judgement (``appscan.rules.verdict``); None only for results built without the engine."""
+    app_namespaces: tuple[AppNamespace, ...] = ()
+    libraries: tuple[LibraryUse, ...] = ()
+    unidentified: tuple[UnidentifiedCode, ...] = ()
+    """Third-party code no catalogue entry names, largest first."""
