@@ -16,11 +16,14 @@ from appscan.errors import ReportError
 from appscan.model import (
     ApiCall,
     ApkFacts,
+    AppNamespace,
     Finding,
+    LibraryUse,
     Reach,
     RulesetInfo,
     ScanResult,
     SdkDetection,
+    UnidentifiedCode,
 )
 
 __all__ = ["result_from_document"]
@@ -47,7 +50,8 @@ def _api_call(d: Mapping[str, Any]) -> ApiCall:
     reach = None if d.get("startup_reachable") is None else Reach(
         d["startup_reachable"], bool(d["consent_gated"]), bool(d["background"]), d.get("entry"), d.get("entry_kind"),
         tuple(d.get("path") or ()))
-    return ApiCall(d["api_id"], d["api"], d["data_type"], d["caller"], d.get("sdk"), d.get("permission"), reach)
+    return ApiCall(d["api_id"], d["api"], d["data_type"], d["caller"], d.get("sdk"), d.get("permission"), reach,
+                   owner_kind=d.get("owner_kind", ""), owner=d.get("owner"))
 
 
 def _facts(doc: Mapping[str, Any]) -> ApkFacts:
@@ -75,6 +79,9 @@ def result_from_document(doc: Mapping[str, Any]) -> ScanResult:
             sdks=tuple(_build(SdkDetection, s) for s in doc.get("sdks") or ()),
             api_calls=tuple(_api_call(c) for c in doc.get("api_calls") or ()),
             findings=tuple(_build(Finding, f) for f in doc.get("findings") or ()),
-            ruleset=_build(RulesetInfo | None, doc.get("ruleset")), app_type=doc.get("app_type"))
+            ruleset=_build(RulesetInfo | None, doc.get("ruleset")), app_type=doc.get("app_type"),
+            app_namespaces=tuple(_build(AppNamespace, n) for n in doc.get("app_namespaces") or ()),
+            libraries=tuple(_build(LibraryUse, lib) for lib in doc.get("libraries") or ()),
+            unidentified=tuple(_build(UnidentifiedCode, u) for u in doc.get("unidentified_code") or ()))
     except (KeyError, TypeError) as exc:
         raise ReportError(f"the stored scan document is incomplete ({type(exc).__name__}: {exc})") from exc

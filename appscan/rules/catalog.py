@@ -15,13 +15,13 @@ from typing import Any
 from appscan.model import RulesetInfo, Text
 
 __all__ = [
-    "KINDS", "AppType", "Clause", "DataType", "Entry", "FindingRule", "PermissionRule", "ReflectionHint", "Ruleset",
-    "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
+    "KINDS", "AppType", "Clause", "DataType", "Entry", "FindingRule", "Library", "PermissionRule", "ReflectionHint",
+    "Ruleset", "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
 ]
 
 KINDS: Mapping[str, str] = MappingProxyType({
     "sdk": "sdks", "api": "apis", "permission": "permissions", "clause": "clauses", "app-type": "app_types",
-    "data-type": "data_types", "rule": "rules",
+    "data-type": "data_types", "rule": "rules", "library": "libraries",
 })
 """Entry kind (as the CLI names it) -> the ``kind:`` value of the files that hold it (and the ``Ruleset`` field)."""
 
@@ -180,7 +180,26 @@ class FindingRule:
     """Check-specific settings (keywords, intent actions, minimum API level...)."""
 
 
-Entry = DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule
+@dataclass(frozen=True, slots=True)
+class Library:
+    """A platform or open-source library (AndroidX, OkHttp, Gson...): code the app ships but neither its developer
+    nor an SDK vendor wrote, so that a call made from it is reported as the library's and never as the app's."""
+
+    id: str
+    name: str
+    origin: str
+    """platform | open-source | proprietary (a closed runtime shipped as a library, such as a game engine)."""
+    category: str
+    maintainer: str
+    packages: tuple[str, ...]
+    """Java package prefixes, on whole dotted segments; across libraries and SDKs the longest prefix owns a class."""
+    sources: tuple[str, ...]
+    name_zh: str | None = None
+    license: str | None = None
+    note: str = ""
+
+
+Entry = DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule | Library
 
 
 @dataclass(frozen=True)
@@ -202,6 +221,7 @@ class Ruleset:
     app_types: tuple[AppType, ...]
     data_types: tuple[DataType, ...]
     rules: tuple[FindingRule, ...] = ()
+    libraries: tuple[Library, ...] = ()
     layers: tuple[str, ...] = ()
     """The directories (or files) loaded, bundled first; later layers override earlier ones by id."""
     layer_sizes: tuple[int, ...] = ()
@@ -235,6 +255,10 @@ class Ruleset:
     def sdk(self, sdk_id: str) -> Sdk:
         """The sdk with this id (KeyError when unknown)."""
         return self._index["sdk"][sdk_id]  # type: ignore[no-any-return]
+
+    def library(self, library_id: str) -> Library:
+        """The library with this id (KeyError when unknown)."""
+        return self._index["library"][library_id]  # type: ignore[no-any-return]
 
     def api(self, api_id: str) -> SensitiveApi:
         """The api with this id (KeyError when unknown)."""

@@ -15,14 +15,18 @@ from dataclasses import dataclass, field, replace
 from appscan.model import (
     ApiCall,
     ApkFacts,
+    AppNamespace,
     Evidence,
     Finding,
+    LibraryUse,
     Reach,
     SdkDetection,
     Text,
+    UnidentifiedCode,
 )
 from appscan.rules.api_match import find_api_calls
 from appscan.rules.catalog import AppType, FindingRule, Ruleset
+from appscan.rules.inventory import code_inventory
 from appscan.rules.sdk_match import Attribution, detect_sdks
 
 __all__ = ["Context", "Hit", "check", "evaluate", "CHECKS", "Analysis", "StartupAnalysis"]
@@ -71,18 +75,35 @@ class Context:
     startup: StartupAnalysis
     rule: FindingRule | None = None
 
-    def sdk_label(self, sdk_id: str | None) -> tuple[str, str]:
-        """(zh, en) name of a collector: the app's own code or an SDK."""
+    def sdk_label(self, sdk_id: str | None, owner_kind: str | None = None, owner: str | None = None
+                  ) -> tuple[str, str]:
+        """(zh, en) name of a collector: the app's own code, an SDK, a library or unidentified third-party code.
+
+        ``sdk_id`` alone names an SDK or (None) the app; ``owner_kind`` and ``owner`` (an ``ApiCall``'s) name the
+        other owners, so that library and unidentified code is never called the app's own.
+        """
+        if owner_kind == "library" and owner is not None:
+            lib = self.ruleset.library(owner)
+            zh, en = _LIBRARY_WORDS.get(lib.origin, _LIBRARY_WORDS["open-source"])
+            return f"{zh}「{lib.name_zh or lib.name}」", f"{en} {lib.name}"
+        if owner_kind == "unidentified":
+            where = owner or "默认包"
+            return f"未识别的第三方代码（{where}）", f"unidentified third-party code ({owner or 'default package'})"
         if sdk_id is None:
             return "应用自身代码", "the app's own code"
         sdk = self.ruleset.sdk(sdk_id)
         return f"第三方 SDK「{sdk.name_zh or sdk.name}」", f"third-party SDK {sdk.name}"
+
 
     def data_label(self, data_types: Iterable[str]) -> tuple[str, str]:
         """(zh, en) names of data types, joined."""
         types = [self.ruleset.data_type(t) for t in data_types]
         return "、".join(t.name.zh for t in types), ", ".join(t.name.en for t in types)
 
+
+_LIBRARY_WORDS = {"platform": ("平台库", "platform library"), "open-source": ("开源库", "open-source library"),
+                  "proprietary": ("第三方库", "third-party library")}
+"""How a library is named by its origin (``Library.origin``)."""
 
 CheckFn = Callable[[Context], Iterable[Hit]]
 CHECKS: dict[str, CheckFn] = {}
@@ -139,6 +160,9 @@ class Analysis:
     sdks: tuple[SdkDetection, ...]
     api_calls: tuple[ApiCall, ...]
     findings: tuple[Finding, ...]
+    app_namespaces: tuple[AppNamespace, ...] = ()
+    libraries: tuple[LibraryUse, ...] = ()
+    unidentified: tuple[UnidentifiedCode, ...] = ()
 
 
 def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
@@ -148,9 +172,9 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
     """Run every rule on the facts. ``reach`` adds call-graph reachability to the calls when given."""
     from appscan.rules import checks  # noqa: F401  (registers the checks)
 
-    attribution = Attribution(ruleset.sdks, facts.app.package)
-    sdks = detect_sdks(facts, ruleset.sdks)
-    calls = find_api_calls(facts, ruleset.apis, attribution)
+    attribution = Attribution.for_app(facts, ruleset.sdks, ruleset.libraries)
+    sdks = detect_sdks(facts, ruleset.sdks, attribution)
+    calls = attribution.assign(find_api_calls(facts, ruleset.apis, attribution))
     startup = StartupAnalysis()
     if reach is not None:
         calls, startup = reach(facts, calls, attribution)
@@ -164,7 +188,8 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
             f = _finding(rule, hit)
             findings.setdefault(f.id, f)
     ordered = sorted(findings.values(), key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.id))
-    return Analysis(sdks, calls, tuple(ordered))
+    libraries, unidentified = code_inventory(facts, attribution, ruleset.sdks, ruleset.libraries)
+    return Analysis(sdks, calls, tuple(ordered), attribution.namespaces, libraries, unidentified)
 
 
 def _with_levels(sdks: tuple[SdkDetection, ...], calls: tuple[ApiCall, ...]) -> tuple[SdkDetection, ...]:

@@ -35,6 +35,7 @@ from appscan.rules.catalog import (
     Clause,
     DataType,
     FindingRule,
+    Library,
     PermissionRule,
     ReflectionHint,
     Ruleset,
@@ -51,12 +52,12 @@ _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCHEMA_DIR = Path(__file__).parent / "schema"
 _ENTRY_SCHEMAS = {
     "sdks": "sdk.json", "apis": "api.json", "permissions": "permission.json", "clauses": "clause.json",
-    "app_types": "app_type.json", "data_types": "data_type.json", "rules": "rule.json",
+    "app_types": "app_type.json", "data_types": "data_type.json", "rules": "rule.json", "libraries": "library.json",
 }
 _MANIFEST = "ruleset"
 _LABELS = {
     "sdks": "SDK", "apis": "API", "permissions": "permission", "clauses": "clause", "app_types": "app type",
-    "data_types": "data type", "rules": "finding rule",
+    "data_types": "data type", "rules": "finding rule", "libraries": "library",
 }
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "sdks": (("data_collected", "data_types"), ("within", "sdks")),
@@ -320,6 +321,9 @@ def _api(d: dict[str, Any]) -> SensitiveApi:
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "sdks": _sdk,
+    "libraries": lambda d: Library(d["id"], d["name"], d["origin"], d["category"], d["maintainer"],
+                                   _tuple(d, "packages"), _tuple(d, "sources"), d.get("name_zh"), d.get("license"),
+                                   d.get("note", "")),
     "apis": _api,
     "permissions": lambda d: PermissionRule(d["name"], d["kind"], _tuple(d, "data_types"), _tuple(d, "apis"),
                                             _tuple(d, "clauses"), _text(d["description"])),

@@ -181,7 +181,12 @@ def _prepare(result: ScanResult, document: dict[str, Any], started_at: datetime 
             "finished_at": finished, "status": "ok", "error": None, "tool_version": __version__,
             "ruleset_name": ruleset and ruleset.name, "ruleset_version": ruleset and ruleset.version,
             "ruleset_sha256": ruleset and ruleset.sha256, "duration_ms": duration_ms, "app_type": result.app_type,
-            "facts_json": pack_rest(document, section_values(result))}
+}
+    api_calls = [_api_call_row(i, c) for i, c in enumerate(result.api_calls)]
+    # The document's api_calls section is rebuilt from the table only when the table gives back exactly these
+    # calls; fields it has no column for (owners of library code, path steps...) keep the section in facts_json.
+    from_table = tuple(_api_call_from_columns(*(row[c] for c in _API_CALL_COLUMNS)) for row in api_calls)
+    scan["facts_json"] = pack_rest(document, {**section_values(result), "api_calls": from_table})
     clause_ids = sorted({c for f in result.findings for c in f.clauses})
     return _ScanRows(
         scan=scan,
@@ -195,7 +200,7 @@ def _prepare(result: ScanResult, document: dict[str, Any], started_at: datetime 
         detections=[{"ord": i, "sdk_id": d.id, "evidence_level": d.evidence_level, "version": d.version}
                     for i, d in enumerate(result.sdks)],
         detection_evidence=[_evidence_rows(d.evidence) for d in result.sdks],
-        api_calls=[_api_call_row(i, c) for i, c in enumerate(result.api_calls)],
+        api_calls=api_calls,
         clauses=[{"id": c, "source": _clause_source(c)} for c in clause_ids],
         findings=[_finding_row(i, f) for i, f in enumerate(result.findings)],
         finding_clauses=[[{"ord": i, "clause_id": c} for i, c in enumerate(f.clauses)] for f in result.findings],
@@ -305,17 +310,26 @@ def _load_sdks(session: Session, scan_id: int) -> tuple[SdkDetection, ...]:
                               d.version, d.evidence_level) for d, sdk in rows)
 
 
+_API_CALL_COLUMNS = ("api_id", "api", "data_type", "caller", "sdk_id", "permission", "startup_reachable",
+                     "consent_gated", "background", "entry", "entry_kind", "path")
+"""The ``api_call`` columns a call site is rebuilt from, in ``_api_call_from_columns`` order."""
+
+
+def _api_call_from_columns(api_id: str, api: str, data_type: str, caller: str, sdk: str | None,
+                           permission: str | None, startup: bool | None, consent: bool | None,
+                           background: bool | None, entry: str | None, entry_kind: str | None, path: str | None
+                           ) -> ApiCall:
+    """A call site as the ``api_call`` table gives it back; fields without a column take their defaults."""
+    return ApiCall(api_id, api, data_type, caller, sdk, permission,
+                   None if startup is None else Reach(startup, bool(consent), bool(background), entry, entry_kind,
+                                                      _unlines(path)))
+
+
 def _load_api_calls(session: Session, scan_id: int) -> tuple[ApiCall, ...]:
     """The scan's call sites, in stored order (plain column tuples: there can be 100k of them)."""
     t = m.ApiCall
-    query = (select(t.api_id, t.api, t.data_type, t.caller, t.sdk_id, t.permission, t.startup_reachable,
-                    t.consent_gated, t.background, t.entry, t.entry_kind, t.path)
-             .where(t.scan_id == scan_id).order_by(t.ord))
-    return tuple(ApiCall(api_id, api, data_type, caller, sdk, permission,
-                         None if startup is None else Reach(startup, consent, background, entry, entry_kind,
-                                                            _unlines(path)))
-                 for api_id, api, data_type, caller, sdk, permission, startup, consent, background, entry,
-                 entry_kind, path in session.execute(query))
+    query = select(*(getattr(t, c) for c in _API_CALL_COLUMNS)).where(t.scan_id == scan_id).order_by(t.ord)
+    return tuple(_api_call_from_columns(*row) for row in session.execute(query))
 
 
 def _load_findings(session: Session, scan_id: int) -> tuple[Finding, ...]:
