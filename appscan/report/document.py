@@ -51,6 +51,7 @@ def _api_call(d: Mapping[str, Any]) -> ApiCall:
         d["startup_reachable"], bool(d["consent_gated"]), bool(d["background"]), d.get("entry"), d.get("entry_kind"),
         tuple(d.get("path") or ()))
     return ApiCall(d["api_id"], d["api"], d["data_type"], d["caller"], d.get("sdk"), d.get("permission"), reach,
+                   effect=d.get("effect", "collection"), effect_reason=d.get("effect_reason"),
                    owner_kind=d.get("owner_kind", ""), owner=d.get("owner"))
 
 

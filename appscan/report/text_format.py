@@ -42,10 +42,15 @@ def render_text(result: ScanResult) -> str:
     if result.sdks:
         lines.append(f"  SDKs ({len(result.sdks)}): " + ", ".join(f"{d.name} [{d.evidence_level}]"
                                                              for d in result.sdks))
-    if result.api_calls:
-        types = Counter(c.data_type for c in result.api_calls)
-        lines.append(f"  data-collection calls: {len(result.api_calls)} ("
+    collecting = [c for c in result.api_calls if c.collects]
+    if collecting:
+        types = Counter(c.data_type for c in collecting)
+        lines.append(f"  data-collection calls: {len(collecting)} ("
                      + ", ".join(f"{t} {n}" for t, n in sorted(types.items())) + ")")
+    if len(collecting) < len(result.api_calls):
+        effects = Counter(c.effect for c in result.api_calls if not c.collects)
+        lines.append(f"  other catalogue calls: {len(result.api_calls) - len(collecting)} ("
+                     + ", ".join(f"{e} {n}" for e, n in sorted(effects.items())) + ")")
     severities = Counter(x.severity for x in result.findings)
     lines.append(f"  findings: {len(result.findings)}" + (" (" + ", ".join(
         f"{severities[s]} {s}" for s in ("high", "medium", "low", "info") if severities[s]) + ")"

@@ -166,7 +166,7 @@ def _startup(calls: Sequence[ApiCall]) -> bool | None:
 def _collection(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]) -> tuple[CollectionRow, ...]:
     groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
     for call in result.api_calls:
-        if _is_personal(call.data_type, ruleset):
+        if call.collects and _is_personal(call.data_type, ruleset):
             groups[(call.data_type, call.sdk)].append(call)
     app = text("collector.app")
     return tuple(
@@ -181,7 +181,7 @@ def _sharing(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]
     rows = []
     for sdk in result.sdks:
         seen = sorted({c.data_type for c in result.api_calls
-                       if c.sdk == sdk.id and _is_personal(c.data_type, ruleset)})
+                       if c.sdk == sdk.id and c.collects and _is_personal(c.data_type, ruleset)})
         entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
         published = [d for d in (entry.data_collected if entry else ()) if d not in seen]
         rows.append(SharingRow(sdk, names[sdk.id], tuple(_data_name(d, ruleset) for d in seen),
@@ -231,7 +231,7 @@ def build_view(result: ScanResult, ruleset: Ruleset | None = None) -> ReportView
     names = _sdk_names(result, ruleset)
     findings = result.findings
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
-    startup = tuple(c for c in result.api_calls if _is_personal(c.data_type, ruleset)
+    startup = tuple(c for c in result.api_calls if c.collects and _is_personal(c.data_type, ruleset)
                     and c.reach is not None and c.reach.startup_reachable and not c.reach.consent_gated)
     return ReportView(
         result=result, tool_version=__version__, verdict=verdict(findings), severity_counts=counts,

@@ -1,9 +1,10 @@
-"""Personal-data collection call sites: call sites, static field reads and reflective uses matched against the
-sensitive-API catalogue, each attributed to the app or to the SDK whose code makes it.
+"""Catalogue call sites: call sites, static field reads and reflective uses matched against the sensitive-API
+catalogue, each attributed to the app or to the SDK whose code makes it, with the effect it really has.
 
-Matching is indexed by ``Lcls;->name`` so a 300k-call-site app is matched in one pass. Argument conditions
-(``string_any``) are checked against the calling method's string constants, which is how a static scanner tells
-``Settings$Secure.getString(cr, "android_id")`` from any other setting.
+Matching is indexed by ``Lcls;->name`` so a 300k-call-site app is matched in one pass. Match conditions are checked
+against the calling method: ``string_any`` against its string constants, which is how a static scanner tells
+``Settings$Secure.getString(cr, "android_id")`` from any other setting, and ``calls_any`` against its calls. Each
+match then gets its effect (collection, behaviour, own-app, probe, inert...) from ``appscan.rules.api_effects``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from appscan.model import ApiCall, ApkFacts
+from appscan.rules.api_effects import EffectJudge, MethodIndex
 from appscan.rules.catalog import SensitiveApi
 from appscan.rules.sdk_match import Attribution
 
@@ -39,6 +41,11 @@ def _strings_match(needles: tuple[str, ...], strings: tuple[str, ...]) -> bool:
     return not needles or any(n in s for n in needles for s in strings)
 
 
+def _calls_match(prefixes: tuple[str, ...], caller: str, methods: MethodIndex) -> bool:
+    """True when no condition is set, or the calling method also calls one of ``prefixes``."""
+    return not prefixes or any(c.startswith(prefixes) for c in methods.callees(caller))
+
+
 class ApiIndex:
     """The catalogue indexed for one-pass matching of call sites, field reads and reflection strings."""
 
@@ -58,30 +65,41 @@ class ApiIndex:
 
 
 def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: Attribution) -> tuple[ApiCall, ...]:
-    """Every sensitive call site, field read and reflective use, one ``ApiCall`` per (site, catalogue entry)."""
+    """Every catalogue call site, field read and reflective use, one ``ApiCall`` per (site, catalogue entry), each
+    with its effect."""
     index = ApiIndex(apis)
+    methods = MethodIndex(facts)
+    judge = EffectJudge(facts, methods)
     strings = facts.code.strings
-    found: set[ApiCall] = set()
+    found: dict[tuple[str, str, str], ApiCall] = {}
     no_strings: tuple[str, ...] = ()
-    for site in facts.code.call_sites:
-        if _key(site.callee) not in index.calls:
+
+    def add(api: SensitiveApi, callee: str, caller: str, reflective: bool = False) -> None:
+        """One ApiCall per (entry, caller, callee): a method calling an API twice is judged once, on both calls."""
+        key = (api.id, caller, callee)
+        if key in found or not _calls_match(api.calls_any, caller, methods):
+            return
+        effect = judge.judge(api, caller, callee, reflective)
+        found[key] = ApiCall(api.id, callee, api.data_type, caller, attribution.of(caller), api.permission,
+                             effect=effect.name, effect_reason=effect.reason)
+
+    calls = index.calls
+    for caller, callee, _ in facts.code.call_sites:
+        if callee.partition("(")[0] not in calls:  # _key of a method, inlined: this loop sees every call site
             continue
-        for api in index.match_call(site.callee, strings.get(site.caller, no_strings)):
-            found.add(ApiCall(api.id, site.callee, api.data_type, site.caller, attribution.of(site.caller),
-                              api.permission))
+        for api in index.match_call(callee, strings.get(caller, no_strings)):
+            add(api, callee, caller)
     for read in facts.code.field_reads:
         for api in index.fields.get(_key(read.callee), ()):
             if _strings_match(api.string_any, strings.get(read.caller, no_strings)):
-                found.add(ApiCall(api.id, read.callee, api.data_type, read.caller, attribution.of(read.caller),
-                                  api.permission))
+                add(api, read.callee, read.caller)
     if index.reflective:
         for caller in _reflective_callers(facts):
             consts = strings.get(caller, no_strings)
             for api, class_name, member, needles in index.reflective:
                 if class_name in consts and member in consts and _strings_match(needles, consts):
-                    found.add(ApiCall(api.id, f"{class_name}#{member} (reflection)", api.data_type, caller,
-                                      attribution.of(caller), api.permission))
-    return tuple(sorted(found, key=lambda c: (c.data_type, c.api_id, c.caller, c.api)))
+                    add(api, f"{class_name}#{member} (reflection)", caller, reflective=True)
+    return tuple(sorted(found.values(), key=lambda c: (c.data_type, c.api_id, c.caller, c.api)))
 
 
 def _reflective_callers(facts: ApkFacts) -> set[str]:

@@ -15,8 +15,8 @@ from typing import Any
 from appscan.model import RulesetInfo, Text
 
 __all__ = [
-    "KINDS", "AppType", "Clause", "DataType", "Entry", "FindingRule", "Library", "PermissionRule", "ReflectionHint",
-    "Ruleset", "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
+    "KINDS", "ROLES", "AppType", "Clause", "DataType", "Entry", "FindingRule", "Library", "PermissionRule",
+    "ReflectionHint", "Ruleset", "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
 ]
 
 KINDS: Mapping[str, str] = MappingProxyType({
@@ -28,7 +28,9 @@ KINDS: Mapping[str, str] = MappingProxyType({
 
 @dataclass(frozen=True, slots=True)
 class DataType:
-    """A kind of personal data, or a capability (``personal`` false) such as a permission prompt."""
+    """A kind of personal data, or a behaviour (``personal`` false) such as a permission prompt or sending SMS.
+
+    APIs whose data type is not personal are behaviours; only a personal data type can be collected."""
 
     id: str
     name: Text
@@ -109,12 +111,20 @@ class ReflectionHint:
     string_any: tuple[str, ...] = ()
 
 
+ROLES = ("collection", "behaviour")
+"""What a catalogue API is: ``collection`` yields personal data (counted, unless a condition says the call yields
+nothing); ``behaviour`` acts (reflection, scheduling, sending SMS...) and is never counted as collection."""
+
+
 @dataclass(frozen=True, slots=True)
 class SensitiveApi:
-    """A method (or field) whose use collects a data type.
+    """A method (or field) whose use collects a data type, or exercises a behaviour (``role``).
 
     ``callee`` forms: ``Lcls;->name(args)ret`` matches that signature only; ``Lcls;->name(`` and ``Lcls;->name``
     match every overload; for fields ``Lcls;->NAME`` matches any type and ``Lcls;->NAME:Type`` that type.
+
+    The condition fields decide, per call site, what a collection call really yields (``appscan.rules.api_effects``
+    applies them); docs/rulesets.md#apis describes each.
     """
 
     id: str
@@ -129,6 +139,22 @@ class SensitiveApi:
     """When set, the calling method's string constants must contain one of these (as a substring)."""
     reflection: tuple[ReflectionHint, ...] = ()
     note: str = ""
+    role: str = "collection"
+    """collection | behaviour (``ROLES``); defaults to the data type's ``personal`` flag."""
+    calls_any: tuple[str, ...] = ()
+    """When set, the calling method must also call one of these (smali prefixes), or the call is not matched."""
+    permission_any: tuple[str, ...] = ()
+    """The call returns data only with one of these declared: none declared -> inert; checked first -> guarded."""
+    package_argument: int | None = None
+    """Index (receiver first) of a package-name argument: the app's own package -> own-app, any other -> probe."""
+    intent_argument: int | None = None
+    """Index of an Intent argument: a broad one (MAIN/LAUNCHER) lists apps, any other resolves one intent (probe)."""
+    own_process: bool = False
+    """The result compared with ``Process.myPid()`` or the app's own package name is a foreground check."""
+    own_entry: bool = False
+    """A list searched for the app's own package by a method returning that one entry is an own-app lookup."""
+    read_by_any: tuple[str, ...] = ()
+    """The result yields data only when one of these (smali prefixes) reads it; otherwise it is only checked."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,7 @@ def _with_levels(sdks: tuple[SdkDetection, ...], calls: tuple[ApiCall, ...]) -> 
     """Raise each SDK's evidence level to called / reachable from its own data-collection calls."""
     out = []
     for sdk in sdks:
-        own = [c for c in calls if c.sdk == sdk.id]
+        own = [c for c in calls if c.sdk == sdk.id and c.collects]
         if any(c.reach and c.reach.startup_reachable and not c.reach.consent_gated for c in own):
             sdk = replace(sdk, evidence_level="reachable")
         elif own:

@@ -135,11 +135,14 @@ def load_layers(layers: Sequence[Path]) -> Ruleset:
             merged[kind].update(entries)
         sizes.append(sum(len(entries) for entries in layer_entries.values()))
     _check_references(merged)
+    personal = _personal_types(merged)
+    _check_api_roles(merged, personal)
+    builders = {**_BUILDERS, "apis": functools.partial(_api, personal=personal)}
     base = manifests[0]
     return Ruleset(
         name=base["name"], version=base["version"], sha256=digest.hexdigest(),
         layers=tuple(display_path(layer) for layer in layers), layer_sizes=tuple(sizes),
-        **{kind: tuple(_BUILDERS[kind](raw.data)
+        **{kind: tuple(builders[kind](raw.data)
                        for _, raw in (entries.items() if kind == "rules" else sorted(entries.items())))
            for kind, entries in merged.items()},
     )
@@ -268,7 +271,35 @@ def _check_references(merged: dict[str, dict[str, _Raw]]) -> None:
                                           f"{field_name} '{ref}' is not a known {_LABELS[target]}")
 
 
-@functools.cache
+def _personal_types(merged: dict[str, dict[str, _Raw]]) -> dict[str, bool]:
+    """Data type id -> whether it is personal data (the default role of the APIs that name it)."""
+    return {key: bool(raw.data.get("personal", True)) for key, raw in merged["data_types"].items()}
+
+
+_API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "own_process", "own_entry",
+                   "read_by_any")
+"""Conditions that decide what a collection call yields; on a behaviour they would mean nothing."""
+
+
+def _check_api_roles(merged: dict[str, dict[str, _Raw]], personal: dict[str, bool]) -> None:
+    """The collection / behaviour split holds: only a personal data type can be collected, every collection API
+    cites a 191号 clause (it is counted under them), and effect conditions sit on collection APIs only."""
+    for raw in merged["apis"].values():
+        data_type = raw.data["data_type"]
+        role = raw.data.get("role") or ("collection" if personal[data_type] else "behaviour")
+        conditions = raw.data.get("conditions") or {}
+        problem = None
+        if role == "collection" and not personal[data_type]:
+            problem = f"role 'collection' needs a personal data type ('{data_type}' is not personal data)"
+        elif role == "collection" and not any(c.startswith("C191-") for c in raw.data["clauses"]):
+            problem = "a collection API must cite at least one 191号 clause (C191-...)"
+        elif role == "behaviour" and any(k in conditions for k in _API_CONDITIONS):
+            names = ", ".join(k for k in _API_CONDITIONS if k in conditions)
+            problem = f"conditions.{names} only apply to role 'collection'"
+        if problem is not None:
+            raise entry_error(raw.path, raw.index, raw.key, problem)
+
+
 @functools.cache
 def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
     """The compiled validator of one schema file (built once per process: there are thousands of entries)."""
@@ -308,14 +339,20 @@ def _sdk(d: dict[str, Any]) -> Sdk:
     )
 
 
-def _api(d: dict[str, Any]) -> SensitiveApi:
+def _api(d: dict[str, Any], personal: dict[str, bool]) -> SensitiveApi:
+    conditions = d.get("conditions") or {}
     return SensitiveApi(
         id=d["id"], callee=d["callee"], data_type=d["data_type"], permission=d["permission"],
         clauses=_tuple(d, "clauses"), sources=_tuple(d, "sources"), kind=d.get("kind", "method"),
-        string_any=tuple(d.get("conditions", {}).get("string_any", ())),
+        string_any=_tuple(conditions, "string_any"),
         reflection=tuple(ReflectionHint(r["class"], r["member"], _tuple(r, "string_any"))
                          for r in d.get("reflection", ())),
         note=d.get("note", ""),
+        role=d.get("role") or ("collection" if personal[d["data_type"]] else "behaviour"),
+        calls_any=_tuple(conditions, "calls_any"), permission_any=_tuple(conditions, "permission_any"),
+        package_argument=conditions.get("package_argument"), intent_argument=conditions.get("intent_argument"),
+        own_process=bool(conditions.get("own_process")), own_entry=bool(conditions.get("own_entry")),
+        read_by_any=_tuple(conditions, "read_by_any"),
     )
 
 

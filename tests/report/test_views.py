@@ -43,7 +43,7 @@ def test_permission_usage_agrees_with_permission_findings(sdks_result: ScanResul
 
 def test_collection_and_sharing_lists_cover_the_calls_and_sdks(sdks_result: ScanResult, ruleset: Ruleset) -> None:
     view = build_view(sdks_result, ruleset)
-    personal = [c for c in sdks_result.api_calls if ruleset.data_type(c.data_type).personal]
+    personal = [c for c in sdks_result.api_calls if c.collects and ruleset.data_type(c.data_type).personal]
     assert sum(row.calls for row in view.collection) == len(personal)
     assert {(row.data_type, row.sdk) for row in view.collection} == {(c.data_type, c.sdk) for c in personal}
     assert [row.sdk.id for row in view.sharing] == [s.id for s in sdks_result.sdks]

@@ -53,8 +53,10 @@ def _readable_method(smali: str) -> str:
 
 
 def personal_calls(ctx: Context) -> list[ApiCall]:
-    """Calls that collect personal data (not capabilities such as reflection or dynamic code loading)."""
-    return [c for c in ctx.api_calls if ctx.ruleset.data_type(c.data_type).personal]
+    """Calls that collect personal data: their effect counts as collection (``ApiCall.collects``), so behaviours
+    (reflection, scheduling, sending SMS...), own-app lookups, probes, foreground checks and inert calls never
+    drive a PI-* finding."""
+    return [c for c in ctx.api_calls if c.collects]
 
 
 def _by_collector(calls: Iterable[ApiCall]) -> dict[tuple[str, str | None], list[ApiCall]]:
@@ -91,8 +93,11 @@ def data_collection(ctx: Context) -> Iterator[Hit]:
 
 @check("installed-apps")
 def installed_apps(ctx: Context) -> Iterator[Hit]:
-    """Installed-app list reads (one finding per collector), and QUERY_ALL_PACKAGES as declared evidence."""
-    calls = [c for c in ctx.api_calls if c.data_type == "installed-apps"]
+    """Installed-app list reads (one finding per collector), and QUERY_ALL_PACKAGES as declared evidence.
+
+    Only calls that return a list count: a lookup of one package or one intent is a probe (``ApiCall.effect``),
+    and the clauses on sharing the app list need the list."""
+    calls = [c for c in personal_calls(ctx) if c.data_type == "installed-apps"]
     declared = any(p.name == "android.permission.QUERY_ALL_PACKAGES" for p in ctx.facts.manifest.permissions)
     perm = (Evidence("permission", "android.permission.QUERY_ALL_PACKAGES"),) if declared else ()
     groups = _by_collector(calls)

@@ -1,0 +1,429 @@
+"""What a matched catalogue call really yields: the catalogue's conditions applied to one call site.
+
+A call of a sensitive API is not always collection. ``getPackageInfo(getPackageName(), 0)`` reads the app's own
+version, ``getPackageInfo("com.android.vending", 0)`` asks whether one app is installed, ``getRunningAppProcesses()``
+compared with ``Process.myPid()`` asks whether the app itself is in the foreground, and ``getLastKnownLocation`` in
+an app that declares no location permission can only throw. Counting such calls as personal-data collection is what
+makes a reviewer stop trusting a report, so each call gets an *effect* (``ApiCall.effect``):
+
+* ``collection``: the call yields the data type; ``guarded``: the same, after a check of its permission;
+* ``behaviour``: a catalogue behaviour (reflection, scheduling, sending SMS...), never collection;
+* ``own-app``: a lookup of the app's own package; ``probe``: a lookup of one named package or one intent, not the
+  installed-app list; ``foreground-check``: the running-process list compared with the app's own pid or name;
+* ``inert``: the permission the call needs is not declared, so it cannot return data.
+
+The evidence, best first: the register flow of the calling method (``facts.code.flow``), i.e. what reaches the
+package-name or Intent argument, following a parameter one level up into the callers and a String an app method
+returns into that method; then, where no flow can be decoded, the calling method's string constants and calls.
+The flow over-approximates (a register holds everything ever written to it), so values whose type cannot be the
+argument's (a ``PackageInfo`` result in a reused register) are ignored, and string constants count as package names
+only when they look like one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+
+from appscan.apk.flow import InvokeFlow, MethodFlow, Value, param_types
+from appscan.model import ApkFacts
+from appscan.rules.catalog import SensitiveApi
+
+__all__ = ["EFFECTS", "Effect", "EffectJudge", "MethodIndex"]
+
+EFFECTS = ("collection", "guarded", "probe", "foreground-check", "own-app", "inert", "behaviour")
+"""Every effect, in the order used to combine several invokes of one API in one method: the first that occurs
+wins, so a method that looks up its own package and also one constant package is reported as a probe."""
+
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+(:[A-Za-z0-9_.]+)?$")
+"""A dotted name, optionally with a process suffix (``com.example:push``)."""
+_STRINGISH = ("Ljava/lang/String;", "Ljava/lang/CharSequence;", "Ljava/lang/Object;")
+"""Types a package-name value can have on its way to the argument."""
+_CONTEXTS = frozenset({
+    "Landroid/content/Context;", "Landroid/content/ContextWrapper;", "Landroid/view/ContextThemeWrapper;",
+    "Landroid/app/Activity;", "Landroid/app/Application;", "Landroid/app/Service;", "Landroid/app/IntentService;",
+    "Landroid/app/ListActivity;", "Landroid/app/TabActivity;", "Landroid/app/ActivityGroup;",
+    "Landroid/accessibilityservice/AccessibilityService;", "Landroid/inputmethodservice/InputMethodService;",
+    "Landroid/service/wallpaper/WallpaperService;", "Landroid/app/backup/BackupAgent;",
+})
+"""Framework classes whose ``getPackageName()`` is the app's own (unlike ``ComponentName`` or a notification's)."""
+_OWN_NAMES = ("getPackageName()Ljava/lang/String;", "getOpPackageName()Ljava/lang/String;",
+              "getBasePackageName()Ljava/lang/String;")
+_PROCESS_NAME = "Landroid/app/Application;->getProcessName()Ljava/lang/String;"
+_MY_PID = "Landroid/os/Process;->myPid()I"
+_ITERATION = ("Ljava/util/Iterator;->next()Ljava/lang/Object;", "Ljava/util/Enumeration;->nextElement()Ljava/lang/Object;")
+"""Results that walk a collection; ``List.get`` is left out: androidx's FontsContractCompat reuses the package-name
+register for a certificate list it indexes, and one such junk value must not turn a probe into a list."""
+_INTENT_QUERIES = tuple(f"Landroid/content/pm/PackageManager;->{m}(" for m in (
+    "queryIntentActivities", "queryIntentServices", "queryBroadcastReceivers", "queryIntentContentProviders"))
+_SINGLE_ENTRIES = ("Landroid/content/pm/PackageInfo;", "Landroid/content/pm/ApplicationInfo;")
+_COMPARISONS = ("Ljava/lang/String;->equals(", "Ljava/lang/String;->equalsIgnoreCase(",
+                "Ljava/lang/String;->contains(", "Ljava/lang/String;->startsWith(", "Ljava/lang/String;->endsWith(",
+                "Landroid/text/TextUtils;->equals(", "Ljava/util/Objects;->equals(")
+_PERMISSION_CHECKS = ("->checkSelfPermission(", "->checkPermission(", "->checkCallingOrSelfPermission(",
+                      "->checkCallingPermission(")
+_MAIN = "android.intent.action.MAIN"
+_LAUNCHER = "android.intent.category.LAUNCHER"
+_HOME = "android.intent.category.HOME"
+_DEPTH = 2
+"""Hops (caller of a parameter, or into an app method's return) followed to resolve a package name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one call yields, and why when it is not plain collection."""
+
+    name: str
+    reason: str | None = None
+
+
+def _package_like(text: str) -> bool:
+    """A constant that can be a package or process name (``com.example``, ``com.example:push``), not a class
+    (``android.os.Build``) or an action (``android.intent.action.MAIN``): its last segment is not capitalised."""
+    return _PACKAGE.match(text) is not None and not text.split(":", 1)[0].rsplit(".", 1)[-1][:1].isupper()
+
+
+_COLLECTION = Effect("collection")
+_BEHAVIOUR = Effect("behaviour")
+
+
+class MethodIndex:
+    """Who calls what, by method, for the few methods the conditions ask about.
+
+    A large app has 300k call sites and the conditions ask about a few dozen methods, so nothing is indexed up
+    front: a method's callees come from its decoded flow (or, for facts without dex bytes, from one grouping of the
+    call sites), and its callers from a C-speed search of the callee column; only an app that asks about many
+    methods gets a full callers index."""
+
+    _SEARCHES = 16
+    """Caller searches (about 20 ms each on a large app) before one full index (about 300 ms) is cheaper."""
+
+    def __init__(self, facts: ApkFacts) -> None:
+        self._facts = facts
+        self._callees: dict[str, frozenset[str]] = {}
+        self._grouped: dict[str, frozenset[str]] | None = None
+        self._column: list[str] | None = None
+        self._callers: dict[str, list[str]] = {}
+        self._index: dict[str, list[str]] | None = None
+
+    def callees(self, method: str) -> frozenset[str]:
+        """Every method ``method`` invokes (smali)."""
+        found = self._callees.get(method)
+        if found is None:
+            flow = self._facts.code.flow(method)
+            found = frozenset(inv.callee for inv in flow.invokes) if flow is not None else self._group(method)
+            self._callees[method] = found
+        return found
+
+    def _group(self, method: str) -> frozenset[str]:
+        if self._grouped is None:
+            grouped: dict[str, frozenset[str]] = {}
+            for caller, group in groupby(self._facts.code.call_sites, key=itemgetter(0)):
+                sites = frozenset(site[1] for site in group)
+                grouped[caller] = grouped[caller] | sites if caller in grouped else sites
+            self._grouped = grouped
+        return self._grouped.get(method, frozenset())
+
+    def callers(self, method: str) -> list[str]:
+        """Every method that invokes ``method`` by exactly this name (each once, sorted)."""
+        found = self._callers.get(method)
+        if found is not None:
+            return found
+        sites = self._facts.code.call_sites
+        if self._index is None and len(self._callers) >= self._SEARCHES:
+            index: dict[str, list[str]] = {}
+            for caller, callee, _ in sites:
+                index.setdefault(callee, []).append(caller)
+            self._index = index
+        if self._index is not None:
+            found = sorted(set(self._index.get(method, ())))
+        else:
+            if self._column is None:
+                self._column = list(map(itemgetter(1), sites))
+            hits, at = set(), -1
+            while True:
+                try:
+                    at = self._column.index(method, at + 1)
+                except ValueError:
+                    break
+                hits.add(sites[at][0])
+            found = sorted(hits)
+        self._callers[method] = found
+        return found
+
+
+@dataclass
+class _Sources:
+    """Where the package names reaching one argument come from."""
+
+    own: bool = False
+    constants: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+    walked: set[str] = field(default_factory=set)
+    """Methods in which a value comes from iterating a collection (``Iterator.next``): packages looked up one by one."""
+
+    def merge(self, other: _Sources) -> None:
+        self.own |= other.own
+        self.constants |= other.constants
+        self.unknown |= other.unknown
+        self.walked |= other.walked
+
+    @property
+    def empty(self) -> bool:
+        return not (self.own or self.constants or self.unknown)
+
+    @property
+    def only_own(self) -> bool:
+        return self.own and not self.constants and not self.unknown
+
+
+def _return_type(method: str) -> str:
+    """The return type descriptor of a smali method; empty for a field or a reflective use."""
+    return method[method.rindex(")") + 1:] if ")" in method else ""
+
+
+def _short(method: str) -> str:
+    """``Lcom/x/Y;->m(I)V`` -> ``Y.m``: enough to name a method in a one-line reason."""
+    cls, _, rest = method.partition(";->")
+    return cls.rsplit("/", 1)[-1] + "." + rest.split("(", 1)[0]
+
+
+class EffectJudge:
+    """Decides the effect of each matched call of one app (see the module docstring)."""
+
+    def __init__(self, facts: ApkFacts, methods: MethodIndex) -> None:
+        self._facts = facts
+        self._methods = methods
+        self._package = facts.app.package
+        self._declared = frozenset(p.name for p in facts.manifest.permissions)
+        self._supers = {c.name: c.superclass for c in facts.code.classes}
+
+    def judge(self, api: SensitiveApi, caller: str, callee: str, reflective: bool = False) -> Effect:
+        """The effect of ``caller``'s calls of ``callee`` (``api`` matched them); ``reflective`` when the call was
+        found from reflection strings, so that no invoke carries its arguments."""
+        if api.role == "behaviour":
+            return _BEHAVIOUR
+        if not reflective and api.package_argument is not None:
+            return self._combined(self._package_lookup(api.package_argument, caller, inv)
+                                  for inv in self._invokes(caller, callee)) or self._package_fallback(caller)
+        if not reflective and api.intent_argument is not None:
+            effect = self._combined(self._intent_query(api.intent_argument, caller, inv)
+                                    for inv in self._invokes(caller, callee)) or self._intent_fallback(caller)
+            if effect.name != "collection":
+                return effect
+        if api.read_by_any and not self._read(caller, callee, api.read_by_any):
+            shown = "/".join(p.rsplit("->", 1)[-1].split("(", 1)[0] for p in api.read_by_any[:3])
+            return Effect("probe", f"only checked: neither the caller nor its callers read {shown}")
+        if api.own_process:
+            effect = self._own_process(caller)
+            if effect is not None:
+                return effect
+        if api.own_entry and _return_type(caller) in _SINGLE_ENTRIES and self._compares(caller)[0]:
+            return Effect("own-app", "searches the list for the app's own entry and returns only that")
+        if api.permission_any:
+            return self._permission(api.permission_any, caller)
+        return _COLLECTION
+
+    # -- argument conditions -------------------------------------------------------------------------------
+
+    def _invokes(self, caller: str, callee: str) -> list[InvokeFlow]:
+        flow = self._facts.code.flow(caller)
+        return [inv for inv in flow.invokes if inv.callee == callee] if flow is not None else []
+
+    @staticmethod
+    def _combined(effects: Iterable[Effect]) -> Effect | None:
+        """Several invokes of one API in one method: the effect that counts most (``EFFECTS`` order)."""
+        found = list(effects)
+        return min(found, key=lambda e: EFFECTS.index(e.name)) if found else None
+
+    def _package_lookup(self, index: int, caller: str, inv: InvokeFlow) -> Effect:
+        """A lookup of one package: the app's own -> own-app, anything else -> probe (one package is not a list)."""
+        flow = self._facts.code.flow(caller)
+        sources = self._sources(flow, inv.args[index], _DEPTH) if flow is not None and index < len(inv.args) \
+            else _Sources()
+        if sources.empty:
+            return self._package_fallback(caller)
+        if sources.only_own:
+            return Effect("own-app", "package name is the app's own (getPackageName())")
+        if sources.walked:
+            if all(self._resolves_one_intent(m) for m in sources.walked):
+                return Effect("probe", "looked up for each app resolving one intent, not the installed-app list")
+            return Effect("collection", "looked up for each package of a list")
+        if sources.constants:
+            names = sorted(sources.constants)
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            return Effect("probe", f"looks up one named package ({shown}), not the installed-app list")
+        return Effect("probe", "looks up one package whose name is not a constant, not the installed-app list")
+
+    def _package_fallback(self, caller: str) -> Effect:
+        """No flow: the method's own calls and constants decide between own-app and probe."""
+        named = [s for s in self._facts.code.strings.get(caller, ()) if _package_like(s) and not self._own(s)]
+        if not named and any(self._own_source(c) for c in self._methods.callees(caller)):
+            return Effect("own-app", "the calling method looks up getPackageName() (method-level evidence)")
+        return Effect("probe", "looks up one package, not the installed-app list")
+
+    def _intent_query(self, index: int, caller: str, inv: InvokeFlow) -> Effect:
+        """Activities/services resolving an Intent: MAIN or LAUNCHER lists the apps, any other intent is a probe."""
+        methods = [caller]
+        if index < len(inv.args):
+            for value in inv.args[index]:
+                if value.kind == "param":
+                    methods.extend(self._methods.callers(caller))
+                elif value.kind == "result" and _return_type(value.ref) == "Landroid/content/Intent;":
+                    methods.append(value.ref)
+        return self._intent_effect(methods)
+
+    def _resolves_one_intent(self, method: str) -> bool:
+        """``method`` gets its list from resolving an intent that is not a MAIN/LAUNCHER one."""
+        return (any(c.startswith(_INTENT_QUERIES) for c in self._methods.callees(method))
+                and self._intent_effect([method]).name == "probe")
+
+    def _intent_fallback(self, caller: str) -> Effect:
+        return self._intent_effect([caller])
+
+    def _intent_effect(self, methods: list[str]) -> Effect:
+        strings = [s for m in methods for s in self._facts.code.strings.get(m, ())]
+        if _LAUNCHER in strings or (_MAIN in strings and _HOME not in strings):
+            return _COLLECTION
+        if _HOME in strings:
+            return Effect("probe", "resolves the home-screen apps (MAIN/HOME), not the installed-app list")
+        actions = sorted({s for s in strings if ".action." in s and _PACKAGE.match(s)})
+        what = f"action {actions[0]}" if actions else "a specific intent"
+        return Effect("probe", f"resolves {what}, not the installed-app list")
+
+    def _own_process(self, caller: str) -> Effect | None:
+        """The process or task list compared with the app's own pid or name: a foreground check; compared with one
+        named package only: a probe; else None."""
+        if _MY_PID in self._methods.callees(caller):
+            return Effect("foreground-check", "compared with Process.myPid()")
+        own, named = self._compares(caller)
+        if own:
+            return Effect("foreground-check", "compared with the app's own package or process name")
+        if named:
+            return Effect("probe", f"checks whether one named process runs ({', '.join(sorted(named)[:3])})")
+        return None
+
+    def _compares(self, caller: str) -> tuple[bool, set[str]]:
+        """Whether ``caller`` compares a String with the app's own package or process name, and the other constant
+        package names it compares with (method-level evidence when no flow can be decoded)."""
+        flow = self._facts.code.flow(caller)
+        if flow is None:
+            callees = self._methods.callees(caller)
+            return (any(c.startswith(_COMPARISONS) for c in callees)
+                    and any(self._own_source(c) for c in callees)), set()
+        named: set[str] = set()
+        for inv in flow.invokes:
+            if not inv.callee.startswith(_COMPARISONS):
+                continue
+            sources = [self._sources(flow, arg, _DEPTH) for arg in inv.args]
+            if any(s.own for s in sources):
+                return True, set()
+            named.update(c for s in sources if not s.own and not s.unknown for c in s.constants)
+        return False, named
+
+    def _read(self, caller: str, callee: str, readers: tuple[str, ...]) -> bool:
+        """``caller`` calls one of ``readers``, or returns what ``callee`` gave it and one of its callers does."""
+        if any(c.startswith(readers) for c in self._methods.callees(caller)):
+            return True
+        if _return_type(caller) != _return_type(callee):
+            return False
+        return any(any(c.startswith(readers) for c in self._methods.callees(outer))
+                   for outer in self._methods.callers(caller))
+
+    # -- package-name sources ------------------------------------------------------------------------------
+
+    def _own(self, name: str) -> bool:
+        return name == self._package or name.startswith(self._package + ":")
+
+    def _is_context(self, cls: str) -> bool:
+        seen = 0
+        current: str | None = cls
+        while current is not None and seen < 32:
+            if current in _CONTEXTS:
+                return True
+            current = self._supers.get(current)
+            seen += 1
+        return False
+
+    def _own_source(self, method: str) -> bool:
+        """A call that returns the app's own package or process name."""
+        cls, _, name = method.partition("->")
+        return (name in _OWN_NAMES and self._is_context(cls)) or method == _PROCESS_NAME
+
+    def _sources(self, flow: MethodFlow, values: frozenset[Value], depth: int) -> _Sources:
+        """Where the String values reaching an argument of ``flow``'s method come from."""
+        out = _Sources()
+        for value in values:
+            out.merge(self._source(flow, value, depth))
+        return out
+
+    def _source(self, flow: MethodFlow, value: Value, depth: int) -> _Sources:
+        kind, ref = value.kind, value.ref
+        if kind == "string":
+            if not _package_like(ref):
+                return _Sources()  # a log message left in a reused register, not a package name
+            return _Sources(own=True) if self._own(ref) else _Sources(constants={ref})
+        if kind == "result":
+            if _return_type(ref) not in _STRINGISH:
+                return _Sources()
+            if self._own_source(ref):
+                return _Sources(own=True)
+            if ref in _ITERATION:
+                return _Sources(unknown={"a list element"}, walked={flow.method})
+            inner = self._facts.code.flow(ref) if depth > 0 else None
+            if inner is not None and inner.returns:
+                return self._sources(inner, inner.returns, depth - 1)
+            return _Sources(unknown={f"result of {_short(ref)}"})
+        if kind == "param":
+            return self._parameter(flow, int(ref), depth)
+        if kind == "field":
+            if not ref.endswith(":Ljava/lang/String;"):
+                return _Sources()
+            if "->APPLICATION_ID:" in ref:
+                return _Sources(own=True)
+            return _Sources(unknown={f"field {_short(ref.split(':', 1)[0] + '(')}"})
+        if kind == "element" or (kind == "new" and ref == "Ljava/lang/String;"):
+            return _Sources(unknown={"a computed value"})
+        return _Sources()  # new objects, arrays, classes, exceptions: not a String
+
+    def _parameter(self, flow: MethodFlow, number: int, depth: int) -> _Sources:
+        """A parameter: what the direct callers pass at that position (``number`` counts ``this`` as 0)."""
+        position = number if flow.static else number - 1
+        types = param_types(flow.method)
+        if position < 0 or position >= len(types) or types[position] not in _STRINGISH:
+            return _Sources()
+        out = _Sources()
+        if depth > 0:
+            for caller in self._methods.callers(flow.method):
+                outer = self._facts.code.flow(caller)
+                if outer is None:
+                    continue
+                for inv in outer.invokes:
+                    if inv.callee == flow.method and number < len(inv.args):
+                        out.merge(self._sources(outer, inv.args[number], depth - 1))
+        return out if not out.empty else _Sources(unknown={f"parameter {position + 1} of {_short(flow.method)}"})
+
+    # -- permissions ---------------------------------------------------------------------------------------
+
+    def _permission(self, permissions: tuple[str, ...], caller: str) -> Effect:
+        """Inert without any of the permissions declared; guarded when the method or all its callers check one."""
+        declared = [p for p in permissions if p in self._declared]
+        if not declared:
+            names = " or ".join(p.rsplit(".", 1)[-1] for p in permissions)
+            return Effect("inert", f"needs {names}, which the manifest does not declare")
+        if self._checks(caller, permissions):
+            return Effect("guarded", f"{_short(caller)} checks the permission first")
+        callers = self._methods.callers(caller)
+        if callers and all(self._checks(c, permissions) for c in callers):
+            return Effect("guarded", f"every caller of {_short(caller)} checks the permission first")
+        return _COLLECTION
+
+    def _checks(self, method: str, permissions: tuple[str, ...]) -> bool:
+        """``method`` calls a permission check and names one of ``permissions``."""
+        if not any(any(k in c for k in _PERMISSION_CHECKS) for c in self._methods.callees(method)):
+            return False
+        strings = self._facts.code.strings.get(method, ())
+        return any(p in strings for p in permissions)
