@@ -14,7 +14,7 @@ import os
 import resource
 import signal
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -24,7 +24,7 @@ from appscan.errors import InputError
 from appscan.ingest import Outcome, file_sha256, ingest, record_failed
 from appscan.rules.catalog import Ruleset
 from appscan.scan import APK_SUFFIXES, expand_inputs
-from appscan.store import Store, find_scan, open_store
+from appscan.store import Store, find_scan, open_store, scan_verdicts
 
 __all__ = ["BatchOptions", "BatchSummary", "SOFT_LIMIT_SHARE", "batch_inputs", "run_batch"]
 
@@ -54,6 +54,9 @@ class BatchSummary:
 
     outcomes: list[Outcome] = field(default_factory=list)
     elapsed_s: float = 0.0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    """How many inputs got each verdict level, read from the store once the batch ended (a failed input is
+    undetermined; a reused scan stored before verdicts existed counts under "none")."""
 
     def count(self, status: str) -> int:
         """How many inputs ended with ``status`` (scanned, reused, failed)."""
@@ -215,6 +218,9 @@ class _Batch:
                 child.process.kill()
                 child.process.join()
         self.summary.elapsed_s = time.monotonic() - start
+        levels = scan_verdicts(self.store, (o.scan_id for o in self.summary.outcomes if o.scan_id is not None))
+        self.summary.verdicts = dict(Counter(levels.get(o.scan_id) or "none"
+                                             for o in self.summary.outcomes if o.scan_id is not None))
         return self.summary
 
 

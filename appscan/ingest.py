@@ -16,6 +16,7 @@ from pathlib import Path
 from appscan.errors import AppscanError
 from appscan.report.json_format import to_document
 from appscan.rules.catalog import Ruleset
+from appscan.rules.verdict import failed_verdict
 from appscan.scan import scan_file
 from appscan.store import Store, find_scan, record_failure, save_scan
 
@@ -47,7 +48,7 @@ def file_sha256(path: Path) -> str:
 def record_failed(store: Store, path: Path, sha256: str | None, error: str, duration_s: float,
                   ruleset: Ruleset) -> Outcome:
     """Store a failed scan (a bad file, a runaway stopped by a limit) and describe it."""
-    scan_id = record_failure(store, str(path), error, duration_s, ruleset.info)
+    scan_id = record_failure(store, str(path), error, duration_s, ruleset.info, failed_verdict(error))
     return Outcome(str(path), sha256, "failed", scan_id, error)
 
 

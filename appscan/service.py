@@ -30,6 +30,7 @@ from appscan.errors import (
 )
 from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
+from appscan.rules.verdict import LABELS
 from appscan.service_dispatch import Dispatcher, LocalDispatcher, choose_dispatcher
 from appscan.service_upload import UploadRejected, receive_apk
 from appscan.store import Store, get_scan_document, open_store
@@ -99,11 +100,15 @@ class _State:
 
 
 def _view(upload: Upload) -> dict[str, Any]:
-    """The JSON shape of an upload in responses (no server paths)."""
+    """The JSON shape of an upload in responses (no server paths); ``verdict`` is the scan's verdict level, rule
+    and label {zh, en}, or null while no scan has finished."""
     data = asdict(upload)
-    del data["path"], data["task_id"]
+    del data["path"], data["task_id"], data["verdict_rule"]
     for key in ("created_at", "finished_at"):
         data[key] = data[key].isoformat() if data[key] else None
+    level = upload.verdict
+    data["verdict"] = None if level is None else {
+        "level": level, "rule": upload.verdict_rule, "label": asdict(LABELS[level]) if level in LABELS else None}
     return data
 
 

@@ -6,10 +6,12 @@ reports what is in the file, exactly, and what it could not read (``ApkFacts.inc
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from androguard.core.axml import ARSCParser, AXMLParser
@@ -31,6 +33,7 @@ from appscan.model import (
     DexInfo,
     Incomplete,
     Manifest,
+    PREPENDED_DEX,
 )
 
 __all__ = ["extract_facts"]
@@ -53,6 +56,18 @@ def _dex_order(name: str) -> int:
     return int(m.group(1) or 1) if m else 0
 
 
+def _dex_sources(archive: ApkArchive) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """Every dex of the input in load order, with its reader: a dex in front of the base APK's zip first (Android
+    5.0-8.0 run it instead of classes.dex: the Janus trick), then each APK's ``classes*.dex``."""
+    front = archive.base.prepended_dex()
+    if front is not None:
+        yield PREPENDED_DEX, lambda: front
+    for member in archive.members:
+        for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
+            label = name if member.split is None else f"{member.name}!{name}"
+            yield label, functools.partial(member.read, name)
+
+
 def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None
                ) -> tuple[CodeFacts, list[str]]:
     """Parse every dex of every APK of the input. A corrupt dex is skipped and recorded, never fatal."""
@@ -65,28 +80,26 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     reflection: set[str] = set()
     texts: list[str] = []
     flows = FlowIndex()
-    for member in archive.members:
-        for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
-            label = name if member.split is None else f"{member.name}!{name}"
-            if deadline is not None and time.monotonic() > deadline:
-                incomplete.append(Incomplete(label, "time limit reached before this dex was read"))
-                continue
-            try:
-                data = member.read(name)
-                dex = parse_dex(data)
-            except (EntryError, DexFormatError) as exc:
-                incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
-                continue
-            texts.extend(_url_texts(data))
-            infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count))
-            classes.extend(ClassDef(c.name, c.superclass, c.interfaces, c.access_flags, label, c.methods)
-                           for c in dex.classes)
-            call_sites.extend(dex.call_sites)
-            field_reads.extend(dex.field_reads)
-            strings.update(dex.strings)
-            const_classes.update(dex.const_classes)
-            reflection.update(dex.reflection)
-            flows.add(dex.tables, dex.code_offsets)
+    for label, read in _dex_sources(archive):
+        if deadline is not None and time.monotonic() > deadline:
+            incomplete.append(Incomplete(label, "time limit reached before this dex was read"))
+            continue
+        try:
+            data = read()
+            dex = parse_dex(data)
+        except (EntryError, DexFormatError) as exc:
+            incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
+            continue
+        texts.extend(_url_texts(data))
+        infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count))
+        classes.extend(ClassDef(c.name, c.superclass, c.interfaces, c.access_flags, label, c.methods)
+                       for c in dex.classes)
+        call_sites.extend(dex.call_sites)
+        field_reads.extend(dex.field_reads)
+        strings.update(dex.strings)
+        const_classes.update(dex.const_classes)
+        reflection.update(dex.reflection)
+        flows.add(dex.tables, dex.code_offsets)
     code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, tuple(sorted(reflection)),
                      tuple(field_reads), const_classes, flows)
     return code, texts
@@ -179,11 +192,10 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
 
     incomplete: list[Incomplete] = [Incomplete(name if m.split is None else f"{m.name}!{name}", reason)
                                      for m in archive.members for name, reason in m.suspicious()]
-    prepended = base.prepended_bytes()
-    if prepended:
-        kind = "a dex file" if base.data[:4] == b"dex\n" else "unknown data"
-        incomplete.append(Incomplete("(before the zip)", f"{prepended} bytes of {kind} precede the zip archive "
-                                     "and were not analysed (Janus, CVE-2017-13156)"))
+    foreign = base.prepended_data()
+    if foreign:
+        incomplete.append(Incomplete("(before the zip)", f"{foreign} bytes of unknown data precede the zip archive "
+                                     "and were not analysed"))
     arsc = _resource_table(base, incomplete)
     def read_xml(name: str):  # noqa: ANN202 - lxml element or None
         try:

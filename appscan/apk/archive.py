@@ -27,6 +27,8 @@ MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 1000
 """An entry over 16 MB that claims more than this compression ratio is a bomb, not data."""
 _BOMB_MIN = 16 * 1024 * 1024
+_DEX_MAGIC = b"dex\n"
+_LOCAL_HEADER = b"PK\x03\x04"
 _BUNDLE_SUFFIXES = (".apks", ".xapk", ".apkm")
 
 
@@ -55,10 +57,28 @@ class ApkMember:
         """Declared uncompressed size of an entry."""
         return self.zip.getinfo(name).file_size
 
-    def prepended_bytes(self) -> int:
-        """How many bytes precede the first local file header (0 for a normal APK)."""
+    def _front(self) -> bytes:
+        """The bytes before the first local file header the central directory points to (empty for most APKs)."""
         infos = self.zip.infolist()
-        return min(i.header_offset for i in infos) if infos else 0
+        return self.data[:min(i.header_offset for i in infos)] if infos else b""
+
+    def prepended_dex(self) -> bytes | None:
+        """A dex file placed in front of the zip (the Janus trick, CVE-2017-13156), else None.
+
+        Android 5.0-8.0 look at the file's first bytes and run a dex found there instead of the zip's classes.dex,
+        while the v1 signature, which covers zip entries only, still verifies.
+        """
+        front = self._front()
+        return front if front.startswith(_DEX_MAGIC) else None
+
+    def prepended_data(self) -> int:
+        """How many bytes of unknown content precede the zip: neither a dex (see ``prepended_dex``) nor zip
+        structure. Zero padding and local headers no central-directory entry points to (some build tools write an
+        empty, nameless entry first for alignment) are the archive's own bytes, not an appended payload."""
+        front = self._front()
+        if not front or front.startswith((_DEX_MAGIC, _LOCAL_HEADER)) or not front.strip(b"\0"):
+            return 0
+        return len(front)
 
     def suspicious(self) -> list[tuple[str, str]]:
         """(entry, reason) for entries whose size fields betray a zip bomb; ``read`` refuses them."""
@@ -127,7 +147,7 @@ def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     """Open bytes as a zip, turning every failure into one ``InputError`` line.
 
     A file that does not start with a zip header is still accepted when a zip follows other data (a dex put in
-    front of an APK, the Janus trick, CVE-2017-13156): ``prepended_bytes`` tells how much precedes it.
+    front of an APK, the Janus trick, CVE-2017-13156): ``ApkMember.prepended_dex`` returns it.
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))

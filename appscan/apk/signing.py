@@ -13,7 +13,7 @@ from androguard.core.apk import APK
 from appscan.apk.archive import ApkMember, EntryError
 from appscan.model import Certificate, Signing
 
-__all__ = ["read_signing"]
+__all__ = ["AOSP_TEST_KEYS", "read_signing"]
 
 _MAX_SIGNATURE_FILE = 4 * 1024 * 1024
 
@@ -36,6 +36,18 @@ _SHORT = {"common_name": "CN", "organizational_unit_name": "OU", "organization_n
           "street_address": "STREET", "serial_number": "SERIALNUMBER", "domain_component": "DC"}
 
 
+AOSP_TEST_KEYS = {
+    "a40da80a59d170caa950cf15c18c454d47a39b26989d8b640ecd745ba71bf5dc": "testkey",
+    "c8a2e9bccf597c2fb6dc66bee293fc13f2fc47ec77bc6b2b0d52c11f51192ab8": "platform",
+    "28bbfe4a7b97e74681dc55c2fbb6ccb8d6c74963733f6af6ae74d8c3a6e879fd": "shared",
+    "465983f7791f2abeb43ea2cbdc7f21a8260b72bc08a55c839fc1a43bc741a81e": "media",
+}
+"""SHA-256 fingerprints of the certificates in AOSP's ``build/target/product/security`` (subject
+``EMAILADDRESS=android@android.com, CN=Android, OU=Android, O=Android, L=Mountain View, ST=California, C=US``).
+Their private keys are published next to them, so anyone can sign an update of an app signed with one; builds
+are meant to be re-signed with release keys before they ship."""
+
+
 def _dn(name: Any) -> str:
     """A distinguished name the way keytool and apksigner print it: ``CN=..., OU=..., O=..., C=...``."""
     parts = []
@@ -49,7 +61,8 @@ def _dn(name: Any) -> str:
 def _certificate(cert: Any) -> Certificate:
     """Our value type from an asn1crypto certificate."""
     debug = cert.subject.native.get("common_name") == "Android Debug"
-    return Certificate(_dn(cert.subject), _dn(cert.issuer), cert.sha256.hex(), debug)
+    fingerprint = cert.sha256.hex()
+    return Certificate(_dn(cert.subject), _dn(cert.issuer), fingerprint, debug, AOSP_TEST_KEYS.get(fingerprint))
 
 
 def read_signing(member: ApkMember) -> tuple[Signing, list[str]]:

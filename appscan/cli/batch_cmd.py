@@ -13,15 +13,20 @@ from appscan.batch import BatchOptions, BatchSummary, batch_inputs, run_batch
 from appscan.errors import EXIT_ERROR
 from appscan.ingest import Outcome
 from appscan.rules.loader import load_rulesets
+from appscan.rules.verdict import LABELS, LEVELS
 
 __all__ = ["batch", "format_summary"]
 
 
 def format_summary(summary: BatchSummary) -> str:
-    """The closing line of a batch: counts, time and throughput."""
+    """The closing lines of a batch: counts, time and throughput, then how many APKs got each verdict (worst
+    first, with the Chinese label; ``appscan db list`` shows each APK's)."""
+    verdicts = ", ".join(f"{summary.verdicts[level]} {level} ({LABELS[level].zh})" if level in LABELS
+                         else f"{summary.verdicts[level]} {level}"
+                         for level in (*LEVELS, "none") if summary.verdicts.get(level))
     return (f"{summary.count('scanned')} scanned, {summary.count('reused')} reused, "
             f"{summary.count('failed')} failed in {summary.elapsed_s:.1f} s "
-            f"({summary.per_minute:.1f} APKs/min)")
+            f"({summary.per_minute:.1f} APKs/min)\nverdicts: {verdicts or 'none'}")
 
 
 @click.command()

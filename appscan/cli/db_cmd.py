@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 import click
 
+from appscan.rules.verdict import LABELS
 from appscan.store import (
     Store,
     apps_with_data_type,
@@ -47,16 +49,27 @@ def _json_default(value: Any) -> Any:
 
 def _print_json(value: Any) -> None:
     """Deterministic JSON on stdout; dataclass records become objects."""
-    plain = [dataclasses.asdict(v) for v in value] if isinstance(value, list) else value
-    click.echo(json.dumps(plain, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default))
+    if isinstance(value, list):
+        value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default))
+
+
+def _width(text: str) -> int:
+    """Terminal columns of a text: CJK characters (verdict labels, app names) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Left-aligned columns, '-' for missing values."""
+    """Left-aligned columns, '-' for missing values, aligned by display width."""
     cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    widths = [max([_width(h), *(_width(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip())
+
+
+def _verdict_label(level: str | None) -> str | None:
+    """``high-risk 高风险``: the level id scripts match and the label reviewers read."""
+    return None if level is None else f"{level} {LABELS[level].zh}" if level in LABELS else level
 
 
 def _with_store(db_url: str | None, work: Callable[[Store], Any]) -> Any:
@@ -92,14 +105,20 @@ def db_upgrade(db_url: str | None, fmt: str) -> None:
 @db.command("list")
 @_options
 def db_list(db_url: str | None, fmt: str) -> None:
-    """Every stored scan: app, version, status, when, rules."""
+    """Every stored scan: app, version, verdict, status, when, rules.
+
+    The verdict is the level (high-risk, undetermined, rectify, pass) with its Chinese label; ``--format json``
+    adds ``verdict_label`` {zh, en}. Scans stored before verdicts existed show none.
+    """
     scans = _with_store(db_url, list_scans)
     if fmt == "json":
-        _print_json(scans)
+        _print_json([{**dataclasses.asdict(s), "verdict_label": dataclasses.asdict(LABELS[s.verdict])
+                      if s.verdict in LABELS else None} for s in scans])
         return
-    _table(("SCAN", "PACKAGE", "VERSION", "CODE", "STATUS", "STARTED (UTC)", "MS", "RULES", "SOURCE"),
-           [(s.scan_id, s.package, s.version_name, s.version_code, s.status if not s.error else f"failed: {s.error}",
-             s.started_at.strftime("%Y-%m-%d %H:%M:%S"), s.duration_ms, s.ruleset, s.source) for s in scans])
+    _table(("SCAN", "PACKAGE", "VERSION", "CODE", "VERDICT", "STATUS", "STARTED (UTC)", "MS", "RULES", "SOURCE"),
+           [(s.scan_id, s.package, s.version_name, s.version_code, _verdict_label(s.verdict),
+             s.status if not s.error else f"failed: {s.error}", s.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+             s.duration_ms, s.ruleset, s.source) for s in scans])
 
 
 @db.command("show")

@@ -24,6 +24,7 @@ from appscan.report.suppress import from_record
 from appscan.report.text_format import render_text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
+from appscan.rules.verdict import failed_verdict
 from appscan.scan import check_app_type, expand_inputs, scan_file
 from appscan.store import (
     Store,
@@ -159,7 +160,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, ti
             failed += 1
             tqdm.write(f"appscan: error: {exc}", file=sys.stderr)
             if store is not None and not isinstance(exc, StoreError):
-                record_failure(store, path.name, str(exc), time.monotonic() - start)
+                record_failure(store, path.name, str(exc), time.monotonic() - start, verdict=failed_verdict(str(exc)))
         except Exception as exc:  # one bad file must not stop the batch; --debug shows the traceback
             if debug or debug_enabled():
                 raise

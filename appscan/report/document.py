@@ -8,9 +8,11 @@ per-dex counts and no class, call-site or string lists; no report reads those.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import sys
 import types
 from collections.abc import Mapping
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin
 
 from appscan.errors import ReportError
 from appscan.model import (
@@ -24,6 +26,7 @@ from appscan.model import (
     ScanResult,
     SdkDetection,
     UnidentifiedCode,
+    Verdict,
 )
 
 __all__ = ["result_from_document"]
@@ -39,10 +42,20 @@ def _build(tp: Any, data: Any) -> Any:
     if origin is tuple:
         return tuple(_build(get_args(tp)[0], item) for item in data or ())
     if dataclasses.is_dataclass(tp):
-        hints = get_type_hints(tp)
-        return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp)
+        return tp(**{f.name: _build(_field_type(tp, f.name), data[f.name]) for f in dataclasses.fields(tp)
                      if f.init and f.name in data})
     return data
+
+
+@functools.cache
+def _field_type(tp: type, name: str) -> Any:
+    """The resolved annotation of one field. Fields are resolved one by one because some annotations name types
+    only imported for type checking (``CodeFacts.flows``), which no document holds and ``get_type_hints``
+    cannot resolve."""
+    annotation = next(f.type for f in dataclasses.fields(tp) if f.name == name)
+    if isinstance(annotation, str):
+        annotation = eval(annotation, vars(sys.modules[tp.__module__]))  # noqa: S307 - our own model's source
+    return annotation
 
 
 def _api_call(d: Mapping[str, Any]) -> ApiCall:
@@ -81,6 +94,7 @@ def result_from_document(doc: Mapping[str, Any]) -> ScanResult:
             api_calls=tuple(_api_call(c) for c in doc.get("api_calls") or ()),
             findings=tuple(_build(Finding, f) for f in doc.get("findings") or ()),
             ruleset=_build(RulesetInfo | None, doc.get("ruleset")), app_type=doc.get("app_type"),
+            verdict=_build(Verdict | None, doc.get("verdict")),
             app_namespaces=tuple(_build(AppNamespace, n) for n in doc.get("app_namespaces") or ()),
             libraries=tuple(_build(LibraryUse, lib) for lib in doc.get("libraries") or ()),
             unidentified=tuple(_build(UnidentifiedCode, u) for u in doc.get("unidentified_code") or ()))

@@ -25,6 +25,7 @@ _ZH: dict[str, str] = {
     "action.print": "打印",
     "nav.contents": "目录",
     "section.verdict": "检测结论",
+    "section.top": "最需关注的问题",
     "section.checklist": "整改清单（按条款）",
     "section.collection": "个人信息收集清单（草稿）",
     "section.sharing": "第三方信息共享清单（草稿）",
@@ -34,13 +35,16 @@ _ZH: dict[str, str] = {
     "section.security": "安全问题",
     "section.meta": "扫描信息",
     "section.findings": "全部问题",
-    "verdict.pass": "通过",
-    "verdict.rectify": "需整改",
-    "verdict.high-risk": "高风险",
-    "verdict.rule": ("判定规则：存在任一高危问题且其代码已被调用或在启动时可达（含同意隐私政策前收集个人信息），"
-                     "判为“高风险”；否则存在任一高危或中危问题，判为“需整改”；否则判为“通过”。"
+    "verdict.rule": ("判定规则（依次适用，先满足者定论）：1. 存在高危问题且由实际运行的代码证实（已调用或启动可达，"
+                     "不含需人工确认的问题），判为“高风险”；2. 有代码未能分析（DEX 无法读取、超时未读、加固壳、"
+                     "应有代码却无 DEX），判为“不能判定，需人工复核”，绝不判为“通过”；3. 存在其他高危或中危问题，"
+                     "判为“需整改”；4. 否则判为“通过”。严重程度按“数据敏感程度 × 收集方 × 收集时机”一张表确定。"
                      "新增问题只会使结论不变或变差。"),
     "verdict.counts": "问题数量",
+    "verdict.decided_by": "判定依据：{rule}",
+    "verdict.unanalysed": "未能分析的代码：{items}（结论仅以已分析部分为据）",
+    "top.order": ("按重要程度排序：先列由运行代码证实的高危问题，再按严重程度、证据等级（启动可达、已调用、已声明、"
+                  "存在）排列，需人工确认的问题排在同级之后；不含“提示”级。"),
     "severity.high": "高危",
     "severity.medium": "中危",
     "severity.low": "低危",
@@ -146,7 +150,6 @@ _ZH: dict[str, str] = {
     "footer.disclaimer": ("本报告基于对安装包的静态分析，不代表监管部门的检测结论；标注“需人工确认”的问题须结合"
                           "实际运行情况判断。"),
     "md.title": "appscan 检测结果：{app}",
-    "md.top": "主要问题",
     "md.more": "另有 {count} 个问题，详见 HTML 报告。",
     "md.summary": "{findings} 个问题，{sdks} 个第三方 SDK，{data} 类个人信息收集",
     "sheet.summary": "概览",
@@ -175,13 +178,18 @@ _EN: dict[str, str] = {
     "section.security": "Security findings",
     "section.meta": "Scan information",
     "section.findings": "All findings",
-    "verdict.pass": "Pass",
-    "verdict.rectify": "Needs rectification",
-    "verdict.high-risk": "High risk",
-    "verdict.rule": ("Rule: any high-severity finding whose code is called or reachable at start-up (including "
-                     "collection before privacy-policy consent) makes the app High risk; otherwise any high or "
-                     "medium finding means Needs rectification; otherwise Pass. Adding a finding never improves "
-                     "the verdict."),
+    "verdict.rule": ("Rules, first match wins: 1. a high-severity finding backed by code that runs (called or "
+                     "reachable, not left to manual confirmation) makes the app High risk; 2. code that could not be "
+                     "analysed (an unreadable dex, a dex cut by the time limit, a packer stub, no dex in an app with "
+                     "its own classes) makes it Undetermined, never Pass; 3. any other high or medium finding means "
+                     "Needs rectification; 4. otherwise Pass. Severity follows one table: data sensitivity x who "
+                     "collects x when. Adding a finding never improves the verdict."),
+    "verdict.decided_by": "Decided by: {rule}",
+    "verdict.unanalysed": "Code not analysed: {items} (the verdict rests on the analysed part only)",
+    "top.order": ("Ordered by importance: high findings backed by running code first, then by severity and by "
+                  "evidence level (reachable, called, declared, present), findings needing manual confirmation after "
+                  "the others of their level; info notes left out."),
+    "section.top": "Findings that matter most",
     "verdict.counts": "Findings",
     "severity.high": "High",
     "severity.medium": "Medium",
@@ -289,7 +297,6 @@ _EN: dict[str, str] = {
     "footer.disclaimer": ("This report comes from static analysis of the package; it is not a regulator's test "
                           "result. Findings marked for manual confirmation must be checked on the running app."),
     "md.title": "appscan result: {app}",
-    "md.top": "Main findings",
     "md.more": "{count} more findings: see the HTML report.",
     "md.summary": "{findings} findings, {sdks} third-party SDKs, {data} kinds of personal data collected",
     "sheet.summary": "Summary",

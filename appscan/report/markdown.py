@@ -1,4 +1,4 @@
-"""A short Markdown summary for a merge-request comment: verdict, counts, the worst findings, the SDKs.
+"""A short Markdown summary for a merge-request comment: verdict, counts, the findings that matter most, the SDKs.
 
 Every value from the APK is escaped, because forges render HTML and links inside Markdown comments.
 """
@@ -13,11 +13,10 @@ from appscan.report.i18n import DEFAULT_LANG, pick, t
 from appscan.report.views import SEVERITIES, build_view
 from appscan.rules.catalog import Ruleset
 
-__all__ = ["MAX_ROWS", "escape", "render_markdown"]
-
-MAX_ROWS = 20
-"""Findings listed in the comment; the rest are counted (forges cap comment sizes)."""
+__all__ = ["escape", "render_markdown"]
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")
+UNIDENTIFIED_SHOWN = 10
+"""Unidentified code groups listed (largest first); a comment stays short, the HTML and JSON list them all."""
 
 
 def escape(value: str) -> str:
@@ -31,16 +30,20 @@ def render_markdown(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LA
     view = build_view(result, ruleset)
     app = result.facts.app
     name = f"{app.label or app.package} {app.version_name or ''}".strip()
+    verdict = view.verdict
     lines = [f"### {escape(t(lang, 'md.title', app=name))}", "",
-             f"**{t(lang, 'section.verdict')}: {t(lang, 'verdict.' + view.verdict)}** — "
+             f"**{t(lang, 'section.verdict')}: {escape(pick(verdict.label, lang))}** — "
              + escape(t(lang, "md.summary", findings=len(view.findings), sdks=len(result.sdks),
                         data=len({row.data_type for row in view.collection}))), "",
-             "| " + " | ".join(t(lang, f"severity.{s}") for s in SEVERITIES) + " |",
-             "|" + "---:|" * len(SEVERITIES),
-             "| " + " | ".join(str(view.severity_counts[s]) for s in SEVERITIES) + " |", ""]
-    shown = [f for f in view.findings if f.severity in ("high", "medium")][:MAX_ROWS]
+             escape(f"{pick(verdict.reason, lang)} ({t(lang, 'verdict.decided_by', rule=verdict.rule)})"), ""]
+    if verdict.unanalysed:
+        lines += [escape(t(lang, "verdict.unanalysed", items=", ".join(verdict.unanalysed))), ""]
+    lines += ["| " + " | ".join(t(lang, f"severity.{s}") for s in SEVERITIES) + " |",
+              "|" + "---:|" * len(SEVERITIES),
+              "| " + " | ".join(str(view.severity_counts[s]) for s in SEVERITIES) + " |", ""]
+    shown = view.top
     if shown:
-        lines += [f"#### {t(lang, 'md.top')}", "",
+        lines += [f"#### {t(lang, 'section.top')}", "", escape(t(lang, "top.order")), "",
                   f"| {t(lang, 'col.severity')} | {t(lang, 'col.rule')} | {t(lang, 'col.issue')} "
                   f"| {t(lang, 'col.clauses')} |", "|---|---|---|---|"]
         lines += [f"| {t(lang, 'severity.' + f.severity)} | `{f.rule}` | {escape(pick(f.title, lang))} "
@@ -52,5 +55,13 @@ def render_markdown(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LA
         lines += [f"#### {t(lang, 'section.sdks')}", ""]
         lines += [f"- {escape(pick(row.name, lang))} ({escape(row.sdk.vendor)}): "
                   f"{t(lang, 'level.' + row.sdk.evidence_level)}" for row in view.sharing]
+        lines.append("")
+    if result.unidentified:
+        lines += [f"#### {t(lang, 'section.unidentified')}", "", escape(t(lang, "unidentified.note")), ""]
+        lines += [f"- `{escape(u.package or t(lang, 'package.default'))}`: {t(lang, 'unidentified.classes', count=u.classes)}"
+                  + (f", {t(lang, 'unidentified.guess')}: {escape(u.vendor_guess)}" if u.vendor_guess else "")
+                  + (f", {escape(', '.join(u.hosts))}" if u.hosts else "") for u in result.unidentified[:UNIDENTIFIED_SHOWN]]
+        if len(result.unidentified) > UNIDENTIFIED_SHOWN:
+            lines.append("- " + t(lang, "list.more", count=len(result.unidentified) - UNIDENTIFIED_SHOWN))
         lines.append("")
     stream.write("\n".join(lines).encode("utf-8"))

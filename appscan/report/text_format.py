@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from appscan.model import ScanResult
+from appscan.model import OWNER_KINDS, ScanResult
+from appscan.report.views import result_verdict
+from appscan.rules.verdict import top_findings
 
 __all__ = ["render_text"]
+
+UNIDENTIFIED_SHOWN = 5
+"""Unidentified code groups named on the summary line (largest first); the JSON lists them all."""
 
 
 def render_text(result: ScanResult) -> str:
@@ -42,11 +47,19 @@ def render_text(result: ScanResult) -> str:
     if result.sdks:
         lines.append(f"  SDKs ({len(result.sdks)}): " + ", ".join(f"{d.name} [{d.evidence_level}]"
                                                              for d in result.sdks))
+    if result.unidentified:
+        shown = result.unidentified[:UNIDENTIFIED_SHOWN]
+        lines.append(f"  unidentified third-party code ({len(result.unidentified)}): " + ", ".join(
+            f"{u.package or '(default package)'} [{u.classes} classes"
+            + (f", {u.vendor_guess}?" if u.vendor_guess else "") + "]" for u in shown)
+            + (", ..." if len(result.unidentified) > len(shown) else ""))
     collecting = [c for c in result.api_calls if c.collects]
     if collecting:
         types = Counter(c.data_type for c in collecting)
+        owners = Counter(c.owner_kind for c in collecting)
         lines.append(f"  data-collection calls: {len(collecting)} ("
                      + ", ".join(f"{t} {n}" for t, n in sorted(types.items())) + ")")
+        lines.append("    by owner: " + ", ".join(f"{k} {owners[k]}" for k in OWNER_KINDS if owners[k]))
     if len(collecting) < len(result.api_calls):
         effects = Counter(c.effect for c in result.api_calls if not c.collects)
         lines.append(f"  other catalogue calls: {len(result.api_calls) - len(collecting)} ("
@@ -55,9 +68,15 @@ def render_text(result: ScanResult) -> str:
     lines.append(f"  findings: {len(result.findings)}" + (" (" + ", ".join(
         f"{severities[s]} {s}" for s in ("high", "medium", "low", "info") if severities[s]) + ")"
         if result.findings else ""))
-    for finding in result.findings:
-        if finding.severity == "high":
-            lines.append(f"    [{finding.rule}] {finding.title.en}  ({', '.join(finding.clauses[:4])})")
+    verdict = result_verdict(result)
+    lines.append(f"  verdict: {verdict.label.en} [{verdict.rule}]: {verdict.reason.en}")
+    if verdict.unanalysed:
+        lines.append(f"    code not analysed: {', '.join(verdict.unanalysed)}")
+    top = top_findings(result.findings)
+    if top:
+        lines.append(f"  top {len(top)} findings:")
+    for finding in top:
+        lines.append(f"    [{finding.severity} {finding.rule}] {finding.title.en}  ({', '.join(finding.clauses[:4])})")
     for item in f.incomplete:
         lines.append(f"  incomplete: {item.item}: {item.reason}")
     lines.append(f"  scanned in {result.duration_s:.2f} s")

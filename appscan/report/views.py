@@ -1,53 +1,43 @@
 """The report model: what HTML, Markdown and XLSX show, derived once from a ``ScanResult``.
 
-Every derivation a reader relies on (the verdict, the rectification checklist, the draft 个人信息收集清单 and
+Every derivation a reader relies on (the top summary, the rectification checklist, the draft 个人信息收集清单 and
 第三方信息共享清单, the permission usage, the start-up call paths) lives here so that the formats cannot disagree.
-The view is language-neutral: names taken from data are ``Text`` pairs; each renderer picks its language.
+The verdict is not derived here: it is the rules layer's (``appscan.rules.verdict``), carried by the result, so
+JSON, reports, the store and the service show one value. The view is language-neutral: names taken from data are
+``Text`` pairs; each renderer picks its language.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from appscan import __version__
 from appscan.errors import AppscanError
-from appscan.model import ApiCall, Evidence, Finding, ScanResult, SdkDetection, Text
+from appscan.model import ApiCall, Evidence, Finding, ScanResult, SdkDetection, Text, Verdict
 from appscan.report.i18n import text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
+from appscan.rules.verdict import decide, top_findings
 
 __all__ = [
-    "SEVERITIES", "VERDICTS", "ClauseGroup", "CollectionRow", "PermissionRow", "ReportView", "SharingRow",
-    "build_view", "default_ruleset", "is_security", "shown_evidence", "verdict",
+    "SEVERITIES", "ClauseGroup", "CollectionRow", "PermissionRow", "ReportView", "SharingRow",
+    "build_view", "default_ruleset", "is_security", "result_verdict", "shown_evidence",
 ]
 
 SEVERITIES = ("high", "medium", "low", "info")
 """Most severe first; the order every report sorts and filters by."""
-VERDICTS = ("pass", "rectify", "high-risk")
-"""From best to worst: pass, needs rectification, high risk."""
-ACTIVE_LEVELS = frozenset({"called", "reachable"})
-"""Evidence levels that show the code really runs the behaviour (not merely ships or declares it)."""
 SECURITY_FAMILIES = ("SEC-", "PACK-")
 """Rule families about app security rather than personal information."""
 EVIDENCE_SHOWN = 10
 """Evidence items listed per row; the count of the rest is shown, so rows stay readable."""
 
 
-def verdict(findings: Iterable[Finding]) -> str:
-    """The overall verdict, by a rule printed on every report (message ``verdict.rule``).
-
-    high-risk: any high-severity finding whose code is called or reachable (start-up collection before consent
-    is such a finding); rectify: any high or medium finding; pass: otherwise. Each condition only looks for the
-    existence of a finding, so adding a finding can never improve the verdict.
-    """
-    items = list(findings)
-    if any(f.severity == "high" and f.evidence_level in ACTIVE_LEVELS for f in items):
-        return "high-risk"
-    if any(f.severity in ("high", "medium") for f in items):
-        return "rectify"
-    return "pass"
+def result_verdict(result: ScanResult) -> Verdict:
+    """The verdict the engine gave the scan; a document stored before verdicts existed gets the rules layer's
+    verdict of its stored facts and findings, so old scans render like new ones."""
+    return result.verdict or decide(result.facts, result.sdks, result.findings)
 
 
 def is_security(finding: Finding) -> bool:
@@ -110,7 +100,7 @@ class ReportView:
 
     result: ScanResult
     tool_version: str
-    verdict: str
+    verdict: Verdict
     severity_counts: dict[str, int]
     findings: tuple[Finding, ...]
     checklist: tuple[ClauseGroup, ...]
@@ -123,6 +113,8 @@ class ReportView:
     clauses: tuple[str, ...]
     """Every clause id cited by a finding, sorted: the clause filter's options."""
     sdk_names: dict[str, Text]
+    top: tuple[Finding, ...]
+    """The findings that matter most (``appscan.rules.verdict.rank`` order), shown before the checklist."""
     data_names: dict[str, Text]
 
 
@@ -234,8 +226,9 @@ def build_view(result: ScanResult, ruleset: Ruleset | None = None) -> ReportView
     startup = tuple(c for c in result.api_calls if c.collects and _is_personal(c.data_type, ruleset)
                     and c.reach is not None and c.reach.startup_reachable and not c.reach.consent_gated)
     return ReportView(
-        result=result, tool_version=__version__, verdict=verdict(findings), severity_counts=counts,
-        findings=findings, checklist=_checklist(findings, ruleset), collection=_collection(result, ruleset, names),
+        result=result, tool_version=__version__, verdict=result_verdict(result), severity_counts=counts,
+        findings=findings, top=tuple(top_findings(findings)), checklist=_checklist(findings, ruleset),
+        collection=_collection(result, ruleset, names),
         sharing=_sharing(result, ruleset, names), permissions=_permissions(result, names), startup_calls=startup,
         security=tuple(f for f in findings if is_security(f)),
         clauses=tuple(sorted({c for f in findings for c in f.clauses})), sdk_names=names,

@@ -63,7 +63,8 @@ def _summary(view: ReportView, lang: str) -> list[tuple[str, Cell]]:
     r = view.result
     app = r.facts.app
     rows: list[tuple[str, Cell]] = [
-        (t(lang, "section.verdict"), t(lang, f"verdict.{view.verdict}")),
+        (t(lang, "section.verdict"), pick(view.verdict.label, lang)),
+        ("", f"{pick(view.verdict.reason, lang)} ({t(lang, 'verdict.decided_by', rule=view.verdict.rule)})"),
         (t(lang, "meta.source"), r.facts.source), (t(lang, "meta.label"), app.label),
         (t(lang, "meta.package"), app.package),
         (t(lang, "meta.version"), f"{app.version_name or '-'} ({app.version_code})"),
@@ -73,6 +74,8 @@ def _summary(view: ReportView, lang: str) -> list[tuple[str, Cell]]:
         (t(lang, "meta.duration"), t(lang, "meta.seconds", seconds=f"{r.duration_s:.2f}")),
     ]
     rows += [(t(lang, f"severity.{s}"), n) for s, n in view.severity_counts.items()]
+    if view.verdict.unanalysed:
+        rows.append(("", t(lang, "verdict.unanalysed", items=", ".join(view.verdict.unanalysed))))
     rows += [(t(lang, "meta.incomplete"), f"{i.item}: {i.reason}") for i in r.facts.incomplete]
     rows.append(("", t(lang, "verdict.rule")))
     return rows

@@ -23,12 +23,14 @@ from appscan.model import (
     SdkDetection,
     Text,
     UnidentifiedCode,
+    Verdict,
 )
 from appscan.rules.api_match import find_api_calls
 from appscan.rules.catalog import AppType, FindingRule, Ruleset
 from appscan.rules.inventory import code_inventory
 from appscan.rules.sdk_match import Attribution, detect_sdks
 
+from appscan.rules.verdict import decide
 __all__ = ["Context", "Hit", "check", "evaluate", "CHECKS", "Analysis", "StartupAnalysis"]
 
 SEVERITIES = ("high", "medium", "low", "info")
@@ -160,6 +162,7 @@ class Analysis:
     sdks: tuple[SdkDetection, ...]
     api_calls: tuple[ApiCall, ...]
     findings: tuple[Finding, ...]
+    verdict: Verdict
     app_namespaces: tuple[AppNamespace, ...] = ()
     libraries: tuple[LibraryUse, ...] = ()
     unidentified: tuple[UnidentifiedCode, ...] = ()
@@ -187,9 +190,10 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
         for hit in CHECKS[rule.check](ctx):
             f = _finding(rule, hit)
             findings.setdefault(f.id, f)
-    ordered = sorted(findings.values(), key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.id))
+    ordered = tuple(sorted(findings.values(), key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.id)))
     libraries, unidentified = code_inventory(facts, attribution, ruleset.sdks, ruleset.libraries)
-    return Analysis(sdks, calls, tuple(ordered), attribution.namespaces, libraries, unidentified)
+    return Analysis(sdks, calls, ordered, decide(facts, sdks, ordered), attribution.namespaces, libraries,
+                    unidentified)
 
 
 def _with_levels(sdks: tuple[SdkDetection, ...], calls: tuple[ApiCall, ...]) -> tuple[SdkDetection, ...]:

@@ -23,10 +23,11 @@ from appscan.store.repository import (
                                       list_suppressions,
                                       record_failure,
                                       save_scan,
+                                      scan_verdicts,
                                       sync_clauses,
 )
 
 __all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url", "save_scan", "record_failure", "find_scan",
-           "list_scans", "get_scan_document", "sync_clauses", "add_suppression", "list_suppressions",
-           "delete_suppression", "apps_with_sdk", "apps_with_data_type", "history", "diff_scans",
-           "diff_documents"]
+           "list_scans", "scan_verdicts", "get_scan_document", "sync_clauses", "add_suppression",
+           "list_suppressions", "delete_suppression", "apps_with_sdk", "apps_with_data_type", "history",
+           "diff_scans", "diff_documents"]

@@ -86,6 +86,7 @@ class Scan(Base):
     __table_args__ = (
         CheckConstraint("status IN ('ok', 'failed')", name="status"),
         Index(None, "app_version_id", "ruleset_sha256", "status"),
+        Index(None, "verdict"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     app_version_id: Mapped[int | None] = mapped_column(ForeignKey("app_version.id"))
@@ -102,6 +103,11 @@ class Scan(Base):
     app_type: Mapped[str | None] = mapped_column(String(64))
     facts_json: Mapped[bytes | None] = mapped_column(LargeBinary)
     """zlib-compressed JSON: the document without the sections the tables below rebuild."""
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    """The verdict level (high-risk, undetermined, rectify, pass) for lists; the full verdict object stays in
+    the document. A failed scan is undetermined; NULL for scans stored before migration 0003."""
+    verdict_rule: Mapped[str | None] = mapped_column(String(64))
+    """The verdict rule that decided (``appscan.rules.verdict``)."""
 
 
 class ScanIncomplete(Base):

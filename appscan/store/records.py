@@ -25,6 +25,10 @@ class ScanSummary:
     duration_ms: int
     ruleset: str | None
     """``name version`` of the ruleset, None when the scan ran without rules."""
+    verdict: str | None = None
+    """The verdict level (high-risk, undetermined, rectify, pass); None for scans stored before verdicts."""
+    verdict_rule: str | None = None
+    """The verdict rule that decided it."""
 
 
 @dataclass(frozen=True, slots=True)

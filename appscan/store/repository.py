@@ -29,14 +29,15 @@ from appscan.model import (
     ScanResult,
     SdkDetection,
     Text,
+    Verdict,
 )
 from appscan.store import models as m
 from appscan.store.document import join_document, pack_rest, section_values, unpack_rest
 from appscan.store.engine import Store
 from appscan.store.records import ClauseInfo, ScanSummary, SuppressionRecord
 
-__all__ = ["save_scan", "record_failure", "find_scan", "list_scans", "get_scan_document", "sync_clauses",
-           "add_suppression", "list_suppressions", "delete_suppression", "SUPPRESSION_KINDS"]
+__all__ = ["save_scan", "record_failure", "find_scan", "list_scans", "scan_verdicts", "get_scan_document",
+           "sync_clauses", "add_suppression", "list_suppressions", "delete_suppression", "SUPPRESSION_KINDS"]
 
 SUPPRESSION_KINDS = ("finding", "rule", "sdk", "clause")
 
@@ -167,6 +168,12 @@ def _finding_row(i: int, f: Finding) -> dict[str, Any]:
             "manual_check": f.manual_check}
 
 
+def _verdict_columns(verdict: Verdict | None) -> dict[str, str]:
+    """The scan columns of a verdict; none for a result built without one, so they stay NULL (and a store not
+    yet migrated to 0003 can still be written by code that has no verdict to record)."""
+    return {} if verdict is None else {"verdict": verdict.level, "verdict_rule": verdict.rule}
+
+
 def _clause_source(clause_id: str) -> str:
     """The document code of a clause id: ``C191-3.1`` -> ``C191``."""
     return clause_id.split("-", 1)[0]
@@ -181,7 +188,7 @@ def _prepare(result: ScanResult, document: dict[str, Any], started_at: datetime 
             "finished_at": finished, "status": "ok", "error": None, "tool_version": __version__,
             "ruleset_name": ruleset and ruleset.name, "ruleset_version": ruleset and ruleset.version,
             "ruleset_sha256": ruleset and ruleset.sha256, "duration_ms": duration_ms, "app_type": result.app_type,
-}
+            **_verdict_columns(result.verdict)}
     api_calls = [_api_call_row(i, c) for i, c in enumerate(result.api_calls)]
     # The document's api_calls section is rebuilt from the table only when the table gives back exactly these
     # calls; fields it has no column for (owners of library code, path steps...) keep the section in facts_json.
@@ -253,14 +260,15 @@ def save_scan(store: Store, result: ScanResult, document: dict[str, Any],
 
 
 def record_failure(store: Store, source: str, error: str, duration_s: float,
-                   ruleset: RulesetInfo | None = None) -> int:
-    """Store a scan that failed (an unreadable file): status ``failed``, the one-line error, no version."""
+                   ruleset: RulesetInfo | None = None, verdict: Verdict | None = None) -> int:
+    """Store a scan that failed (an unreadable file): status ``failed``, the one-line error, no version, and the
+    verdict the caller gives such a scan (``appscan.rules.verdict.failed_verdict``: undetermined)."""
     finished = _now()
     row = {"source": source, "started_at": finished - timedelta(seconds=duration_s), "finished_at": finished,
            "status": "failed", "error": error, "tool_version": __version__,
            "ruleset_name": ruleset and ruleset.name, "ruleset_version": ruleset and ruleset.version,
            "ruleset_sha256": ruleset and ruleset.sha256, "duration_ms": round(duration_s * 1000),
-           "app_type": None, "facts_json": None, "app_version_id": None}
+           "app_type": None, "facts_json": None, "app_version_id": None, **_verdict_columns(verdict)}
     return store.write(lambda session: session.scalar(insert(m.Scan).returning(m.Scan.id), row))
 
 
@@ -284,9 +292,19 @@ def list_scans(store: Store) -> list[ScanSummary]:
         return [ScanSummary(scan.id, app and app.package, version and version.version_code,
                             version and version.version_name, version and version.sha256, scan.source,
                             scan.status, scan.error, scan.started_at, scan.duration_ms,
-                            f"{scan.ruleset_name} {scan.ruleset_version}" if scan.ruleset_name else None)
+                            f"{scan.ruleset_name} {scan.ruleset_version}" if scan.ruleset_name else None,
+                            scan.verdict, scan.verdict_rule)
                 for scan, version, app in session.execute(query)]
     return store.read(run)
+
+
+def scan_verdicts(store: Store, scan_ids: Iterable[int]) -> dict[int, str | None]:
+    """The verdict level of each of these scans (None where none was recorded), in one query."""
+    ids = sorted(set(scan_ids))
+    if not ids:
+        return {}
+    query = select(m.Scan.id, m.Scan.verdict).where(m.Scan.id.in_(ids))
+    return store.read(lambda session: {scan_id: level for scan_id, level in session.execute(query)})
 
 
 def _evidence_by_parent(session: Session, model: Any, parent: Any, parent_ids: list[int]) \

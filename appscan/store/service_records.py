@@ -21,13 +21,17 @@ from sqlalchemy import (
 )
 
 from appscan.store.engine import Store
-from appscan.store.models import ServiceApiKey, ServiceUpload
+from appscan.store.models import Scan, ServiceApiKey, ServiceUpload
 
 __all__ = ["Upload", "add_upload", "check_key", "create_key", "get_upload", "list_uploads",
            "pending_uploads", "update_upload"]
 
 api_key = ServiceApiKey.__table__
 upload = ServiceUpload.__table__
+scan = Scan.__table__
+_with_verdict = (select(upload, scan.c.verdict, scan.c.verdict_rule)
+                 .select_from(upload.outerjoin(scan, upload.c.scan_id == scan.c.id)))
+"""Uploads with the verdict of the scan each became."""
 
 TERMINAL = ("done", "failed")
 
@@ -48,6 +52,9 @@ class Upload:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+    verdict: str | None = None
+    """The verdict level of the scan the upload became (None while queued, or for scans stored before 0003)."""
+    verdict_rule: str | None = None
 
 
 def _now() -> datetime:
@@ -89,7 +96,7 @@ def add_upload(store: Store, filename: str, path: str, size: int) -> Upload:
 
 def get_upload(store: Store, upload_id: str) -> Upload | None:
     """The upload with this id, or None."""
-    row = store.read(lambda session: session.execute(select(upload).where(upload.c.id == upload_id)).first())
+    row = store.read(lambda session: session.execute(_with_verdict.where(upload.c.id == upload_id)).first())
     return None if row is None else _upload(row)
 
 
@@ -102,7 +109,7 @@ def update_upload(store: Store, upload_id: str, **values: Any) -> None:
 
 def list_uploads(store: Store, package: str | None = None, limit: int = 100) -> list[Upload]:
     """The newest uploads first; ``package`` keeps those whose package name contains it."""
-    query = select(upload).order_by(upload.c.created_at.desc()).limit(limit)
+    query = _with_verdict.order_by(upload.c.created_at.desc()).limit(limit)
     if package:
         query = query.where(upload.c.package.contains(package, autoescape=True))
     return store.read(lambda session: [_upload(r) for r in session.execute(query)])
@@ -110,5 +117,5 @@ def list_uploads(store: Store, package: str | None = None, limit: int = 100) -> 
 
 def pending_uploads(store: Store) -> list[Upload]:
     """Uploads whose scan has not ended (to resubmit after a restart of a service without broker)."""
-    query = select(upload).where(upload.c.status.not_in(TERMINAL)).order_by(upload.c.created_at)
+    query = _with_verdict.where(upload.c.status.not_in(TERMINAL)).order_by(upload.c.created_at)
     return store.read(lambda session: [_upload(r) for r in session.execute(query)])

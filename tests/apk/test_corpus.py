@@ -21,6 +21,7 @@ from androguard.core.axml import ARSCResTableConfig
 from loguru import logger
 
 from appscan.errors import AppscanError
+from appscan.model import PREPENDED_DEX
 from appscan.report.json_format import render_json, to_document
 from appscan.scan import scan_file
 from tests.conftest import CORPUS_APKS, CORPUS_TABLE, corpus_path
@@ -188,8 +189,8 @@ def test_scan_is_deterministic(apk: str) -> None:
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
-def test_janus_apk_is_scanned_and_its_prepended_dex_reported() -> None:
-    """A dex put in front of a zip (CVE-2017-13156) is read as Android < 8 reads it, and said to be unanalysed."""
+def test_janus_apk_is_scanned_and_its_prepended_dex_analysed() -> None:
+    """A dex put in front of a zip (CVE-2017-13156) is read as Android < 8 reads it: as the first dex."""
     result = scan_file(corpus_path() / "fdroid__janus.apk")
-    notes = [i for i in result.facts.incomplete if i.item == "(before the zip)"]
-    assert notes and "dex file precede" in notes[0].reason
+    assert [d.name for d in result.facts.code.dex] == [PREPENDED_DEX, "classes.dex"]
+    assert not [i for i in result.facts.incomplete if "before the zip" in i.item]

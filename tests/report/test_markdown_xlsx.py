@@ -27,7 +27,9 @@ def test_markdown_summary(sdks_result: ScanResult, ruleset: Ruleset) -> None:
     result = hostile(sdks_result)
     view = build_view(result, ruleset)
     text = _markdown(result, "en", ruleset)
-    assert t("en", f"verdict.{view.verdict}") in text
+    assert f"{t('en', 'section.verdict')}: {view.verdict.label.en}" in text and view.verdict.reason.en in text
+    rows = text.split(f"#### {t('en', 'section.top')}", 1)[1].split("|---|---|---|---|\n", 1)[1].split("\n\n")[0]
+    assert [line.split(" | ")[1] for line in rows.splitlines()] == [f"`{f.rule}`" for f in view.top]
     assert "<script>" not in text and "\\<script\\>" in text
     counts = text.split("|---:|---:|---:|---:|\n", 1)[1].splitlines()[0]
     assert counts == "| " + " | ".join(str(n) for n in view.severity_counts.values()) + " |"

@@ -28,6 +28,8 @@ def test_batch_stores_samples_records_bad_file_and_resumes(sample_dir: Path, tmp
     first = invoke_appscan("batch", str(sample_dir), "--workers", "2", "--db", db)
     assert first.exit_code == 2, first.output
     assert f"{len(apks)} scanned, 0 reused, 1 failed" in first.stdout
+    verdicts = first.stdout.split("verdicts: ", 1)[1].splitlines()[0]  # samples: clean passes, sdks is high-risk
+    assert "high-risk (高风险)" in verdicts and "pass (通过)" in verdicts and "undetermined" in verdicts  # broken
     scans = _scans(db)
     assert sorted(name for name, status, _ in scans if status == "ok") == apks
     assert [(name, "not a zip" in (error or "")) for name, status, error in scans if status == "failed"] \

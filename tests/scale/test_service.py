@@ -72,6 +72,8 @@ def test_upload_poll_and_reports(server: tuple[str, str]) -> None:
         assert time.monotonic() < deadline, "the scan did not finish"
         time.sleep(0.5)
     assert status["status"] == "done" and status["package"] == "com.example.sdks", status
+    assert status["verdict"] == {"level": "high-risk", "rule": "decisive-finding",
+                                 "label": {"zh": "高风险", "en": "High risk"}}
 
     document = httpx.get(f"{base}/scans/{scan_id}/report", headers=headers).json()
     assert document["app"]["package"] == "com.example.sdks" and document["sdks"]
@@ -82,7 +84,8 @@ def test_upload_poll_and_reports(server: tuple[str, str]) -> None:
     assert html.headers["content-type"].startswith("text/html") and "com.example.sdks" in html.text
 
     listed = httpx.get(f"{base}/scans", params={"package": "example.sdks"}, headers=headers).json()
-    assert scan_id in [u["id"] for u in listed]
+    assert (scan_id, "high-risk") in [(u["id"], u["verdict"]["level"]) for u in listed]
+    assert document["verdict"]["level"] == "high-risk"  # the report and the list agree
     assert httpx.get(f"{base}/scans", params={"package": "no.such.app"}, headers=headers).json() == []
     assert "/scans/{upload_id}/report" in httpx.get(f"{base}/openapi.json").json()["paths"]
 

@@ -3,13 +3,39 @@ packed apps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
-from appscan.model import Evidence
+from appscan.model import PREPENDED_DEX, Component, Evidence
 from appscan.rules.engine import Context, Hit, check
 
 _TYPE_ZH = {"activity": "Activity", "activity-alias": "Activity 别名", "service": "Service",
             "receiver": "BroadcastReceiver", "provider": "ContentProvider"}
+
+
+NAMES_SHOWN = 3
+"""Component names a grouped finding's title lists; the evidence lists them all."""
+
+
+def _owner(ctx: Context, component: Component) -> str | None:
+    """The SDK whose package holds the component's class, None for the app."""
+    return ctx.attribution.package_owner(component.name.rpartition(".")[0])
+
+
+def _by_owner(ctx: Context, components: Iterable[Component]) -> list[tuple[str | None, list[Component]]]:
+    """Components grouped by owner (the app first, then SDK ids), each group in manifest-sorted order."""
+    groups: dict[str | None, list[Component]] = defaultdict(list)
+    for comp in components:
+        groups[_owner(ctx, comp)].append(comp)
+    return sorted(groups.items(), key=lambda kv: kv[0] or "")
+
+
+def _names(components: list[Component]) -> dict[str, str]:
+    """``component``/``component_en`` template values: the first names and how many more there are."""
+    names = [c.name for c in components]
+    shown, more = names[:NAMES_SHOWN], len(names) - NAMES_SHOWN
+    return {"component": "、".join(shown) + (f" 等 {len(names)} 个" if more > 0 else ""),
+            "component_en": ", ".join(shown) + (f" and {more} more" if more > 0 else "")}
 
 
 def _effective_target(ctx: Context) -> int:
@@ -20,30 +46,33 @@ def _effective_target(ctx: Context) -> int:
 
 @check("self-start-receiver")
 def self_start_receiver(ctx: Context) -> Iterator[Hit]:
-    """Receivers listening for boot, unlock, connectivity and package broadcasts."""
+    """Receivers listening for boot, unlock, connectivity and package broadcasts: one finding per owner (the app
+    or one SDK) with every such receiver and action as evidence."""
     assert ctx.rule is not None
     watched = set(ctx.rule.params.get("actions", ()))
-    for comp in ctx.facts.manifest.components:
-        hits = sorted(set(comp.actions) & watched) if comp.type == "receiver" and comp.enabled else []
-        if hits:
-            sdk = ctx.attribution.package_owner(comp.name.rpartition(".")[0])
-            yield Hit(f"self-start|{comp.name}", tuple(Evidence("manifest", a, comp.name) for a in hits),
-                      {"component": comp.name, "actions": ", ".join(a.rsplit(".", 1)[-1] for a in hits)}, sdk)
+    receivers = [c for c in ctx.facts.manifest.components
+                 if c.type == "receiver" and c.enabled and set(c.actions) & watched]
+    for sdk, comps in _by_owner(ctx, receivers):
+        hits = [(comp, sorted(set(comp.actions) & watched)) for comp in comps]
+        actions = sorted({a.rsplit(".", 1)[-1] for _, acts in hits for a in acts})
+        yield Hit(f"self-start|{sdk or 'app'}", tuple(Evidence("manifest", a, comp.name) for comp, acts in hits
+                                                       for a in acts),
+                  {**_names(comps), "actions": ", ".join(actions)}, sdk)
 
 
 @check("associated-start-service")
 def associated_start_service(ctx: Context) -> Iterator[Hit]:
-    """Exported, unprotected services of push SDKs with intent filters: other apps can wake the app."""
+    """Exported, unprotected services of push SDKs with intent filters: other apps can wake the app. One finding
+    per push SDK with every such service."""
     assert ctx.rule is not None
     categories = set(ctx.rule.params.get("categories", ()))
-    for comp in ctx.facts.manifest.components:
-        if comp.type != "service" or not comp.exported or comp.permission or not comp.intent_filters:
-            continue
-        sdk = ctx.attribution.package_owner(comp.name.rpartition(".")[0])
+    services = [c for c in ctx.facts.manifest.components
+                if c.type == "service" and c.exported and not c.permission and c.intent_filters]
+    for sdk, comps in _by_owner(ctx, services):
         if sdk and ctx.ruleset.sdk(sdk).category in categories:
-            yield Hit(f"associated|{comp.name}",
-                      tuple(Evidence("manifest", a, comp.name) for a in comp.actions) or (
-                          Evidence("component", comp.name),), {"component": comp.name}, sdk)
+            evidence = [Evidence("manifest", a, c.name) for c in comps for a in c.actions]
+            evidence += [Evidence("component", c.name) for c in comps if not c.actions]
+            yield Hit(f"associated|{sdk}", tuple(evidence), _names(comps), sdk)
 
 
 @check("target-sdk-below-23")
@@ -116,21 +145,42 @@ def user_trust_anchors(ctx: Context) -> Iterator[Hit]:
 
 @check("exported-unprotected")
 def exported_unprotected(ctx: Context) -> Iterator[Hit]:
-    """Exported components without a guarding permission (the launcher entry is exported by design)."""
-    for comp in ctx.facts.manifest.components:
-        if comp.exported and not comp.permission and not comp.launcher and comp.enabled:
-            sdk = ctx.attribution.package_owner(comp.name.rpartition(".")[0])
-            yield Hit(f"exported|{comp.type}|{comp.name}", (Evidence("component", comp.name, comp.type),),
-                      {"component": comp.name, "type": _TYPE_ZH.get(comp.type, comp.type)}, sdk)
+    """Exported components without a guarding permission (the launcher entry is exported by design): one finding
+    per owner and component type, with every such component as evidence."""
+    exposed = [c for c in ctx.facts.manifest.components
+               if c.exported and not c.permission and not c.launcher and c.enabled]
+    for kind in sorted({c.type for c in exposed}):
+        for sdk, comps in _by_owner(ctx, (c for c in exposed if c.type == kind)):
+            yield Hit(f"exported|{kind}|{sdk or 'app'}", tuple(Evidence("component", c.name, kind) for c in comps),
+                      {**_names(comps), "type": _TYPE_ZH.get(kind, kind)}, sdk)
 
 
 @check("debug-certificate")
 def debug_certificate(ctx: Context) -> Iterator[Hit]:
-    """Signed with the SDK's debug certificate."""
+    """Signed with a certificate whose private key is not the developer's secret: the SDK's debug certificate, or
+    one of the AOSP test keys published in build/target/product/security (anyone can sign an update with those;
+    the platform key even grants its apps signature permissions on test-key builds)."""
     for cert in ctx.facts.signing.certificates:
         if cert.debug:
-            yield Hit("debug-cert", (Evidence("signature", cert.subject, cert.sha256),))
+            yield Hit("debug-cert", (Evidence("signature", cert.subject, cert.sha256),),
+                      {"cert": "Android 调试证书", "cert_en": "the Android debug certificate"})
             return
+        if cert.aosp_test_key:
+            name = f"AOSP 公开测试证书 {cert.aosp_test_key}"
+            yield Hit(f"aosp-test-key|{cert.aosp_test_key}", (Evidence("signature", cert.subject, cert.sha256),),
+                      {"cert": name, "cert_en": f"the public AOSP test key {cert.aosp_test_key!r}"})
+            return
+
+
+@check("janus-dex")
+def janus_dex(ctx: Context) -> Iterator[Hit]:
+    """A dex placed in front of the zip archive: Android 5.0-8.0 run it instead of the app's classes.dex while the
+    v1 signature still verifies (Janus, CVE-2017-13156). Analysed as code where it could be read."""
+    evidence = [Evidence("file", PREPENDED_DEX, f"{d.classes} classes, {d.methods} methods")
+                for d in ctx.facts.code.dex if d.name == PREPENDED_DEX]
+    evidence += [Evidence("note", i.reason, PREPENDED_DEX) for i in ctx.facts.incomplete if i.item == PREPENDED_DEX]
+    if evidence:
+        yield Hit("janus", tuple(evidence), {"schemes": ", ".join(ctx.facts.signing.schemes) or "none"})
 
 
 @check("v1-only-signing")

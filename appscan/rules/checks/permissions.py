@@ -3,11 +3,13 @@ requested at start-up."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
-from appscan.model import ApiCall, Evidence
+from appscan.model import ApiCall, Evidence, Reach
 from appscan.rules.checks.privacy import (
     call_evidence,
+    capped,
     entry_description,
     path_evidence,
     personal_calls,
@@ -88,10 +90,16 @@ def data_beyond_app_type(ctx: Context) -> Iterator[Hit]:
 
 @check("permission-request-at-startup")
 def permission_request_at_startup(ctx: Context) -> Iterator[Hit]:
-    """requestPermissions calls reachable at start-up (needs the call graph)."""
+    """requestPermissions calls reachable at start-up (needs the call graph): one finding per requesting code owner
+    (the app or one SDK) with every requesting method, showing the shortest path (a definite one first)."""
+    by_owner: dict[str, list[tuple[str, tuple[str, ...], Reach]]] = defaultdict(list)
     for caller, permissions, reach in ctx.startup.permission_requests:
-        if not reach.startup_reachable:
-            continue
+        if reach.startup_reachable:
+            by_owner[ctx.attribution.of(caller) or ""].append((caller, permissions, reach))
+    for owner, requests in sorted(by_owner.items()):
+        requests.sort(key=lambda r: (r[2].evidence != "definite", len(r[2].path), r[0]))
+        reach = requests[0][2]
         zh, en = entry_description(reach)
-        evidence = path_evidence(reach) + tuple(Evidence("permission", p, caller) for p in permissions)
-        yield Hit(f"request|{caller}", evidence, {"entry_desc": zh, "entry_desc_en": en})
+        evidence = [Evidence("permission", p, caller) for caller, permissions, _ in requests for p in permissions]
+        yield Hit(f"request|{owner or 'app'}", path_evidence(reach) + capped(evidence),
+                  {"entry_desc": zh, "entry_desc_en": en}, owner or None)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from appscan.model import ApiCall, Evidence, Reach
 from appscan.rules.engine import Context, Hit, check
+from appscan.rules.severity import EVIDENCE_CAP, call_severity, max_severity, owner_of
 
 MAX_SITES = 30
 """Call sites listed per finding; the rest are counted in one evidence line (reports stay readable)."""
@@ -25,13 +26,15 @@ _ENTRY_LABELS = {
 }
 
 
+def capped(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    """The first ``MAX_SITES`` evidence lines and one line counting the rest."""
+    more = len(evidence) - MAX_SITES
+    return tuple(evidence[:MAX_SITES]) + ((Evidence("note", f"{more} more call sites"),) if more > 0 else ())
+
+
 def call_evidence(calls: Iterable[ApiCall]) -> tuple[Evidence, ...]:
     """One evidence line per call site (capped), sorted for stable output."""
-    ordered = sorted(calls, key=lambda c: (c.caller, c.api))
-    out = [Evidence("call", c.api, c.caller) for c in ordered[:MAX_SITES]]
-    if len(ordered) > MAX_SITES:
-        out.append(Evidence("note", f"{len(ordered) - MAX_SITES} more call sites"))
-    return tuple(out)
+    return capped([Evidence("call", c.api, c.caller) for c in sorted(calls, key=lambda c: (c.caller, c.api))])
 
 
 def path_evidence(reach: Reach) -> tuple[Evidence, ...]:
@@ -59,18 +62,51 @@ def personal_calls(ctx: Context) -> list[ApiCall]:
     return [c for c in ctx.api_calls if c.collects]
 
 
-def _by_collector(calls: Iterable[ApiCall]) -> dict[tuple[str, str | None], list[ApiCall]]:
-    """Calls grouped by (data type, collecting SDK or None for the app)."""
-    groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
+Collector = tuple[str, str, str | None]
+"""(data type, owner kind, owner): one finding per collector and data type within a rule. The owner is the SDK
+id, library id or package root of the calling code (``ApiCall.owner``), None for the app."""
+
+
+def _by_collector(calls: Iterable[ApiCall]) -> list[tuple[Collector, list[ApiCall]]]:
+    """Calls grouped by data type and collector, in a stable order."""
+    groups: dict[Collector, list[ApiCall]] = defaultdict(list)
     for c in calls:
-        groups[(c.data_type, c.sdk)].append(c)
-    return groups
+        groups[(c.data_type, owner_of(c), c.owner)].append(c)
+    return sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or ""))
 
 
-def _values(ctx: Context, data_types: Iterable[str], sdk: str | None) -> dict[str, str]:
-    """The common template values: data and collector in both languages."""
+def _subject(collector: Collector) -> str:
+    """The collector part of a finding subject: the SDK id or ``app`` (as before owners had kinds, so those
+    findings keep their ids), else ``kind:owner`` for library and unidentified code."""
+    _, kind, owner = collector
+    if kind in ("app", "sdk"):
+        return owner or "app"
+    return f"{kind}:{owner or ''}"
+
+
+def _sdk(collector: Collector) -> str | None:
+    """The SDK id of a collector, None for the app, a library or unidentified code."""
+    return collector[2] if collector[1] == "sdk" else None
+
+
+def _severity(ctx: Context, calls: Iterable[ApiCall], timing: str | None = None) -> str:
+    """The highest rating of the calls in the severity table (``appscan.rules.severity``); info for calls the
+    table does not rate (capabilities, which ``personal_calls`` keeps out of these rules)."""
+    return max_severity(call_severity(c, ctx.ruleset.data_type(c.data_type), timing) for c in calls) or "info"
+
+
+def _first(calls: Iterable[ApiCall]) -> ApiCall:
+    """The call whose path a finding shows: a definite path before a possible one, then the shortest."""
+    return min(calls, key=lambda c: (c.reach is None or c.reach.evidence != "definite",
+                                     len(c.reach.path) if c.reach else 0, c.caller))
+
+
+def _values(ctx: Context, data_types: Iterable[str], sdk: str | None,
+            collector: Collector | None = None) -> dict[str, str]:
+    """The common template values: data and collector in both languages (a library or unidentified code named as
+    such when the collector says so)."""
     data_zh, data_en = ctx.data_label(data_types)
-    who_zh, who_en = ctx.sdk_label(sdk)
+    who_zh, who_en = ctx.sdk_label(sdk, *collector[1:]) if collector else ctx.sdk_label(sdk)
     return {"data": data_zh, "data_en": data_en, "collector": who_zh, "collector_en": who_en}
 
 
@@ -82,13 +118,13 @@ def _level(calls: Iterable[ApiCall]) -> str:
 @check("data-collection")
 def data_collection(ctx: Context) -> Iterator[Hit]:
     """One finding per personal-data type and collector, with every call site."""
-    for (data_type, sdk), calls in sorted(_by_collector(personal_calls(ctx)).items(),
-                                          key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        sensitive = ctx.ruleset.data_type(data_type).sensitive
+    for collector, calls in _by_collector(personal_calls(ctx)):
+        data_type, sdk = collector[0], _sdk(collector)
         clauses = tuple(dict.fromkeys(cl for c in calls for cl in ctx.ruleset.api(c.api_id).clauses
                                       if cl in ctx.ruleset.clause_ids))
-        yield Hit(f"{data_type}|{sdk or 'app'}", call_evidence(calls), _values(ctx, [data_type], sdk), sdk,
-                  (data_type,), clauses, "high" if sensitive else None, _level(calls))
+        yield Hit(f"{data_type}|{_subject(collector)}", call_evidence(calls),
+                  _values(ctx, [data_type], sdk, collector), sdk, (data_type,), clauses, _severity(ctx, calls),
+                  _level(calls))
 
 
 @check("installed-apps")
@@ -100,11 +136,11 @@ def installed_apps(ctx: Context) -> Iterator[Hit]:
     calls = [c for c in personal_calls(ctx) if c.data_type == "installed-apps"]
     declared = any(p.name == "android.permission.QUERY_ALL_PACKAGES" for p in ctx.facts.manifest.permissions)
     perm = (Evidence("permission", "android.permission.QUERY_ALL_PACKAGES"),) if declared else ()
-    groups = _by_collector(calls)
-    for (_, sdk), group in sorted(groups.items(), key=lambda kv: kv[0][1] or ""):
-        values = _values(ctx, ["installed-apps"], sdk)
-        yield Hit(f"installed-apps|{sdk or 'app'}", perm + call_evidence(group), values, sdk, ("installed-apps",),
-                  evidence_level=_level(group))
+    for collector, group in _by_collector(calls):
+        sdk = _sdk(collector)
+        values = _values(ctx, ["installed-apps"], sdk, collector)
+        yield Hit(f"installed-apps|{_subject(collector)}", perm + call_evidence(group), values, sdk,
+                  ("installed-apps",), severity=_severity(ctx, group), evidence_level=_level(group))
     if declared and not calls:
         values = {"collector": "声明 QUERY_ALL_PACKAGES 权限", "collector_en": "QUERY_ALL_PACKAGES declared"}
         yield Hit("installed-apps|permission", perm, values, None, ("installed-apps",), severity="medium",
@@ -126,7 +162,7 @@ def sdk_sharing(ctx: Context) -> Iterator[Hit]:
             types = sorted({c.data_type for c in calls})
             values = {**_values(ctx, types, det.id), **name_values}
             yield Hit(f"sdk|{det.id}", det.evidence + call_evidence(calls), values, det.id, tuple(types),
-                      evidence_level=_level(calls))
+                      severity=_severity(ctx, calls), evidence_level=_level(calls))
         else:
             known = [t for t in sdk.data_collected if t in ctx.ruleset.data_type_ids]
             if known:
@@ -141,43 +177,47 @@ def sdk_sharing(ctx: Context) -> Iterator[Hit]:
 def startup_collection(ctx: Context) -> Iterator[Hit]:
     """Collection reachable at start-up on a path that passes no consent check (needs the call graph)."""
     early = [c for c in personal_calls(ctx) if c.reach and c.reach.startup_reachable and not c.reach.consent_gated]
-    for (data_type, sdk), calls in sorted(_by_collector(early).items(), key=lambda kv: (kv[0][0],
-                                                                                         kv[0][1] or "")):
-        first = min(calls, key=lambda c: (len(c.reach.path), c.caller))  # type: ignore[union-attr]
+    for collector, calls in _by_collector(early):
+        data_type, sdk = collector[0], _sdk(collector)
+        first = _first(calls)
         assert first.reach is not None
         entry_zh, entry_en = entry_description(first.reach)
-        values = {**_values(ctx, [data_type], sdk), "entry_desc": entry_zh, "entry_desc_en": entry_en}
+        values = {**_values(ctx, [data_type], sdk, collector), "entry_desc": entry_zh, "entry_desc_en": entry_en}
         extra = ("C191-5.1", "M337-3", "TC260S-2") if sdk else ()
-        yield Hit(f"startup|{data_type}|{sdk or 'app'}", path_evidence(first.reach) + call_evidence(calls),
-                  values, sdk, (data_type,), extra)
+        yield Hit(f"startup|{data_type}|{_subject(collector)}", path_evidence(first.reach) + call_evidence(calls),
+                  values, sdk, (data_type,), extra, _severity(ctx, calls, "before-consent"))
 
 
 @check("background-collection")
 def background_collection(ctx: Context) -> Iterator[Hit]:
     """Collection reachable from receivers, services, jobs, workers and timers (needs the call graph)."""
     late = [c for c in personal_calls(ctx) if c.reach and c.reach.background]
-    for (data_type, sdk), calls in sorted(_by_collector(late).items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        first = min(calls, key=lambda c: (len(c.reach.path), c.caller))  # type: ignore[union-attr]
+    for collector, calls in _by_collector(late):
+        data_type, sdk = collector[0], _sdk(collector)
+        first = _first(calls)
         assert first.reach is not None
         entry_zh, entry_en = entry_description(first.reach)
-        values = {**_values(ctx, [data_type], sdk), "entry_desc": entry_zh, "entry_desc_en": entry_en}
-        yield Hit(f"background|{data_type}|{sdk or 'app'}", path_evidence(first.reach) + call_evidence(calls),
-                  values, sdk, (data_type,))
+        values = {**_values(ctx, [data_type], sdk, collector), "entry_desc": entry_zh, "entry_desc_en": entry_en}
+        yield Hit(f"background|{data_type}|{_subject(collector)}", path_evidence(first.reach) + call_evidence(calls),
+                  values, sdk, (data_type,), severity=_severity(ctx, calls, "background"))
 
 
 @check("sdk-startup-init")
 def sdk_startup_init(ctx: Context) -> Iterator[Hit]:
-    """SDK initialisation calls that run at start-up before consent (needs the call graph)."""
-    seen: set[str] = set()
+    """SDK initialisation calls that run at start-up before consent (needs the call graph): one finding per SDK
+    with every such init call site, showing the path of a definite one first; only possible paths: medium."""
     present = {d.id for d in ctx.sdks}  # SDKs sharing an init API (Umeng's products) count only when embedded
-    for sdk_id, callee, reach in sorted(ctx.startup.sdk_inits, key=lambda t: (t[0], len(t[2].path))):
-        if sdk_id in seen or sdk_id not in present or not reach.startup_reachable or reach.consent_gated:
-            continue
-        seen.add(sdk_id)
+    by_sdk: dict[str, list[tuple[str, Reach]]] = defaultdict(list)
+    for sdk_id, callee, reach in ctx.startup.sdk_inits:
+        if sdk_id in present and reach.startup_reachable and not reach.consent_gated:
+            by_sdk[sdk_id].append((callee, reach))
+    for sdk_id, inits in sorted(by_sdk.items()):
+        inits.sort(key=lambda i: (i[1].evidence != "definite", len(i[1].path), i[1].path, i[0]))
+        reach = inits[0][1]
         sdk = ctx.ruleset.sdk(sdk_id)
         entry_zh, entry_en = entry_description(reach)
         values = {"sdk": sdk.name_zh or sdk.name, "sdk_en": sdk.name, "entry_desc": entry_zh,
                   "entry_desc_en": entry_en}
-        yield Hit(f"sdk-init|{sdk_id}", path_evidence(reach) + (Evidence("call", callee, reach.path[-1]
-                                                                          if reach.path else None),),
-                  values, sdk_id)
+        sites = list(dict.fromkeys(Evidence("call", callee, r.path[-1] if r.path else None) for callee, r in inits))
+        yield Hit(f"sdk-init|{sdk_id}", path_evidence(reach) + capped(sites), values, sdk_id,
+                  severity=None if reach.evidence == "definite" else EVIDENCE_CAP)
