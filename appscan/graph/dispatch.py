@@ -31,14 +31,19 @@ from appscan.model import ApkFacts
 
 __all__ = ["Dispatch", "Target", "instantiated_classes"]
 
-_MAX_DEPTH = 3
-"""How many levels of callers a parameter is followed up (each level decodes the callers' flows)."""
-_MAX_CALLERS = 24
+_MAX_DEPTH = 2
+"""How many levels a value is followed through parameters, fields and returns (each decodes other methods)."""
+_MAX_CALLERS = 12
+_MAX_TYPES = 16
+"""A receiver that can be more classes than this is taken as not narrowed: only a small set can justify an edge
+(only resolved edges make a path definite), and following large sets costs the most."""
 """A parameter with more call sites than this is left at its declared type: a utility called from everywhere."""
 _OBJECT = "Ljava/lang/Object;"
 _PRIVATE = 0x2
 _FINAL = 0x10
 _CONST_TYPES = {"string": "Ljava/lang/String;", "class": "Ljava/lang/Class;"}
+_UNKNOWN = frozenset({"element", "exception"})
+"""Value kinds whose runtime class nothing in the method tells."""
 
 
 class Target(NamedTuple):
@@ -87,10 +92,10 @@ class Dispatch:
         self.code = facts.code
         self.instantiated = instantiated_classes(facts, h)
         self._cones: dict[str, frozenset[str]] = {}
-        self._callers: dict[str, list[tuple[str, int, str]]] | None = None
+        self._callers: dict[str, list[tuple[str, int]]] | None = None
         self._param_memo: dict[tuple[str, int, int], frozenset[Value] | None] = {}
         self._param_types_memo: dict[tuple[str, int, str, int], dict[str, str] | None] = {}
-        self._nested: dict[str, list[str]] = {}
+
         self.flow_decoded = 0
         """Methods whose flow a dispatch question needed (a cost figure for docs and benchmarks)."""
 
@@ -150,6 +155,8 @@ class Dispatch:
     def _types(self, values: Iterable[Value], method: str, owner: str, depth: int) -> dict[str, str] | None:
         """Exact classes (each with its justification) the values can be, kept to those that can receive a call
         written on ``owner``; None when some value could be anything."""
+        if any(v.kind in _UNKNOWN for v in values):
+            return None  # checked first: nothing else needs resolving then
         out: dict[str, str] = {}
         cone = self.cone(owner)
         for v in values:
@@ -159,6 +166,8 @@ class Dispatch:
             for cls, why in got.items():
                 if cls in cone or cls == owner:
                     out.setdefault(cls, why)
+            if len(out) > _MAX_TYPES:
+                return None
         return out
 
     def _value_types(self, v: Value, method: str, owner: str, depth: int) -> dict[str, str] | None:
@@ -187,40 +196,35 @@ class Dispatch:
         if access is None or not access & (_PRIVATE | _FINAL):
             return self._declared(declared, owner)
         cls = class_of(field)
-        writers = [m for c in self._writing_classes(cls, bool(access & _PRIVATE)) for m in self.h.classes[c].methods]
+        nested = cls[:-1] + "$"
+        writers = [m for m in flows.storing_methods(field)
+                   if m.startswith(cls + "->") or (access & _PRIVATE and m.startswith(nested))]
+        if not writers or len(writers) > _MAX_CALLERS:
+            return self._declared(declared, owner)
         out: dict[str, str] = {}
-        stored = False
         for method in writers:
             flow = self._flow(method)
             if flow is None:
-                continue
+                return self._declared(declared, owner)
             for name, values in flow.field_writes:
                 if name != field:
                     continue
-                stored = True
                 got = self._types(values, method, owner, depth - 1)
                 if got is None:
                     return self._declared(declared, owner)
                 for c, why in got.items():
                     out.setdefault(c, why)
-        return out if stored else self._declared(declared, owner)
-
-    def _writing_classes(self, cls: str, nested: bool) -> list[str]:
-        """``cls`` and, with ``nested``, the classes nested in it (which reach its private fields)."""
-        if not nested:
-            return [cls] if cls in self.h.classes else []
-        found = self._nested.get(cls)
-        if found is None:
-            prefix = cls[:-1] + "$"
-            found = self._nested[cls] = [c for c in self.h.classes if c == cls or c.startswith(prefix)]
-        return found
+        return out
 
     def _declared(self, typ: str, owner: str) -> dict[str, str] | None:
         """The instantiated classes a value of declared type ``typ`` can be, when that says anything."""
         if typ == _OBJECT or not typ.startswith("L"):
             return None if typ == _OBJECT else {}
         if typ in self.h.classes or self.h.has_subtypes(typ):
-            return {c: f"declared {typ}" for c in self.cone(typ)}
+            cone = self.cone(typ)
+            if len(cone) > _MAX_TYPES:
+                return None
+            return {c: f"declared {typ}" for c in cone}
         # A framework type no APK class extends: its objects run framework code, never an APK method.
         return {typ: f"declared {typ}"}
 
@@ -239,7 +243,7 @@ class Dispatch:
         static = flow.static if flow is not None else False
         if number == 0 and not static:
             cone = self.cone(cls) or frozenset({cls})
-            return {c: f"this ({cls})" for c in cone}
+            return {c: f"this ({cls})" for c in cone} if len(cone) <= _MAX_TYPES else None
         position = number - (0 if static else 1)
         types = param_types(method)
         if position >= len(types):
@@ -251,7 +255,7 @@ class Dispatch:
         if not callers or len(callers) > _MAX_CALLERS:
             return self._declared(declared, owner)
         out: dict[str, str] = {}
-        for caller, index, _ in callers:
+        for caller, index in callers:
             values = self._arg_values(caller, index, position + (0 if static else 1))
             got = None if values is None else self._types(values, caller, owner, depth - 1)
             if got is None:
@@ -280,24 +284,22 @@ class Dispatch:
             return self._declared(declared, owner)
         return self._types(flow.returns, target, owner, depth - 1) or self._declared(declared, owner)
 
-    def _callers_of(self, method: str) -> list[tuple[str, int, str]]:
-        """(caller, invoke index, written class) of every call site that can run ``method``: written on its class,
-        on a type it extends or implements, or on a subclass that inherits it, with the same name and descriptor."""
+    def _callers_of(self, method: str) -> list[tuple[str, int]]:
+        """(caller, invoke index) of every call site that can run ``method``: written on its class, on a type it
+        extends or implements, or on a subclass that inherits it, with the same name and descriptor."""
         if self._callers is None:
-            index: defaultdict[str, list[tuple[str, int, str]]] = defaultdict(list)
+            index: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
             current, k = "", 0
             for caller, callee, kind in self.code.call_sites:
                 if kind == "custom":
                     continue
                 if caller != current:
                     current, k = caller, 0
-                sep = callee.index("->")
-                index[callee[sep + 2:]].append((caller, k, callee[:sep]))
+                index[callee].append((caller, k))
                 k += 1
             self._callers = dict(index)
         cls = class_of(method)
         sub = method[method.index("->") + 2:]
-        ancestors = self.h.ancestors(cls)
         h = self.h
-        return [site for site in self._callers.get(sub, ())
-                if site[2] in ancestors or cls in h.ancestors(site[2])]
+        return [site for written in (*h.ancestors(cls), *h.descendants(cls))
+                for site in self._callers.get(f"{written}->{sub}", ())]

@@ -81,12 +81,19 @@ def _calls(doc: Document, caller: str, api: str) -> list[Mapping[str, Any]]:
     return [c for c in doc["api_calls"] if c["caller"] == caller and c["api"] == api]
 
 
-def claimed(label: Label, doc: Document) -> bool:
-    """True when the document still makes the claim the label judges (see the module docstring)."""
+def _reported(call: Mapping[str, Any]) -> bool:
+    """A before-consent collection at any evidence level (a possible path included)."""
+    return bool(call.get("startup_reachable")) and call.get("consent_gated") is False and _collects(call)
+
+
+def claimed(label: Label, doc: Document, strict: bool = True) -> bool:
+    """True when the document still makes the claim the label judges (see the module docstring); with
+    ``strict`` false, also when it makes it at a lower severity or on a possible path only."""
     if label.rule is None:
-        return any(_before_consent(c) for caller, api in label.sites for c in _calls(doc, caller, api))
+        test = _before_consent if strict else _reported
+        return any(test(c) for caller, api in label.sites for c in _calls(doc, caller, api))
     for f in doc["findings"]:
-        if f["rule"] != label.rule or f["severity"] != "high":
+        if f["rule"] != label.rule or (strict and f["severity"] != "high"):
             continue
         if label.data_type and label.data_type not in f["data_types"]:
             continue
@@ -98,18 +105,21 @@ def claimed(label: Label, doc: Document) -> bool:
         for caller, api in label.sites:
             if (caller, api) not in evidence:
                 continue
-            if label.rule != "PI-003" or any(_before_consent(c) for c in _calls(doc, caller, api)):
+            test = _before_consent if strict else _reported
+            if label.rule != "PI-003" or any(test(c) for c in _calls(doc, caller, api)):
                 return True
     return False
 
 
 @dataclass(frozen=True)
 class Score:
-    """Precision of the claims still made, and how many true claims are kept."""
+    """Precision of the claims still made (high, definite), and how many true claims are kept: at that level,
+    and at any level (lower severity, possible path)."""
 
     claimed_true: int
     claimed_false: int
     true_total: int
+    true_kept_any: int
 
     @property
     def precision(self) -> float:
@@ -118,19 +128,22 @@ class Score:
 
     def __str__(self) -> str:
         n = self.claimed_true + self.claimed_false
-        return (f"precision {self.precision:.3f} ({self.claimed_true}/{n} claimed are true), "
-                f"true claims kept {self.claimed_true}/{self.true_total}")
+        return (f"precision {self.precision:.3f} ({self.claimed_true}/{n} claimed are true); true claims kept "
+                f"{self.claimed_true}/{self.true_total} as claimed, {self.true_kept_any}/{self.true_total} at any "
+                f"severity or evidence level")
 
 
 def score(labels: Iterable[Label], docs: Mapping[str, Document]) -> Score:
     """Score the labels against one document per APK."""
-    t = f = total = 0
+    t = f = total = kept = 0
     for label in labels:
+        doc = docs[label.apk]
         total += label.label
-        if claimed(label, docs[label.apk]):
+        kept += label.label and claimed(label, doc, strict=False)
+        if claimed(label, doc):
             t += label.label
             f += not label.label
-    return Score(t, f, total)
+    return Score(t, f, total, kept)
 
 
 def scan_documents(apks: Iterable[str], corpus: Path) -> dict[str, Document]:
@@ -163,8 +176,10 @@ def main() -> None:
         print(f"{name} ({len(labels)} labels) now:    {score(labels, now)}")
         if args.list:
             for label in labels:
-                if claimed(label, now[label.apk]) != label.label:
-                    state = "still claimed" if not label.label else "no longer claimed"
+                doc = now[label.apk]
+                if claimed(label, doc) != label.label:
+                    state = "still claimed" if not label.label else (
+                        "kept at a lower level" if claimed(label, doc, strict=False) else "no longer reported")
                     print(f"  {state}: {label.key} [{label.fp_class or 'true'}]")
 
 
