@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from appscan import __version__
 from appscan.model import Evidence, Finding, ScanResult
 from appscan.report.i18n import DEFAULT_LANG, pick
-from appscan.report.views import is_security
+from appscan.report.views import is_security, result_verdict
 from appscan.rules.catalog import Ruleset
 
 __all__ = ["MAX_LOCATIONS", "MAX_RESULTS_PER_RULE", "SARIF_SCHEMA", "level", "render_sarif", "to_sarif"]
@@ -120,9 +120,12 @@ def to_sarif(result: ScanResult, lang: str = DEFAULT_LANG, ruleset: Ruleset | No
         "results": results,
         "language": "zh-CN" if lang == "zh" else "en-US",
     }
+    verdict = result_verdict(result)
+    run["properties"] = {"verdict": {"level": verdict.level, "label": pick(verdict.label, lang),
+                                     "rule": verdict.rule, "findings": list(verdict.findings)}}
     if result.ruleset is not None:
-        run["properties"] = {"ruleset": {"name": result.ruleset.name, "version": result.ruleset.version,
-                                         "sha256": result.ruleset.sha256}}
+        run["properties"]["ruleset"] = {"name": result.ruleset.name, "version": result.ruleset.version,
+                                        "sha256": result.ruleset.sha256}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

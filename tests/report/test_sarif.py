@@ -66,3 +66,5 @@ def test_clean_sample_has_no_results(clean_result: ScanResult) -> None:
     log = to_sarif(clean_result, "zh", None)
     validate(log)
     assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
+    assert log["runs"][0]["properties"]["verdict"] == {"level": "pass", "label": "通过", "rule": "nothing-above-low",
+                                                       "findings": []}
