@@ -77,10 +77,15 @@ def associated_start_service(ctx: Context) -> Iterator[Hit]:
 
 @check("target-sdk-below-23")
 def target_sdk_below_23(ctx: Context) -> Iterator[Hit]:
-    """Apps targeting API < 23 get every dangerous permission at install time."""
+    """Apps targeting API < 23 get every dangerous permission at install time. The rule's severity holds when the
+    app declares a dangerous permission (granted without asking); with none, nothing is granted behind the user's
+    back and only the store requirement is left: low."""
     target = _effective_target(ctx)
     if target < 23:
-        yield Hit("target<23", (Evidence("manifest", f"targetSdkVersion={target}"),), {"target": str(target)})
+        dangerous = [p.name for p in ctx.facts.manifest.permissions if p.protection_level == "dangerous"]
+        evidence = (Evidence("manifest", f"targetSdkVersion={target}"),
+                    *(Evidence("permission", name) for name in dangerous))
+        yield Hit("target<23", evidence, {"target": str(target)}, severity=None if dangerous else "low")
 
 
 @check("target-sdk-below-store-minimum")

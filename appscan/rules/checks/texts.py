@@ -30,19 +30,22 @@ def _found(ctx: Context) -> bool:
     return any(k.lower() in blob for k in ctx.rule.params.get("keywords", ()))
 
 
-def _absent(ctx: Context, subject: str, manual: bool) -> Iterator[Hit]:
+def _absent(ctx: Context, subject: str, manual: bool, severity: str | None = None) -> Iterator[Hit]:
     """One hit when none of the rule's keywords is found anywhere."""
     if not _found(ctx):
         assert ctx.rule is not None
         searched = ", ".join(ctx.rule.params.get("keywords", ())[:6])
         yield Hit(subject, (Evidence("string", f"none of: {searched}", "strings, layouts, code, asset names"),),
-                  manual_check=manual)
+                  manual_check=manual, severity=severity)
 
 
 @check("no-privacy-policy")
 def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
-    """No privacy-policy wording anywhere in the app."""
-    yield from _absent(ctx, "no-policy", manual=False)
+    """No privacy-policy wording anywhere in the app. The rule's severity holds for an app that collects personal
+    data or embeds an SDK; one that does neither (a calculator, a test harness) still needs a policy to be listed
+    in the stores, but nothing it does is undisclosed: low."""
+    collects = any(c.collects for c in ctx.api_calls) or bool(ctx.sdks)
+    yield from _absent(ctx, "no-policy", manual=False, severity=None if collects else "low")
 
 
 @check("no-account-deletion")
