@@ -82,7 +82,8 @@ def target_sdk_below_23(ctx: Context) -> Iterator[Hit]:
     back and only the store requirement is left: low."""
     target = _effective_target(ctx)
     if target < 23:
-        dangerous = [p.name for p in ctx.facts.manifest.permissions if p.protection_level == "dangerous"]
+        dangerous = [p.name for p in ctx.facts.manifest.permissions
+                     if p.protection_level.split("|")[0] == "dangerous"]
         evidence = (Evidence("manifest", f"targetSdkVersion={target}"),
                     *(Evidence("permission", name) for name in dangerous))
         yield Hit("target<23", evidence, {"target": str(target)}, severity=None if dangerous else "low")
