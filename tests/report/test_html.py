@@ -19,7 +19,8 @@ from tests.conftest import require
 from tests.report import browser
 from tests.report.conftest import HOSTILE, hostile, with_startup_path
 
-SECTIONS = ("verdict", "checklist", "collection", "sharing", "permissions", "sdks", "startup", "security", "meta")
+SECTIONS = ("verdict", "top", "checklist", "collection", "sharing", "permissions", "sdks", "startup", "security",
+            "meta")
 
 
 def _html(result: ScanResult, lang: str, ruleset: Ruleset | None) -> str:
