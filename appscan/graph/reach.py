@@ -23,9 +23,10 @@ Each of searches 1-3 runs twice: over the edges whose every step is known (calls
 receiver's flow, registrations, component starts), then with dispatch edges the receiver flow could not narrow
 (``CallGraph.unresolved``) too. The second only adds *possible* reach: ``Reach.evidence`` says which one a path is.
 
-The reported path is the one of the first search that reaches the call site, in the order 2, 1, 3 (definite),
-2, 1, 3 (possible), 4; the flags (start-up, before consent, background) are those of the possible searches, so
-that nothing reachable is hidden, while ``evidence`` tells a reviewer how far to trust the path.
+The flags (start-up, before consent, background) are those of the searches with unresolved edges, so that
+nothing reachable is hidden. The reported path supports the strongest flag set, in the order 2, 1, 3, 4, and is
+taken from the search over known edges when that one reaches the call site: ``evidence`` then tells a reviewer
+how far to trust that claim.
 """
 
 from __future__ import annotations
@@ -209,11 +210,16 @@ class ReachAnalysis:
             return search.parent[node] != _UNREACHED and (before or not gated_search)
 
         startup, ungated, background = hit(self.startup), hit(self.ungated, True), hit(self.background)
-        for search, wanted in ((self.ungated_known, ungated), (self.startup_known, startup),
-                               (self.background_known, background), (self.ungated, ungated),
-                               (self.startup, startup), (self.background, background), (self.any, True)):
-            if wanted and hit(search, search is self.ungated_known or search is self.ungated):
-                break
+        # The path shown supports the strongest claim made (before consent, start-up, background), from the
+        # search over known edges when that reaches it, so that ``evidence`` speaks of that claim.
+        if ungated:
+            search = self.ungated_known if hit(self.ungated_known, True) else self.ungated
+        elif startup:
+            search = self.startup_known if hit(self.startup_known) else self.startup
+        elif background:
+            search = self.background_known if hit(self.background_known) else self.background
+        elif hit(self.any):
+            search = self.any
         else:
             return _NOWHERE
         steps, kind = self._path(search, node)
