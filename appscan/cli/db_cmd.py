@@ -20,6 +20,7 @@ from appscan.store import (
     Store,
     apps_with_data_type,
     apps_with_sdk,
+    apps_with_unidentified_code,
     get_scan_document,
     history,
     list_scans,
@@ -146,10 +147,25 @@ def query() -> None:
 
 
 @query.command("sdk")
-@click.argument("sdk_id")
+@click.argument("sdk_id", required=False)
+@click.option("--unidentified", is_flag=True,
+              help="List unidentified third-party code (SDK candidates) instead; SDK_ID, if given, is a package "
+                   "prefix to keep (e.g. com.tencent).")
 @_options
-def query_sdk(sdk_id: str, db_url: str | None, fmt: str) -> None:
-    """Apps embedding SDK_ID (a catalogue id), and since which scanned version."""
+def query_sdk(sdk_id: str | None, unidentified: bool, db_url: str | None, fmt: str) -> None:
+    """Apps embedding SDK_ID (a catalogue id), and since which scanned version; with --unidentified, the
+    third-party code no catalogue entry names, per app version."""
+    if unidentified:
+        groups = _with_store(db_url, lambda store: apps_with_unidentified_code(store, sdk_id))
+        if fmt == "json":
+            _print_json(groups)
+            return
+        _table(("PACKAGE", "VERSION", "CODE", "SCAN", "CODE ROOT", "CLASSES", "VENDOR GUESS", "HOSTS"),
+               [(g.package, g.version_name, g.version_code, g.scan_id, g.root or "(default package)", g.classes,
+                 g.vendor_guess, ",".join(g.hosts) or None) for g in groups])
+        return
+    if sdk_id is None:
+        raise click.UsageError("give an SDK id, or --unidentified")
     uses = _with_store(db_url, lambda store: apps_with_sdk(store, sdk_id))
     if fmt == "json":
         _print_json(uses)

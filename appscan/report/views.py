@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from appscan import __version__
 from appscan.errors import AppscanError
 from appscan.model import ApiCall, Evidence, Finding, ScanResult, SdkDetection, Text, Verdict
-from appscan.report.i18n import text
+from appscan.report.i18n import t, text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import decide, top_findings
@@ -62,13 +62,17 @@ class CollectionRow:
     data_type: str
     data_name: Text
     sdk: str | None
-    """Collecting SDK id; None for the app's own code."""
+    """Collecting SDK id; None for any other owner (``owner_kind`` says which)."""
     collector: Text
     apis: tuple[str, ...]
     callers: tuple[str, ...]
     calls: int
     startup: bool | None
     """True when a call runs at start-up before consent; None when no call graph was built."""
+    owner_kind: str = "app"
+    """app | sdk | library | unidentified: who wrote the collecting code."""
+    owner: str | None = None
+    """SDK id, library id or package root of the collecting code; None for the app."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,13 @@ class ReportView:
     top: tuple[Finding, ...]
     """The findings that matter most (``appscan.rules.verdict.rank`` order), shown before the checklist."""
     data_names: dict[str, Text]
+    owner_names: dict[tuple[str, str | None], Text]
+    """Collector name of every (owner kind, owner) of the result's calls: never "the app's own code" for a library
+    or unidentified third-party code."""
+
+    def collector(self, call: ApiCall) -> Text:
+        """Who makes a call, as reports name it."""
+        return self.owner_names[(call.owner_kind, call.owner)]
 
 
 def default_ruleset() -> Ruleset | None:
@@ -133,6 +144,29 @@ def _sdk_names(result: ScanResult, ruleset: Ruleset | None) -> dict[str, Text]:
         entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
         names[sdk.id] = Text(entry.name_zh or sdk.name if entry else sdk.name, sdk.name)
     return names
+
+
+def _owner_names(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]
+                 ) -> dict[tuple[str, str | None], Text]:
+    """Display names of every owner of the result's calls: the app, SDKs by name, libraries as "platform library
+    X" (open-source, third-party by their origin), unidentified code as "unidentified third-party code (root)"."""
+    libraries = {lib.id: (lib.name, lib.name, lib.origin) for lib in result.libraries}
+    out: dict[tuple[str, str | None], Text] = {}
+    for kind, owner in {(c.owner_kind, c.owner) for c in result.api_calls}:
+        if kind == "sdk" and owner is not None:
+            out[(kind, owner)] = names.get(owner, Text(owner, owner))
+        elif kind == "library" and owner is not None:
+            entry = ruleset.of_kind("library").get(owner) if ruleset else None
+            zh, en, origin = ((entry.name_zh or entry.name, entry.name, entry.origin) if entry
+                              else libraries.get(owner, (owner, owner, "open-source")))
+            out[(kind, owner)] = Text(t("zh", f"collector.library.{origin}", name=zh),
+                                      t("en", f"collector.library.{origin}", name=en))
+        elif kind == "unidentified":
+            out[(kind, owner)] = Text(t("zh", "collector.unidentified", package=owner or t("zh", "package.default")),
+                                      t("en", "collector.unidentified", package=owner or t("en", "package.default")))
+        else:
+            out[(kind, owner)] = text("collector.app")
+    return out
 
 
 def _data_name(data_type: str, ruleset: Ruleset | None) -> Text:
@@ -155,18 +189,19 @@ def _startup(calls: Sequence[ApiCall]) -> bool | None:
     return any(r.startup_reachable and not r.consent_gated for r in reaches)
 
 
-def _collection(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]) -> tuple[CollectionRow, ...]:
-    groups: dict[tuple[str, str | None], list[ApiCall]] = defaultdict(list)
+def _collection(result: ScanResult, ruleset: Ruleset | None, owners: dict[tuple[str, str | None], Text]
+                ) -> tuple[CollectionRow, ...]:
+    """One row per data type and collector (app, SDK, library or unidentified code)."""
+    groups: dict[tuple[str, str, str | None], list[ApiCall]] = defaultdict(list)
     for call in result.api_calls:
         if call.collects and _is_personal(call.data_type, ruleset):
-            groups[(call.data_type, call.sdk)].append(call)
-    app = text("collector.app")
+            groups[(call.data_type, call.owner_kind, call.owner)].append(call)
     return tuple(
-        CollectionRow(data_type, _data_name(data_type, ruleset), sdk,
-                      names.get(sdk, Text(sdk, sdk)) if sdk else app,
-                      tuple(sorted({c.api for c in calls})), tuple(sorted({c.caller for c in calls})), len(calls),
-                      _startup(calls))
-        for (data_type, sdk), calls in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")))
+        CollectionRow(data_type, _data_name(data_type, ruleset), owner if kind == "sdk" else None,
+                      owners[(kind, owner)], tuple(sorted({c.api for c in calls})),
+                      tuple(sorted({c.caller for c in calls})), len(calls), _startup(calls), kind, owner)
+        for (data_type, kind, owner), calls in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                                                                       kv[0][2] or "")))
 
 
 def _sharing(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]) -> tuple[SharingRow, ...]:
@@ -181,7 +216,7 @@ def _sharing(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]
     return tuple(rows)
 
 
-def _permissions(result: ScanResult, names: dict[str, Text]) -> tuple[PermissionRow, ...]:
+def _permissions(result: ScanResult, owners: dict[tuple[str, str | None], Text]) -> tuple[PermissionRow, ...]:
     """Declared permissions with their users, then permissions calls need but the manifest lacks."""
     users: dict[str, list[ApiCall]] = defaultdict(list)
     for call in result.api_calls:
@@ -191,17 +226,17 @@ def _permissions(result: ScanResult, names: dict[str, Text]) -> tuple[Permission
     rows = []
     for name in sorted(set(declared) | set(users)):
         calls = users.get(name, [])
-        sdks = sorted({c.sdk for c in calls if c.sdk})
+        others = sorted({(c.owner_kind, c.owner or "") for c in calls if c.owner_kind != "app"})
         if name not in declared:
             status = "undeclared"
         elif not calls:
             status = "unused"
-        elif any(c.sdk is None for c in calls):
+        elif any(c.owner_kind == "app" for c in calls):
             status = "app"
         else:
             status = "sdk-only"
         rows.append(PermissionRow(name, declared.get(name, "-"), status,
-                                  tuple(names.get(s, Text(s, s)) for s in sdks), len(calls)))
+                                  tuple(owners[(kind, owner or None)] for kind, owner in others), len(calls)))
     return tuple(rows)
 
 
@@ -221,6 +256,7 @@ def _checklist(findings: Sequence[Finding], ruleset: Ruleset | None) -> tuple[Cl
 def build_view(result: ScanResult, ruleset: Ruleset | None = None) -> ReportView:
     """The report model of one scan; ``ruleset`` supplies names and clause titles (ids are shown without it)."""
     names = _sdk_names(result, ruleset)
+    owners = _owner_names(result, ruleset, names)
     findings = result.findings
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     startup = tuple(c for c in result.api_calls if c.collects and _is_personal(c.data_type, ruleset)
@@ -228,11 +264,11 @@ def build_view(result: ScanResult, ruleset: Ruleset | None = None) -> ReportView
     return ReportView(
         result=result, tool_version=__version__, verdict=result_verdict(result), severity_counts=counts,
         findings=findings, top=tuple(top_findings(findings)), checklist=_checklist(findings, ruleset),
-        collection=_collection(result, ruleset, names),
-        sharing=_sharing(result, ruleset, names), permissions=_permissions(result, names), startup_calls=startup,
+        collection=_collection(result, ruleset, owners),
+        sharing=_sharing(result, ruleset, names), permissions=_permissions(result, owners), startup_calls=startup,
         security=tuple(f for f in findings if is_security(f)),
         clauses=tuple(sorted({c for f in findings for c in f.clauses})), sdk_names=names,
-        data_names={c.data_type: _data_name(c.data_type, ruleset) for c in result.api_calls})
+        data_names={c.data_type: _data_name(c.data_type, ruleset) for c in result.api_calls}, owner_names=owners)
 
 
 def shown_evidence(evidence: Sequence[Evidence]) -> tuple[tuple[Evidence, ...], int]:

@@ -11,6 +11,7 @@ from appscan.store.engine import DEFAULT_URL, Store, open_store, resolve_url
 from appscan.store.queries import (
                                       apps_with_data_type,
                                       apps_with_sdk,
+                                      apps_with_unidentified_code,
                                       diff_scans,
                                       history,
 )
@@ -29,5 +30,6 @@ from appscan.store.repository import (
 
 __all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url", "save_scan", "record_failure", "find_scan",
            "list_scans", "scan_verdicts", "get_scan_document", "sync_clauses", "add_suppression",
-           "list_suppressions", "delete_suppression", "apps_with_sdk", "apps_with_data_type", "history",
+           "list_suppressions", "delete_suppression", "apps_with_sdk", "apps_with_data_type",
+           "apps_with_unidentified_code", "history",
            "diff_scans", "diff_documents"]

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from appscan.store import models as m
 from appscan.store.diff import diff_documents
 from appscan.store.engine import Store
-from appscan.store.records import DataTypeUse, FindingRef, SdkUse, VersionFindings
+from appscan.store.document import unpack_rest
+from appscan.store.records import DataTypeUse, FindingRef, SdkUse, UnidentifiedUse, VersionFindings
 from appscan.store.repository import get_scan_document
 
-__all__ = ["apps_with_sdk", "apps_with_data_type", "history", "diff_scans"]
+__all__ = ["apps_with_sdk", "apps_with_data_type", "apps_with_unidentified_code", "history", "diff_scans"]
 
 
 def _latest_scans() -> Subquery:
@@ -72,6 +73,36 @@ def apps_with_data_type(store: Store, data_type: str, startup_only: bool = False
             sdks[scan_id].append(sdk)
         return [DataTypeUse(package, code, name, scan_id, calls, int(startup or 0), tuple(sorted(sdks[scan_id])))
                 for package, code, name, scan_id, calls, startup in session.execute(query)]
+    return store.read(run)
+
+
+def apps_with_unidentified_code(store: Store, prefix: str | None = None) -> list[UnidentifiedUse]:
+    """Unidentified third-party code (SDK candidates) in each app version's latest scan, largest groups first
+    within a version; ``prefix`` keeps the groups whose package root is it or lies below it (``com.tencent``).
+
+    The groups live only in the stored document's ``unidentified_code`` section (no table holds them: adding one
+    needs a migration), so this reads the compressed document of every latest scan, about a millisecond each.
+    """
+    latest = _latest_scans()
+    query = (select(m.App.package, m.AppVersion.version_code, m.AppVersion.version_name, m.Scan.id,
+                    m.Scan.facts_json)
+             .join(m.AppVersion, m.AppVersion.app_id == m.App.id)
+             .join(latest, latest.c.app_version_id == m.AppVersion.id)
+             .join(m.Scan, m.Scan.id == latest.c.scan_id)
+             .where(m.Scan.facts_json.is_not(None))
+             .order_by(m.App.package, m.AppVersion.version_code.asc().nulls_first(), m.Scan.id))
+
+    def wanted(root: str) -> bool:
+        return prefix is None or root == prefix or root.startswith(prefix + ".")
+
+    def run(session: Session) -> list[UnidentifiedUse]:
+        out = []
+        for package, code, name, scan_id, blob in session.execute(query):
+            for group in unpack_rest(blob).document.get("unidentified_code") or ():
+                if wanted(group["package"]):
+                    out.append(UnidentifiedUse(package, code, name, scan_id, group["package"], group["classes"],
+                                               group["vendor_guess"], tuple(group["hosts"])))
+        return out
     return store.read(run)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["ScanSummary", "SdkUse", "DataTypeUse", "FindingRef", "VersionFindings", "SuppressionRecord",
-           "ClauseInfo"]
+__all__ = ["ScanSummary", "SdkUse", "DataTypeUse", "UnidentifiedUse", "FindingRef", "VersionFindings",
+           "SuppressionRecord", "ClauseInfo"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,21 @@ class SdkUse:
     first_version_name: str | None
     versions: int
     """How many scanned versions of the app contain the SDK."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnidentifiedUse:
+    """A group of unidentified third-party code in an app version (its latest scan): an SDK candidate."""
+
+    package: str
+    version_code: int | None
+    version_name: str | None
+    scan_id: int
+    root: str
+    """The package root of the code ("" for the default package)."""
+    classes: int
+    vendor_guess: str | None
+    hosts: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
