@@ -12,7 +12,7 @@ from appscan.cli.common import AppscanGroup
 from appscan.cli.db_cmd import query
 from appscan.report.json_format import to_document
 from appscan.scan import scan_file
-from appscan.store import open_store, save_scan
+from appscan.store import get_scan_document, open_store, save_scan
 from tests.conftest import corpus_path
 
 
@@ -37,6 +37,13 @@ def test_unidentified_code_of_stored_scans(tmp_path: Path) -> None:
     finally:
         store.close()
     assert expected, "the corpus apps chosen carry unidentified code"
+
+    store = open_store(url)
+    try:  # owners of library and unidentified code have no column: their calls come back from the document
+        assert get_scan_document(store, 1) == to_document(scan_file(corpus_path() / APKS[0])) | {
+            "scan": get_scan_document(store, 1)["scan"]}
+    finally:
+        store.close()
 
     listed = CliRunner().invoke(cli, ["query", "sdk", "--unidentified", "--db", url, "--format", "json"])
     assert listed.exit_code == 0, listed.output
