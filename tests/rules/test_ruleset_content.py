@@ -64,8 +64,8 @@ def test_every_clause_of_the_reference_is_defined(ruleset: Ruleset) -> None:
 
 
 def test_sizes(ruleset: Ruleset) -> None:
-    assert len(ruleset.sdks) >= 250
-    assert sum(1 for s in ruleset.sdks if s.region == "cn") >= 150
+    assert len(ruleset.sdks) >= 500
+    assert sum(1 for s in ruleset.sdks if s.region == "cn") >= 250
     assert len(ruleset.apis) >= 90
     assert [t.id for t in ruleset.app_types] == [f"NEC-{n:02d}" for n in range(1, 40)]
 
@@ -108,6 +108,29 @@ def test_packers_are_recognisable_without_dex(ruleset: Ruleset) -> None:
     assert len(packers) >= 8
     for sdk in packers:
         assert sdk.signals.native_libs or sdk.signals.assets or sdk.signals.components, sdk.id
+
+
+def test_every_sdk_can_be_listed_in_the_sharing_list(ruleset: Ruleset) -> None:
+    """The 第三方信息共享清单 names each SDK's company and purpose; Chinese vendors' entries all carry both, and a
+    policy link, where given, is a web address."""
+    for sdk in ruleset.sdks:
+        assert sdk.purpose is not None, sdk.id
+        assert sdk.company is not None or sdk.region == "global", sdk.id
+        assert sdk.privacy_policy is None or sdk.privacy_policy.startswith(("https://", "http://")), sdk.id
+    assert sum(1 for s in ruleset.sdks if s.privacy_policy) >= 150
+
+
+def test_app_keys_name_only_the_module_that_reads_them(ruleset: Ruleset) -> None:
+    """A vendor-wide app key proves no particular module: each key belongs to exactly one entry, and the keys the
+    analytics, map and location SDKs do not read themselves sit on the module that does."""
+    owners: dict[str, list[str]] = {}
+    for sdk in ruleset.sdks:
+        for key in sdk.signals.meta_data:
+            owners.setdefault(key, []).append(sdk.id)
+    assert not {k: v for k, v in owners.items() if len(v) > 1}
+    assert owners["UMENG_APPKEY"] == ["umeng-common"]
+    assert owners["com.baidu.lbsapi.API_KEY"] == ["baidu-lbs-auth"]
+    assert "com.amap.api.v2.apikey" not in owners
 
 
 def test_argument_conditions_tell_content_resolver_queries_apart(ruleset: Ruleset) -> None:
