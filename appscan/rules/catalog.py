@@ -95,6 +95,12 @@ class Sdk:
     """Smali methods of the SDK's privacy switch; calling them after consent is positive evidence."""
     init_apis: tuple[str, ...] = ()
     """Smali methods that start the SDK; reaching them before consent is a finding."""
+    company: Text | None = None
+    """The vendor's legal name (zh, en): the 第三方信息共享清单 names the company, not the brand."""
+    purpose: Text | None = None
+    """What the SDK is embedded for (使用目的), the sharing list's purpose column."""
+    privacy_policy: str | None = None
+    """URL of the vendor's public privacy policy for this SDK, linked from the sharing list."""
 
     @property
     def version_meta_data(self) -> tuple[str, ...]:

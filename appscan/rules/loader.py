@@ -336,6 +336,8 @@ def _sdk(d: dict[str, Any]) -> Sdk:
         data_collected=_tuple(d, "data_collected"), sources=_tuple(d, "sources"), name_zh=d.get("name_zh"),
         within=d.get("within"), version=tuple(VersionHint(v["kind"], v["name"]) for v in d.get("version", ())),
         consent_apis=_tuple(d, "consent_apis"), init_apis=_tuple(d, "init_apis"),
+        company=_text(d["company"]) if "company" in d else None,
+        purpose=_text(d["purpose"]) if "purpose" in d else None, privacy_policy=d.get("privacy_policy"),
     )
 
 
