@@ -85,6 +85,12 @@ class SharingRow:
     """Data types its code was seen collecting."""
     published: tuple[Text, ...]
     """Data types its vendor's own disclosure lists (from the ruleset), not seen in the code."""
+    company: Text | None = None
+    """The vendor's legal name (ruleset), which the sharing list names; None for an SDK the ruleset lacks."""
+    purpose: Text | None = None
+    """What the SDK is embedded for (ruleset), the list's purpose column."""
+    privacy_policy: str | None = None
+    """URL of the vendor's privacy policy for this SDK (ruleset)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +218,9 @@ def _sharing(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]
         entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
         published = [d for d in (entry.data_collected if entry else ()) if d not in seen]
         rows.append(SharingRow(sdk, names[sdk.id], tuple(_data_name(d, ruleset) for d in seen),
-                               tuple(_data_name(d, ruleset) for d in published)))
+                               tuple(_data_name(d, ruleset) for d in published),
+                               entry.company if entry else None, entry.purpose if entry else None,
+                               entry.privacy_policy if entry else None))
     return tuple(rows)
 
 

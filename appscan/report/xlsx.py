@@ -102,11 +102,12 @@ def render_xlsx(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LANG,
              t(lang, "startup.unknown" if row.startup is None else "startup.yes" if row.startup else "startup.no")]
             for row in view.collection))
     _sheet(book, t(lang, "sheet.sharing"),
-           [t(lang, k) for k in ("col.sdk", "col.vendor", "col.category", "col.data_collected", "published.note",
-                                 "col.evidence", "col.level")],
-           ([pick(row.name, lang), row.sdk.vendor, row.sdk.category, _names(row.observed, lang),
+           [t(lang, k) for k in ("col.sdk", "col.vendor", "col.category", "col.purpose", "col.data_collected",
+                                 "published.note", "col.evidence", "col.level", "col.policy")],
+           ([pick(row.name, lang), pick(row.company, lang) if row.company else row.sdk.vendor, row.sdk.category,
+             pick(row.purpose, lang) if row.purpose else "", _names(row.observed, lang),
              _names(row.published, lang), _join(f"{e.kind}: {e.value}" for e in row.sdk.evidence),
-             t(lang, f"level.{row.sdk.evidence_level}")] for row in view.sharing))
+             t(lang, f"level.{row.sdk.evidence_level}"), row.privacy_policy or ""] for row in view.sharing))
     _sheet(book, t(lang, "sheet.permissions"),
            [t(lang, k) for k in ("col.permission", "col.protection", "col.status", "col.used_by", "col.calls")],
            ([p.name, p.protection_level, t(lang, f"perm.{p.status}"), _names(p.sdks, lang), p.calls]
