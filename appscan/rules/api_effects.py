@@ -54,12 +54,18 @@ _OWN_NAMES = ("getPackageName()Ljava/lang/String;", "getOpPackageName()Ljava/lan
               "getBasePackageName()Ljava/lang/String;")
 _PROCESS_NAME = "Landroid/app/Application;->getProcessName()Ljava/lang/String;"
 _MY_PID = "Landroid/os/Process;->myPid()I"
-_ITERATION = ("Ljava/util/Iterator;->next()Ljava/lang/Object;", "Ljava/util/Enumeration;->nextElement()Ljava/lang/Object;")
+_ITERATION = ("Ljava/util/Iterator;->next()Ljava/lang/Object;",
+              "Ljava/util/Enumeration;->nextElement()Ljava/lang/Object;")
 """Results that walk a collection; ``List.get`` is left out: androidx's FontsContractCompat reuses the package-name
 register for a certificate list it indexes, and one such junk value must not turn a probe into a list."""
 _INTENT_QUERIES = tuple(f"Landroid/content/pm/PackageManager;->{m}(" for m in (
     "queryIntentActivities", "queryIntentServices", "queryBroadcastReceivers", "queryIntentContentProviders"))
-_SINGLE_ENTRIES = ("Landroid/content/pm/PackageInfo;", "Landroid/content/pm/ApplicationInfo;")
+_ONE_RESULT = ("Z", "Landroid/content/pm/PackageInfo;", "Landroid/content/pm/ApplicationInfo;")
+"""Return types of a method that searches a list for one entry: found or not, or that entry."""
+_BUILDERS = ("Ljava/util/List;->add(", "Ljava/util/ArrayList;->add(", "Ljava/util/Collection;->add(",
+             "Ljava/util/Set;->add(", "Ljava/util/HashSet;->add(", "Ljava/util/Map;->put(", "Ljava/util/HashMap;->put(",
+             "Lorg/json/JSONArray;->put(", "Lorg/json/JSONObject;->put(")
+"""Calls that build a collection: a method making them may be copying the list out, not searching it."""
 _COMPARISONS = ("Ljava/lang/String;->equals(", "Ljava/lang/String;->equalsIgnoreCase(",
                 "Ljava/lang/String;->contains(", "Ljava/lang/String;->startsWith(", "Ljava/lang/String;->endsWith(",
                 "Landroid/text/TextUtils;->equals(", "Ljava/util/Objects;->equals(")
@@ -163,7 +169,7 @@ class _Sources:
     constants: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
     walked: set[str] = field(default_factory=set)
-    """Methods in which a value comes from iterating a collection (``Iterator.next``): packages looked up one by one."""
+    """Methods where a value comes from iterating a collection (``Iterator.next``): packages looked up one by one."""
 
     def merge(self, other: _Sources) -> None:
         self.own |= other.own
@@ -221,8 +227,10 @@ class EffectJudge:
             effect = self._own_process(caller)
             if effect is not None:
                 return effect
-        if api.own_entry and _return_type(caller) in _SINGLE_ENTRIES and self._compares(caller)[0]:
-            return Effect("own-app", "searches the list for the app's own entry and returns only that")
+        if api.one_entry:
+            effect = self._one_entry(caller)
+            if effect is not None:
+                return effect
         if api.permission_any:
             return self._permission(api.permission_any, caller)
         return _COLLECTION
@@ -305,6 +313,16 @@ class EffectJudge:
         if named:
             return Effect("probe", f"checks whether one named process runs ({', '.join(sorted(named)[:3])})")
         return None
+
+    def _one_entry(self, caller: str) -> Effect | None:
+        """A list searched for one package by a method that returns only whether or which entry it found."""
+        callees = self._methods.callees(caller)
+        if (_return_type(caller) not in _ONE_RESULT or not any(c.startswith(_COMPARISONS) for c in callees)
+                or any(c.startswith(_BUILDERS) for c in callees)):
+            return None
+        if self._compares(caller)[0]:
+            return Effect("own-app", "searches the list for the app's own entry and returns only that")
+        return Effect("probe", "searches the list for one package and returns only that, not the list")
 
     def _compares(self, caller: str) -> tuple[bool, set[str]]:
         """Whether ``caller`` compares a String with the app's own package or process name, and the other constant

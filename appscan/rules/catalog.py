@@ -157,8 +157,9 @@ class SensitiveApi:
     """Index of an Intent argument: a broad one (MAIN/LAUNCHER) lists apps, any other resolves one intent (probe)."""
     own_process: bool = False
     """The result compared with ``Process.myPid()`` or the app's own package name is a foreground check."""
-    own_entry: bool = False
-    """A list searched for the app's own package by a method returning that one entry is an own-app lookup."""
+    one_entry: bool = False
+    """A list searched for one package by a method returning only that entry (or whether it exists) is a lookup:
+    own-app for the app's own package, else a probe."""
     read_by_any: tuple[str, ...] = ()
     """The result yields data only when one of these (smali prefixes) reads it; otherwise it is only checked."""
 

@@ -276,7 +276,7 @@ def _personal_types(merged: dict[str, dict[str, _Raw]]) -> dict[str, bool]:
     return {key: bool(raw.data.get("personal", True)) for key, raw in merged["data_types"].items()}
 
 
-_API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "own_process", "own_entry",
+_API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "own_process", "one_entry",
                    "read_by_any")
 """Conditions that decide what a collection call yields; on a behaviour they would mean nothing."""
 
@@ -353,7 +353,7 @@ def _api(d: dict[str, Any], personal: dict[str, bool]) -> SensitiveApi:
         role=d.get("role") or ("collection" if personal[d["data_type"]] else "behaviour"),
         calls_any=_tuple(conditions, "calls_any"), permission_any=_tuple(conditions, "permission_any"),
         package_argument=conditions.get("package_argument"), intent_argument=conditions.get("intent_argument"),
-        own_process=bool(conditions.get("own_process")), own_entry=bool(conditions.get("own_entry")),
+        own_process=bool(conditions.get("own_process")), one_entry=bool(conditions.get("one_entry")),
         read_by_any=_tuple(conditions, "read_by_any"),
     )
 

@@ -32,7 +32,8 @@ PM = "Landroid/content/pm/PackageManager;"
 GET_PACKAGE_INFO = f"{PM}->getPackageInfo(Ljava/lang/String;I)Landroid/content/pm/PackageInfo;"
 QUERY_ACTIVITIES = f"{PM}->queryIntentActivities(Landroid/content/Intent;I)Ljava/util/List;"
 RUNNING = "Landroid/app/ActivityManager;->getRunningAppProcesses()Ljava/util/List;"
-LAST_LOCATION = "Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;"
+LAST_LOCATION = ("Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)"
+                 "Landroid/location/Location;")
 SEND_SMS = ("Landroid/telephony/SmsManager;->sendTextMessage(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;"
             "Landroid/app/PendingIntent;Landroid/app/PendingIntent;)V")
 NETWORK = "Landroid/net/ConnectivityManager;->getActiveNetworkInfo()Landroid/net/NetworkInfo;"
@@ -207,6 +208,22 @@ def test_running_processes_against_the_own_pid_are_a_foreground_check(ruleset: R
     assert got[(pid, "running-apps-getrunningappprocesses")].effect == "foreground-check"
     assert got[(name, "running-apps-getrunningappprocesses")].effect == "foreground-check"
     assert got[(listing, "running-apps-getrunningappprocesses")].effect == "collection"
+
+
+def test_a_list_searched_for_one_package_is_a_lookup(ruleset: Ruleset) -> None:
+    installed = f"{PM}->getInstalledPackages(I)Ljava/util/List;"
+    equals = "Ljava/lang/String;->equals(Ljava/lang/Object;)Z"
+    own, named = M + "self(Landroid/content/Context;)Landroid/content/pm/PackageInfo;", M + "has(Ljava/lang/String;)Z"
+    copy = M + "copy(Ljava/lang/String;)Z"
+    field = Value("field", "Landroid/content/pm/PackageInfo;->packageName:Ljava/lang/String;")
+    flows = [_Flow(own, True, (_inv(installed, {PM_RESULT}), _inv(CONTEXT, set()), _inv(equals, {field}, {OWN}))),
+             _Flow(named, True, (_inv(installed, {PM_RESULT}), _inv(equals, {field}, {Value("param", "0")})))]
+    facts = _app({own: [installed, CONTEXT, equals], named: [installed, equals],
+                  copy: [installed, equals, "Ljava/util/List;->add(Ljava/lang/Object;)Z"]}, flows)
+    got = _calls(facts, ruleset)
+    assert got[(own, "installed-apps-getinstalledpackages")].effect == "own-app"
+    assert got[(named, "installed-apps-getinstalledpackages")].effect == "probe"
+    assert got[(copy, "installed-apps-getinstalledpackages")].effect == "collection"
 
 
 def test_only_a_launcher_intent_lists_the_apps(ruleset: Ruleset) -> None:
