@@ -71,17 +71,14 @@ def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: A
     methods = MethodIndex(facts)
     judge = EffectJudge(facts, methods)
     strings = facts.code.strings
-    found: dict[tuple[str, str, str], ApiCall] = {}
+    matched: dict[tuple[str, str, str], tuple[SensitiveApi, bool]] = {}
     no_strings: tuple[str, ...] = ()
 
     def add(api: SensitiveApi, callee: str, caller: str, reflective: bool = False) -> None:
-        """One ApiCall per (entry, caller, callee): a method calling an API twice is judged once, on both calls."""
+        """One match per (entry, caller, callee): a method calling an API twice is judged once, on both calls."""
         key = (api.id, caller, callee)
-        if key in found or not _calls_match(api.calls_any, caller, methods):
-            return
-        effect = judge.judge(api, caller, callee, reflective)
-        found[key] = ApiCall(api.id, callee, api.data_type, caller, attribution.of(caller), api.permission,
-                             effect=effect.name, effect_reason=effect.reason)
+        if key not in matched and _calls_match(api.calls_any, caller, methods):
+            matched[key] = (api, reflective)
 
     calls = index.calls
     for caller, callee, _ in facts.code.call_sites:
@@ -99,7 +96,13 @@ def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: A
             for api, class_name, member, needles in index.reflective:
                 if class_name in consts and member in consts and _strings_match(needles, consts):
                     add(api, f"{class_name}#{member} (reflection)", caller, reflective=True)
-    return tuple(sorted(found.values(), key=lambda c: (c.data_type, c.api_id, c.caller, c.api)))
+    methods.prefetch(caller for (_, caller, _), (api, _) in matched.items() if api.role == "collection")
+    found = []
+    for (_, caller, callee), (api, reflective) in matched.items():
+        effect = judge.judge(api, caller, callee, reflective)
+        found.append(ApiCall(api.id, callee, api.data_type, caller, attribution.of(caller), api.permission,
+                             effect=effect.name, effect_reason=effect.reason))
+    return tuple(sorted(found, key=lambda c: (c.data_type, c.api_id, c.caller, c.api)))
 
 
 def _reflective_callers(facts: ApkFacts) -> set[str]:
