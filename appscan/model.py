@@ -344,7 +344,7 @@ class Evidence:
     """One observed fact supporting a detection or a finding."""
 
     kind: str
-    """package | component | native-lib | asset | meta-data | call | field | string | permission | manifest |
+    """package | component | native-lib | asset | meta-data | plugin | call | field | string | permission | manifest |
     path | file | signature | config."""
     value: str
     """What was observed: a class package, a callee, a permission name, a string..."""

@@ -6,6 +6,7 @@ reports what is in the file, exactly, and what it could not read (``ApkFacts.inc
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import time
@@ -48,6 +49,10 @@ _URL_HINT = re.compile(rb"://|\d\.\d{1,3}\.\d")
 _PRINTABLE = frozenset(range(0x21, 0x7F))
 _MAX_TEXT = 4096
 _NS_URI = "http://schemas.android.com/"
+_PLUGIN_DIR = "assets/"
+_DEX_MAGIC = b"dex\n"
+_ZIP_MAGIC = b"PK\x03\x04"
+_MAX_VERSION_FILE = 256
 
 
 def _dex_order(name: str) -> int:
@@ -56,16 +61,79 @@ def _dex_order(name: str) -> int:
     return int(m.group(1) or 1) if m else 0
 
 
-def _dex_sources(archive: ApkArchive) -> Iterator[tuple[str, Callable[[], bytes]]]:
-    """Every dex of the input in load order, with its reader: a dex in front of the base APK's zip first (Android
-    5.0-8.0 run it instead of classes.dex: the Janus trick), then each APK's ``classes*.dex``."""
+def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
+                 ) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
+    """Every dex of the input in load order, with its container (None, or the plug-in asset it comes from) and its
+    reader: a dex in front of the base APK's zip first (Android 5.0-8.0 run it instead of classes.dex: the Janus
+    trick), then each APK's ``classes*.dex``, then the plug-ins in each APK's assets."""
     front = archive.base.prepended_dex()
     if front is not None:
-        yield PREPENDED_DEX, lambda: front
+        yield PREPENDED_DEX, None, lambda: front
     for member in archive.members:
         for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
-            label = name if member.split is None else f"{member.name}!{name}"
-            yield label, functools.partial(member.read, name)
+            yield (name if member.split is None else f"{member.name}!{name}"), None, functools.partial(member.read, name)
+    for member in archive.members:
+        yield from _plugin_sources(member, incomplete)
+
+
+def _plugin_sources(member: ApkMember, incomplete: list[Incomplete]
+                    ) -> Iterator[tuple[str, str, Callable[[], bytes]]]:
+    """The dex files of the plug-ins one APK carries in ``assets/``: a dex file, or a jar/APK/zip holding
+    ``classes*.dex`` (Tencent GDT's ``assets/gdt_plugin/*.jar``, pay and share plug-ins). Found by magic bytes, so a
+    renamed file counts too. SDKs load these with a DexClassLoader at run time; an encrypted plug-in has neither
+    magic and stays unread. A plug-in's own assets are not opened (one level, like the bundle reader)."""
+    bombs = {name for name, _ in member.suspicious()}  # already listed as incomplete
+    for name in sorted(n for n in member.names() if n.startswith(_PLUGIN_DIR) and not n.endswith("/")):
+        if name in bombs:
+            continue
+        container = name if member.split is None else f"{member.name}!{name}"
+        head = _head(member, name)
+        if head == _DEX_MAGIC:
+            yield container, container, functools.partial(member.read, name)
+        elif head == _ZIP_MAGIC:
+            try:
+                inner = member.open_nested(name)
+            except EntryError as exc:
+                incomplete.append(Incomplete(container, f"plug-in skipped: {exc}"))
+                continue
+            for dex_name in sorted((n for n in inner.names() if _DEX.match(n)), key=_dex_order):
+                yield f"{container}!{dex_name}", container, functools.partial(inner.read, dex_name)
+
+
+def _head(member: ApkMember, name: str) -> bytes:
+    """The first four bytes of an entry (its magic), empty when the entry is unreadable."""
+    try:
+        with member.zip.open(name) as stream:
+            return stream.read(4)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError):
+        return b""
+
+
+def _version_getters(strings: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Methods named like a version getter (``getSdkVersion``, ``sdkVersionName``) that return a String, with
+    their const-string values: where an SDK that has no version field states its version."""
+    out: dict[str, tuple[str, ...]] = {}
+    for method, values in strings.items():
+        if method.endswith(")Ljava/lang/String;") and ("ersion" in method or "ERSION" in method):
+            name = method[method.index(";->") + 3:method.index("(")]
+            if "ersion" in name or "ERSION" in name:
+                out[method] = values
+    return out
+
+
+def _version_files(member: ApkMember) -> dict[str, str]:
+    """``META-INF/*.version`` files (Maven artifact versions written by Android library builds): path -> first
+    line. Each is a few bytes; a larger or unreadable one is not a version file and is left out."""
+    out: dict[str, str] = {}
+    for name in member.names():
+        if name.startswith("META-INF/") and name.endswith(".version") and name.count("/") == 1:
+            try:
+                text = member.read(name, _MAX_VERSION_FILE).decode("utf-8", "replace").strip()
+            except EntryError:
+                continue
+            if text:
+                out[name] = text.splitlines()[0].strip()
+    return dict(sorted(out.items()))
 
 
 def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None
@@ -80,7 +148,8 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     reflection: set[str] = set()
     texts: list[str] = []
     flows = FlowIndex()
-    for label, read in _dex_sources(archive):
+    versions: dict[str, tuple[str, ...]] = {}
+    for label, container, read in _dex_sources(archive, incomplete):
         if deadline is not None and time.monotonic() > deadline:
             incomplete.append(Incomplete(label, "time limit reached before this dex was read"))
             continue
@@ -91,7 +160,8 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
             incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
             continue
         texts.extend(_url_texts(data))
-        infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count))
+        infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count,
+                             container))
         classes.extend(ClassDef(c.name, c.superclass, c.interfaces, c.access_flags, label, c.methods)
                        for c in dex.classes)
         call_sites.extend(dex.call_sites)
@@ -99,9 +169,11 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
         strings.update(dex.strings)
         const_classes.update(dex.const_classes)
         reflection.update(dex.reflection)
-        flows.add(dex.tables, dex.code_offsets)
+        flows.add(dex.tables, dex.code_offsets, dex.object_stores)
+        versions.update((f, (value,)) for f, value in dex.version_constants.items())
+        versions.update(_version_getters(dex.strings))
     code = CodeFacts(tuple(infos), tuple(classes), tuple(call_sites), strings, tuple(sorted(reflection)),
-                     tuple(field_reads), const_classes, flows)
+                     tuple(field_reads), const_classes, flows, dict(sorted(versions.items())))
     return code, texts
 
 
@@ -240,6 +312,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     split_tables = [ResourceTable(_resource_table(m, incomplete), read_xml) for m in archive.members[1:]
                     if m.has("resources.arsc")]
     resources = read_resources(all_names, head_of, [table, *split_tables], _layout_texts(base), dex_texts)
+    resources = dataclasses.replace(resources, version_files=_version_files(base))
     app = AppInfo(
         package=mf.package, version_code=mf.version_code(), version_name=mf.attr(root, "versionName"),
         min_sdk=mf.sdk("minSdkVersion"), target_sdk=target_sdk, max_sdk=mf.sdk("maxSdkVersion"),

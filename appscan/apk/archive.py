@@ -110,6 +110,18 @@ class ApkMember:
             raise EntryError(f"{name}: inflates past the {limit}-byte limit")
         return out
 
+    def open_nested(self, name: str) -> ApkMember:
+        """An entry that is itself a zip (a plug-in jar or APK in assets), opened under the input's limits: the
+        entry is inflated by ``read``, its own entries are held to the declared-total and bomb checks.
+
+        Raises ``EntryError`` when the entry cannot be read or is not a readable zip.
+        """
+        data = self.read(name)
+        try:
+            return ApkMember(name, data, None, _open_zip(data, f"{self.name}!{name}"))
+        except InputError as exc:
+            raise EntryError(str(exc)) from exc
+
 
 @dataclass
 class ApkArchive:

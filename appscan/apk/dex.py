@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import struct
 import sys
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from appscan.model import CallSite
 
-__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "parse_dex"]
+__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "parse_dex", "uleb128"]
 
 _NO_INDEX = 0xFFFFFFFF
 _site = tuple.__new__
@@ -42,7 +43,7 @@ for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0
 
 # What the code walk does with an opcode: 0 nothing, 1 invoke of a method id, 2 const-string, 3 const-string/jumbo,
 # 4 nop (may start a payload), 5 sget of a field, 6 invoke-custom (call-site id), 7 move-result-object (the register
-# no longer holds a string constant), 8 const-class.
+# no longer holds a string constant), 8 const-class, 9 iput-object/sput-object (a store of an object in a field).
 _ACT = [0] * 256
 _ACT[0x00] = 4
 _ACT[0x1A] = 2
@@ -54,6 +55,7 @@ for _op in (*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB):
 for _op in range(0x60, 0x67):
     _ACT[_op] = 5
 _ACT[0xFC] = _ACT[0xFD] = 6
+_ACT[0x5B] = _ACT[0x69] = 9
 
 _KIND = {
     0x6E: "virtual", 0x6F: "super", 0x70: "direct", 0x71: "static", 0x72: "interface",
@@ -107,9 +109,15 @@ class DexCode:
     """The id tables, kept so that methods can be decoded again later (register flow, on demand)."""
     code_offsets: dict[str, int]
     """Per method with code, the offset of its code_item (what ``appscan.apk.flow`` decodes)."""
+    object_stores: dict[str, tuple[str, ...]]
+    """Per field (smali), the methods that store an object in it (``iput-object``/``sput-object``): where the
+    register flow looks for what a field can hold, without decoding whole classes."""
+    version_constants: dict[str, str]
+    """Static String constants whose field (or class) name says version, and those of ``BuildConfig`` classes:
+    smali field -> value."""
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+def uleb128(data: bytes, pos: int) -> tuple[int, int]:
     """Decode an unsigned LEB128 at ``pos``; return (value, next position)."""
     result = 0
     shift = 0
@@ -233,7 +241,7 @@ class DexTables:
         if sites is None or handles is None:
             raise DexFormatError("invoke-custom without call-site tables")
         (site_off,) = struct.unpack_from("<I", data, sites + 4 * idx)
-        _, pos = _uleb(data, site_off)
+        _, pos = uleb128(data, site_off)
         header = data[pos]
         if header & 0x1F != 0x16:
             raise DexFormatError("call site does not start with a method handle")
@@ -256,19 +264,19 @@ class DexTables:
 
 def _read_class_data(data: bytes, off: int) -> list[tuple[int, int]]:
     """(method id, code offset) of every direct and virtual method of a class_data item."""
-    n_static, pos = _uleb(data, off)
-    n_instance, pos = _uleb(data, pos)
-    n_direct, pos = _uleb(data, pos)
-    n_virtual, pos = _uleb(data, pos)
+    n_static, pos = uleb128(data, off)
+    n_instance, pos = uleb128(data, pos)
+    n_direct, pos = uleb128(data, pos)
+    n_virtual, pos = uleb128(data, pos)
     for _ in range(2 * (n_static + n_instance)):
-        _, pos = _uleb(data, pos)
+        _, pos = uleb128(data, pos)
     methods: list[tuple[int, int]] = []
     for count in (n_direct, n_virtual):
         idx = 0
         for _ in range(count):
-            diff, pos = _uleb(data, pos)
-            _, pos = _uleb(data, pos)
-            code_off, pos = _uleb(data, pos)
+            diff, pos = uleb128(data, pos)
+            _, pos = uleb128(data, pos)
+            code_off, pos = uleb128(data, pos)
             idx += diff
             methods.append((idx, code_off))
     return methods
@@ -290,7 +298,8 @@ def _invoke_registers(units: memoryview, i: int, op: int) -> list[int]:
 
 def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[int, int]],
                sink_string: list[int], sink_field: list[int], sink_custom: list[int],
-               reflective: frozenset[int], sink_reflection: list[int], sink_class: list[int]) -> None:
+               reflective: frozenset[int], sink_reflection: list[int], sink_class: list[int],
+               sink_store: list[int]) -> None:
     """Step through one method's instructions, collecting invoke targets, string ids and static field ids.
 
     Which string constant each register holds is tracked just enough to tell which strings reach a reflective
@@ -324,6 +333,8 @@ def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[
                 sink_custom.append(units[i + 1])
             elif act == 8:
                 sink_class.append(units[i + 1])
+            elif act == 9:
+                sink_store.append(units[i + 1])
             elif u == 0x0100:  # packed-switch payload
                 i += units[i + 1] * 2 + 4
                 continue
@@ -336,6 +347,118 @@ def _walk_code(units: memoryview, start: int, end: int, sink_invoke: list[tuple[
                 i += (size * width + 1) // 2 + 4
                 continue
         i += len_table[op]
+
+
+_VERSION_WORDS = (b"ersion", b"ERSION")
+"""How a name says "version" in the casings code uses (version, Version, VERSION)."""
+_STRING_VALUE = 0x17
+_ARRAY_VALUE = 0x1C
+_ANNOTATION_VALUE = 0x1D
+_EMPTY_VALUES = (0x1E, 0x1F)
+"""Encoded value types with no payload bytes (null, boolean)."""
+
+
+def _says_version(name: str) -> bool:
+    """Whether a decoded name holds one of ``_VERSION_WORDS``."""
+    return "ersion" in name or "ERSION" in name
+
+
+def _skip_value(data: bytes, pos: int) -> int:
+    """The position after the encoded_value at ``pos`` (arrays and annotations skipped recursively)."""
+    header = data[pos]
+    kind, arg = header & 0x1F, header >> 5
+    pos += 1
+    if kind == _ARRAY_VALUE:
+        size, pos = uleb128(data, pos)
+        for _ in range(size):
+            pos = _skip_value(data, pos)
+        return pos
+    if kind == _ANNOTATION_VALUE:
+        _, pos = uleb128(data, pos)
+        size, pos = uleb128(data, pos)
+        for _ in range(size):
+            _, pos = uleb128(data, pos)
+            pos = _skip_value(data, pos)
+        return pos
+    return pos if kind in _EMPTY_VALUES else pos + arg + 1
+
+
+class _VersionConstants:
+    """Reads the values of static String fields whose name says "version", for SDK version detection.
+
+    A compile-time constant (``static final String VERSION_NAME = "1.2.3"``, a ``BuildConfig`` field, Kotlin
+    ``const val``) is no const-string instruction: its value is in the class_def's static_values array. Only
+    fields named like a version, and every String of a class named like one (``FacebookSdkVersion.BUILD``) or of a
+    ``BuildConfig`` (whose ``APPLICATION_ID`` tells the app's own module from a library's), are kept, so the facts
+    stay small. They are found by searching the raw string data for "ersion"/"ERSION" rather than by
+    decoding every field name (tens of ms on a large dex); a hit is mapped back to its string id by bisection,
+    which relies on string data being laid out in id order, as every dex writer does.
+    """
+
+    def __init__(self, t: DexTables) -> None:
+        self.t = t
+        self.names = self._version_string_ids()
+        self.by_class: dict[int, set[int]] = {}
+        """Class type id -> ids of its fields whose name says version."""
+        if self.names:
+            view = memoryview(t.data)[t.field_off:t.field_off + 8 * t.field_size].cast("I")
+            for i, name in enumerate(view[1::2]):
+                if name in self.names:
+                    self.by_class.setdefault(view[2 * i] & 0xFFFF, set()).add(i)
+
+    def _version_string_ids(self) -> frozenset[int]:
+        """Ids of the strings holding "version" in any of ``_VERSION_WORDS``' casings."""
+        t = self.t
+        offs = t._string_offs
+        if not len(offs):
+            return frozenset()
+        data = t.data
+        start = offs[0]
+        ids: set[int] = set()
+        for word in _VERSION_WORDS:
+            hit = data.find(word, start)
+            while hit != -1:
+                item = max(start, data.rfind(b"\x00", start, hit) + 1)  # strings hold no NUL (MUTF-8)
+                k = bisect_left(offs, item)
+                if k < len(offs) and offs[k] == item:
+                    ids.add(k)
+                hit = data.find(word, hit + len(word))
+        return frozenset(ids)
+
+    def read(self, cls_idx: int, data_off: int, values_off: int, out: dict[str, str]) -> None:
+        """Add ``field -> value`` for the class's version-named static String constants to ``out``.
+
+        A malformed static_values array only loses these values: it is not code, and the rest of the dex stays
+        readable.
+        """
+        t = self.t
+        wanted = self.by_class.get(cls_idx, ())
+        simple = t.type(cls_idx).rpartition("/")[2]
+        whole = simple == "BuildConfig;" or (t._type_ids[cls_idx] in self.names and _says_version(simple))
+        if not (wanted or whole):
+            return
+        data = t.data
+        try:
+            n_static, pos = uleb128(data, data_off)
+            for _ in range(3):
+                _, pos = uleb128(data, pos)
+            field_ids: list[int] = []
+            idx = 0
+            for _ in range(n_static):
+                diff, pos = uleb128(data, pos)
+                _, pos = uleb128(data, pos)
+                idx += diff
+                field_ids.append(idx)
+            size, pos = uleb128(data, values_off)
+            for k in range(min(size, n_static)):
+                header = data[pos]
+                if header & 0x1F == _STRING_VALUE and (whole or field_ids[k] in wanted):
+                    width = (header >> 5) + 1
+                    value = int.from_bytes(data[pos + 1:pos + 1 + width], "little")
+                    out[t.field(field_ids[k])] = t.string(value)
+                pos = _skip_value(data, pos)
+        except (IndexError, DexFormatError, struct.error, UnicodeError):
+            return
 
 
 def parse_dex(data: bytes) -> DexCode:
@@ -368,9 +491,15 @@ def _parse(data: bytes) -> DexCode:
     class_refs: list[int] = []
     const_classes: dict[str, tuple[str, ...]] = {}
     code_offsets: dict[str, int] = {}
+    stores: list[int] = []
+    store_ids: dict[int, list[str]] = {}
+    versions = _VersionConstants(t)
+    version_constants: dict[str, str] = {}
     for c in range(t.class_size):
-        cls_idx, access, super_idx, ifaces_off, _, _, data_off, _ = struct.unpack_from(
+        cls_idx, access, super_idx, ifaces_off, _, _, data_off, values_off = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
+        if values_off and data_off:
+            versions.read(cls_idx, data_off, values_off, version_constants)
         name = t.type(cls_idx)
         superclass = None if super_idx == _NO_INDEX else t.type(super_idx)
         defined: list[str] = []
@@ -386,7 +515,11 @@ def _parse(data: bytes) -> DexCode:
                     raise DexFormatError(f"code of {caller} lies outside the file")
                 code_offsets[caller] = code_off
                 _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected,
-                           class_refs)
+                           class_refs, stores)
+                if stores:
+                    for f in set(stores):
+                        store_ids.setdefault(f, []).append(caller)
+                    stores.clear()
                 if invokes:
                     call_sites.extend(_site(CallSite, (caller, t.method(m), _KIND[op])) for m, op in invokes)
                     invokes.clear()
@@ -408,4 +541,5 @@ def _parse(data: bytes) -> DexCode:
         method_count += len(defined)
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
     return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
-                   const_classes, method_count, t.string_size, t, code_offsets)
+                   const_classes, method_count, t.string_size, t, code_offsets,
+                   {t.field(f): tuple(methods) for f, methods in store_ids.items()}, version_constants)

@@ -140,9 +140,14 @@ class FlowIndex:
         self._where: dict[str, tuple[int, int]] = {}
         self._cache: dict[str, MethodFlow | None] = {}
         self._class_data: dict[str, tuple[int, int]] | None = None
+        self._field_flags: dict[str, dict[str, int]] = {}
+        self._stores: dict[str, list[str]] = {}
 
-    def add(self, tables: DexTables, code_offsets: dict[str, int]) -> None:
-        """Register one dex file's methods (the first definition of a method wins, as at run time)."""
+    def add(self, tables: DexTables, code_offsets: dict[str, int], stores: dict[str, tuple[str, ...]]) -> None:
+        """Register one dex file's methods (the first definition of a method wins, as at run time) and which of
+        them store objects in which fields."""
+        for field, methods in stores.items():
+            self._stores.setdefault(field, []).extend(methods)
         data = tables.data
         units = memoryview(data)[:len(data) & ~1].cast("H")
         number = len(self._dexes)
@@ -150,8 +155,20 @@ class FlowIndex:
         for method, off in code_offsets.items():
             self._where.setdefault(method, (number, off))
 
+    def storing_methods(self, field: str) -> list[str]:
+        """The methods with an ``iput-object``/``sput-object`` to ``field``."""
+        return self._stores.get(field, [])
+
     def field_access(self, field: str) -> int | None:
         """The access flags of a field defined in the APK (``Lcls;->name:Type``), None when it is not."""
+        cls = field[:field.index("->")]
+        flags = self._field_flags.get(cls)
+        if flags is None:
+            flags = self._field_flags[cls] = self._read_field_flags(cls)
+        return flags.get(field)
+
+    def _read_field_flags(self, cls: str) -> dict[str, int]:
+        """Every field a class defines, with its access flags (from its class_data item)."""
         if self._class_data is None:
             self._class_data = {}
             for number, (t, _) in enumerate(self._dexes):
@@ -159,10 +176,11 @@ class FlowIndex:
                     cls_idx, data_off = struct.unpack_from("<I20xI", t.data, t.class_off + 32 * c)
                     if data_off:
                         self._class_data.setdefault(t.type(cls_idx), (number, data_off))
-        where = self._class_data.get(field[:field.index("->")])
+        where = self._class_data.get(cls)
         if where is None:
-            return None
+            return {}
         t, _ = self._dexes[where[0]]
+        out: dict[str, int] = {}
         try:
             n_static, pos = uleb128(t.data, where[1])
             n_instance, pos = uleb128(t.data, pos)
@@ -174,11 +192,10 @@ class FlowIndex:
                     diff, pos = uleb128(t.data, pos)
                     flags, pos = uleb128(t.data, pos)
                     idx += diff
-                    if t.field(idx) == field:
-                        return flags
+                    out[t.field(idx)] = flags
         except (IndexError, ValueError, struct.error, UnicodeError):
-            return None
-        return None
+            return {}
+        return out
 
     def __contains__(self, method: str) -> bool:
         return method in self._where
