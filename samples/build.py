@@ -130,11 +130,30 @@ def sign(unsigned: Path, out: Path, plan: SigningPlan, work: Path) -> None:
         *flags, "--v4-signing-enabled", "false", "--out", out, aligned)
 
 
+def plugin_files(src: Path, work: Path) -> Entries:
+    """Each ``plugins/<asset path>/`` folder of smali sources assembled into a dex and packed as the asset it names
+    (the code plug-in SDKs load at run time): a ``.dex`` asset is the dex itself, any other (``.jar``, ``.apk``) a
+    zip holding it as ``classes.dex``, written as reproducibly as the APK."""
+    root = src / "plugins"
+    out: Entries = {}
+    for folder in sorted(p for p in root.rglob("*") if p.is_dir() and p.suffix in (".dex", ".jar", ".apk")):
+        dex = work / "plugin.dex"
+        run("smali", "assemble", "-j", "1", "-a", SMALI_API, "-o", dex, folder)
+        data = dex.read_bytes()
+        if folder.suffix != ".dex":
+            packed = work / "plugin.zip"
+            write_zip(packed, {"classes.dex": (data, zipfile.ZIP_DEFLATED)})
+            data = packed.read_bytes()
+        out[f"assets/{folder.relative_to(root).as_posix()}"] = (data, zipfile.ZIP_DEFLATED)
+    return out
+
+
 def apk_entries(src: Path, work: Path, language_splits: tuple[str, ...] = ()) -> tuple[Entries, dict[str, Entries]]:
     """The unsigned entries of the APK of ``src`` (and of the language splits cut from it)."""
     entries, splits = link_resources(src, work, language_splits)
     entries.update(assemble_dex(src, work))
     entries.update(tree_files(src / "assets", "assets"))
+    entries.update(plugin_files(src, work))
     entries.update(tree_files(src / "lib", "lib"))
     return entries, splits
 

@@ -62,7 +62,7 @@ def _api_call(call: ApiCall) -> dict[str, Any]:
     return {
         "api_id": call.api_id, "api": call.api, "data_type": call.data_type, "caller": call.caller,
         "sdk": call.sdk, "permission": call.permission, "effect": call.effect, "effect_reason": call.effect_reason,
-        "owner_kind": call.owner_kind, "owner": call.owner,
+        "owner_kind": call.owner_kind, "owner": call.owner, "runtime_loaded": call.runtime_loaded,
         "startup_reachable": reach.startup_reachable if reach else None,
         "consent_gated": reach.consent_gated if reach else None,
         "background": reach.background if reach else None,

@@ -59,7 +59,8 @@ def api_call_json(c: ApiCall) -> dict[str, Any]:
     """One data-collection call site, its reach flattened in (all null, path empty, when none was computed)."""
     r = c.reach
     return {"api_id": c.api_id, "api": c.api, "data_type": c.data_type, "caller": c.caller, "sdk": c.sdk,
-            "owner_kind": c.owner_kind, "owner": c.owner, "permission": c.permission, "effect": c.effect,
+            "owner_kind": c.owner_kind, "owner": c.owner, "runtime_loaded": c.runtime_loaded,
+            "permission": c.permission, "effect": c.effect,
             "effect_reason": c.effect_reason, "startup_reachable": r and r.startup_reachable,
             "consent_gated": r and r.consent_gated, "background": r and r.background, "entry": r and r.entry,
             "entry_kind": r and r.entry_kind, "path": list(r.path) if r else [],
