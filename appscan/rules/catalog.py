@@ -15,13 +15,14 @@ from typing import Any
 from appscan.model import RulesetInfo, Text
 
 __all__ = [
-    "KINDS", "ROLES", "AppType", "Clause", "DataType", "Entry", "FindingRule", "Library", "PermissionRule",
+    "KINDS", "ROLES", "AppType", "Clause", "DataType", "Entry", "Fingerprint", "FindingRule", "Library",
+    "PermissionRule",
     "ReflectionHint", "Ruleset", "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
 ]
 
 KINDS: Mapping[str, str] = MappingProxyType({
     "sdk": "sdks", "api": "apis", "permission": "permissions", "clause": "clauses", "app-type": "app_types",
-    "data-type": "data_types", "rule": "rules", "library": "libraries",
+    "data-type": "data_types", "rule": "rules", "library": "libraries", "fingerprint": "fingerprints",
 })
 """Entry kind (as the CLI names it) -> the ``kind:`` value of the files that hold it (and the ``Ruleset`` field)."""
 
@@ -232,7 +233,26 @@ class Library:
     note: str = ""
 
 
-Entry = DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule | Library
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What an SDK's code keeps when a shrinker renames its packages, learned from unobfuscated copies of it
+    (``tools/gen_fingerprints.py``); ``appscan.rules.fingerprint`` matches it against renamed code."""
+
+    id: str
+    """The id of the SDK this fingerprint identifies."""
+    learned_from: tuple[str, ...]
+    """File names of the corpus APKs whose copies of the SDK the features were learned from."""
+    features: Mapping[str, tuple[str, ...]]
+    """Signal (``appscan.rules.fingerprint.SIGNALS``) -> its features: string constants, masked method
+    descriptors, or digests of method and class shapes."""
+
+    @property
+    def name(self) -> str:
+        """How listings name the entry."""
+        return f"fingerprint of {self.id}"
+
+
+Entry = DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule | Library | Fingerprint
 
 
 @dataclass(frozen=True)
@@ -255,6 +275,7 @@ class Ruleset:
     data_types: tuple[DataType, ...]
     rules: tuple[FindingRule, ...] = ()
     libraries: tuple[Library, ...] = ()
+    fingerprints: tuple[Fingerprint, ...] = ()
     layers: tuple[str, ...] = ()
     """The directories (or files) loaded, bundled first; later layers override earlier ones by id."""
     layer_sizes: tuple[int, ...] = ()

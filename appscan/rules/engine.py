@@ -176,7 +176,7 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
     from appscan.rules import checks  # noqa: F401  (registers the checks)
 
     attribution = Attribution.for_app(facts, ruleset.sdks, ruleset.libraries)
-    sdks = detect_sdks(facts, ruleset.sdks, attribution)
+    sdks = detect_sdks(facts, ruleset.sdks, attribution, ruleset.fingerprints)
     calls = attribution.assign(find_api_calls(facts, ruleset.apis, attribution))
     startup = StartupAnalysis()
     if reach is not None:

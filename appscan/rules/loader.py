@@ -34,6 +34,7 @@ from appscan.rules.catalog import (
     AppType,
     Clause,
     DataType,
+    Fingerprint,
     FindingRule,
     Library,
     PermissionRule,
@@ -53,11 +54,12 @@ _SCHEMA_DIR = Path(__file__).parent / "schema"
 _ENTRY_SCHEMAS = {
     "sdks": "sdk.json", "apis": "api.json", "permissions": "permission.json", "clauses": "clause.json",
     "app_types": "app_type.json", "data_types": "data_type.json", "rules": "rule.json", "libraries": "library.json",
+    "fingerprints": "fingerprint.json",
 }
 _MANIFEST = "ruleset"
 _LABELS = {
     "sdks": "SDK", "apis": "API", "permissions": "permission", "clauses": "clause", "app_types": "app type",
-    "data_types": "data type", "rules": "finding rule", "libraries": "library",
+    "data_types": "data type", "rules": "finding rule", "libraries": "library", "fingerprints": "fingerprint",
 }
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "sdks": (("data_collected", "data_types"), ("within", "sdks")),
@@ -65,6 +67,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "permissions": (("data_types", "data_types"), ("apis", "apis"), ("clauses", "clauses")),
     "app_types": (("necessary_data", "data_types"), ("necessary_permissions", "permissions")),
     "rules": (("clauses", "clauses"),),
+    "fingerprints": (("id", "sdks"),),
 }
 """kind -> (field, kind its values must be ids of)."""
 
@@ -372,6 +375,8 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "rules": lambda d: FindingRule(d["id"], d["check"], d["severity"], d["evidence_level"], _tuple(d, "clauses"),
                                    _text(d["title"]), _text(d["advice"]),
                                    MappingProxyType(dict(d.get("params") or {}))),
+    "fingerprints": lambda d: Fingerprint(d["id"], _tuple(d, "learned_from"),
+                                          MappingProxyType({k: tuple(v) for k, v in d["features"].items()})),
     "data_types": lambda d: DataType(d["id"], _text(d["name"]), d["group"], d["sensitive"], d.get("personal", True),
                                      d.get("description", "")),
 }

@@ -22,7 +22,8 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from appscan.model import ApiCall, ApkFacts, AppNamespace, Evidence, SdkDetection
-from appscan.rules.catalog import Library, Sdk
+from appscan.rules.catalog import Fingerprint, Library, Sdk
+from appscan.rules.fingerprint import with_fingerprints
 
 __all__ = ["Attribution", "Owner", "PrefixIndex", "app_namespaces", "detect_sdks", "java_package",
            "unidentified_root"]
@@ -338,12 +339,13 @@ def _version(sdk: Sdk, facts: ApkFacts) -> str | None:
     return None
 
 
-def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution | None = None
-                ) -> tuple[SdkDetection, ...]:
+def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution | None = None,
+                fingerprints: Iterable[Fingerprint] = ()) -> tuple[SdkDetection, ...]:
     """Every catalogue SDK with at least one matching signal, with all matching signals as evidence.
 
     ``attribution`` says which code is the app's (built from the facts and these SDKs when not given): its classes
-    and manifest components never count as an SDK's.
+    and manifest components never count as an SDK's. ``fingerprints`` then find SDKs whose packages a shrinker
+    renamed, in code no prefix attributes (``appscan.rules.fingerprint``).
     """
     sdks = tuple(sdks)
     if attribution is None:
@@ -379,4 +381,4 @@ def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution |
             level = "present" if any(e.kind in ("package", "native-lib", "asset") for e in evidence) else "declared"
             out.append(SdkDetection(sdk.id, sdk.name, sdk.vendor, sdk.category, sdk.region, tuple(evidence),
                                     _version(sdk, facts), level))
-    return tuple(sorted(out, key=lambda d: d.id))
+    return with_fingerprints(out, facts, sdks, fingerprints, attribution)

@@ -29,7 +29,8 @@ EXPECTED = {
     "unknown_clause.yaml": f"{INVALID}/unknown_clause.yaml: entry 'com.acme.permission.READ_PROFILE' (#1): clauses "
                            "'C191-9.9' is not a known clause",
     "unknown_kind.yaml": f"{INVALID}/unknown_kind.yaml: kind: 'trackers' is not one of ['ruleset', 'sdks', 'apis', "
-                         "'permissions', 'clauses', 'app_types', 'data_types', 'rules', 'libraries']",
+                         "'permissions', 'clauses', 'app_types', 'data_types', 'rules', 'libraries', "
+                         "'fingerprints']",
 }
 
 
