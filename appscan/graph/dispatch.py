@@ -121,6 +121,9 @@ class Dispatch:
         for m in h.overrides(owner, sub):
             if self.cone(class_of(m)):  # some instantiated class inherits this override (or re-overrides it)
                 out[m] = None
+        flows = self.code.flows
+        if flows is not None and len(out) > 1:  # abstract (and native) methods have no code: nothing runs there
+            return [m for m in out if m in flows] or list(out)
         return list(out)
 
     # -- receiver-type flow -------------------------------------------------------------------------------------

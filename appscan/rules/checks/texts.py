@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from appscan.model import Evidence
 from appscan.rules.engine import Context, Hit, check
+from appscan.rules.severity import tier_of
 
 
 def _texts(ctx: Context) -> Iterator[str]:
@@ -42,9 +43,10 @@ def _absent(ctx: Context, subject: str, manual: bool, severity: str | None = Non
 @check("no-privacy-policy")
 def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
     """No privacy-policy wording anywhere in the app. The rule's severity holds for an app that collects personal
-    data or embeds an SDK; one that does neither (a calculator, a test harness) still needs a policy to be listed
-    in the stores, but nothing it does is undisclosed: low."""
-    collects = any(c.collects for c in ctx.api_calls) or bool(ctx.sdks)
+    data (beyond the low tier: network state, crash logs) or embeds an SDK; one that does neither (a calculator, a
+    test harness) still needs a policy to be listed in the stores, but nothing it does is undisclosed: low."""
+    collects = bool(ctx.sdks) or any(
+        c.collects and tier_of(ctx.ruleset.data_type(c.data_type)) not in (None, "low") for c in ctx.api_calls)
     yield from _absent(ctx, "no-policy", manual=False, severity=None if collects else "low")
 
 
