@@ -28,9 +28,10 @@ from appscan.model import (
 from appscan.rules.api_match import find_api_calls
 from appscan.rules.catalog import AppType, FindingRule, Ruleset
 from appscan.rules.inventory import code_inventory
+from appscan.rules.runtime_code import mark_runtime_loaded
 from appscan.rules.sdk_match import Attribution, detect_sdks
-
 from appscan.rules.verdict import decide
+
 __all__ = ["Context", "Hit", "check", "evaluate", "CHECKS", "Analysis", "StartupAnalysis"]
 
 SEVERITIES = ("high", "medium", "low", "info")
@@ -95,7 +96,6 @@ class Context:
             return "应用自身代码", "the app's own code"
         sdk = self.ruleset.sdk(sdk_id)
         return f"第三方 SDK「{sdk.name_zh or sdk.name}」", f"third-party SDK {sdk.name}"
-
 
     def data_label(self, data_types: Iterable[str]) -> tuple[str, str]:
         """(zh, en) names of data types, joined."""
@@ -178,6 +178,7 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
     attribution = Attribution.for_app(facts, ruleset.sdks, ruleset.libraries)
     sdks = detect_sdks(facts, ruleset.sdks, attribution, ruleset.fingerprints)
     calls = attribution.assign(find_api_calls(facts, ruleset.apis, attribution))
+    sdks, calls = mark_runtime_loaded(facts, ruleset.sdks, attribution, sdks, calls)
     startup = StartupAnalysis()
     if reach is not None:
         calls, startup = reach(facts, calls, attribution)

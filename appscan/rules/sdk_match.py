@@ -24,6 +24,7 @@ from typing import NamedTuple
 from appscan.model import ApiCall, ApkFacts, AppNamespace, Evidence, SdkDetection
 from appscan.rules.catalog import Fingerprint, Library, Sdk
 from appscan.rules.fingerprint import with_fingerprints
+from appscan.rules.sdk_version import SdkVersions
 
 __all__ = ["Attribution", "Owner", "PrefixIndex", "app_namespaces", "detect_sdks", "java_package",
            "unidentified_root"]
@@ -330,15 +331,6 @@ def _component_match(name: str, patterns: Iterable[str]) -> str | None:
     return None
 
 
-def _version(sdk: Sdk, facts: ApkFacts) -> str | None:
-    """The SDK version where the APK reveals it: a meta-data value named in the catalogue."""
-    for key in sdk.version_meta_data:
-        for md in facts.manifest.meta_data:
-            if md.name == key and md.value:
-                return md.value
-    return None
-
-
 def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution | None = None,
                 fingerprints: Iterable[Fingerprint] = ()) -> tuple[SdkDetection, ...]:
     """Every catalogue SDK with at least one matching signal, with all matching signals as evidence.
@@ -351,6 +343,7 @@ def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution |
     if attribution is None:
         attribution = Attribution.for_app(facts, sdks)
     counts = _package_counts(facts, attribution)
+    versions = SdkVersions(facts, attribution.of, sdks)
     libs = [(lib.name, lib.path) for lib in facts.native_libs]
     assets = facts.resources.assets
     components = [c.name for c in facts.manifest.components if not attribution.is_app(c.name.rpartition(".")[0])]
@@ -380,5 +373,5 @@ def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution |
         if evidence:
             level = "present" if any(e.kind in ("package", "native-lib", "asset") for e in evidence) else "declared"
             out.append(SdkDetection(sdk.id, sdk.name, sdk.vendor, sdk.category, sdk.region, tuple(evidence),
-                                    _version(sdk, facts), level))
+                                    versions.of(sdk), level))
     return with_fingerprints(out, facts, sdks, fingerprints, attribution)
