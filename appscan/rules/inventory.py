@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from appscan.model import ApkFacts, LibraryUse, UnidentifiedCode
 from appscan.rules.catalog import Library, Sdk
+from appscan.rules.runtime_code import PluginCode
 from appscan.rules.sdk_match import Attribution, java_package
 
 __all__ = ["code_inventory", "host_label", "hosts_in"]
@@ -98,13 +99,16 @@ def _guess(root: str, obfuscated: bool, hosts: list[str], vendors: _Vendors) -> 
 def code_inventory(facts: ApkFacts, attribution: Attribution, sdks: Iterable[Sdk], libraries: Iterable[Library]
                    ) -> tuple[tuple[LibraryUse, ...], tuple[UnidentifiedCode, ...]]:
     """The catalogued libraries the app ships (by id) and its unidentified third-party code (largest first)."""
-    libraries = tuple(libraries)
+    libraries, sdks = tuple(libraries), tuple(sdks)
     by_id = {lib.id: lib for lib in libraries}
     library_classes: Counter[str] = Counter()
     library_prefixes: dict[str, set[str]] = defaultdict(set)
     group_classes: Counter[str] = Counter()
     group_of_class: dict[str, str] = {}
+    plugin_sdk_code = PluginCode(facts, sdks, attribution).by_container  # an SDK's obfuscated plug-in code
     for cls in facts.code.classes:
+        if cls.name in plugin_sdk_code:
+            continue
         package = java_package(cls.name)
         owner = attribution.owner_of_package(package)
         if owner.kind == "library" and owner.id is not None:

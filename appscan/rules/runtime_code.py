@@ -4,9 +4,8 @@ DexClassLoader, such as Tencent GDT's ``assets/gdt_plugin/gdtadv2.jar``).
 Extraction reads their dex files like the APK's own (``DexInfo.container`` names the asset), so SDK detection
 already sees their classes by package. This module adds what only the container tells:
 
-- each data-collection call made by plug-in code carries the asset in ``ApiCall.runtime_loaded``: a reviewer must
-  know the code is not in the installed dex, and a store's dynamic test sees it only once the SDK downloads or
-  unpacks it;
+- each call made by plug-in code carries the asset in ``ApiCall.runtime_loaded``: a reviewer must know the code is
+  not in the installed dex, and a store's dynamic test sees it only once the SDK unpacks or downloads it;
 - plug-in code no catalogue prefix names (plug-ins are often obfuscated into short packages) belongs to the SDK
   whose asset signal matches the container, not to "unidentified" code: the plug-in is that SDK's;
 - each SDK detection with plug-in classes gets one ``plugin`` evidence item per container.
@@ -24,15 +23,7 @@ from appscan.model import ApiCall, ApkFacts, Evidence, SdkDetection
 from appscan.rules.catalog import Sdk
 from appscan.rules.sdk_match import Attribution
 
-__all__ = ["mark_runtime_loaded"]
-
-
-def _containers(facts: ApkFacts) -> dict[str, str]:
-    """Class descriptor -> the plug-in asset it is loaded from, for every class of a plug-in dex."""
-    dex_container = {d.name: d.container for d in facts.code.dex if d.container is not None}
-    if not dex_container:
-        return {}
-    return {c.name: dex_container[c.dex] for c in facts.code.classes if c.dex in dex_container}
+__all__ = ["PluginCode", "mark_runtime_loaded"]
 
 
 def _asset_owner(container: str, sdks: Iterable[Sdk]) -> str | None:
@@ -44,39 +35,48 @@ def _asset_owner(container: str, sdks: Iterable[Sdk]) -> str | None:
     return owners.pop() if len(owners) == 1 else None
 
 
+class PluginCode:
+    """The plug-in classes of one app: the asset each is loaded from and the SDK each belongs to."""
+
+    def __init__(self, facts: ApkFacts, catalogue: Iterable[Sdk], attribution: Attribution) -> None:
+        dex_container = {d.name: d.container for d in facts.code.dex if d.container is not None}
+        self.containers: dict[str, str] = {c.name: dex_container[c.dex] for c in facts.code.classes
+                                           if c.dex in dex_container}
+        """Class descriptor -> the plug-in asset it is loaded from."""
+        catalogue = tuple(catalogue) if self.containers else ()
+        asset_owner = {c: _asset_owner(c, catalogue) for c in set(self.containers.values())}
+        self.sdks: dict[str, str] = {}
+        """Class descriptor -> the SDK a plug-in class belongs to: its package's, else (code no catalogue entry
+        names) its container's."""
+        self.by_container: dict[str, str] = {}
+        """The part of ``sdks`` decided by the container alone."""
+        for cls, container in self.containers.items():
+            owner = attribution.owner(cls)
+            if owner.kind == "sdk" and owner.id is not None:
+                self.sdks[cls] = owner.id
+            elif owner.kind == "unidentified" and asset_owner[container] is not None:
+                self.sdks[cls] = self.by_container[cls] = asset_owner[container]
+
+
 def mark_runtime_loaded(facts: ApkFacts, catalogue: Iterable[Sdk], attribution: Attribution,
                         detections: tuple[SdkDetection, ...], calls: tuple[ApiCall, ...]
                         ) -> tuple[tuple[SdkDetection, ...], tuple[ApiCall, ...]]:
     """The detections and calls with the plug-in facts added (see the module doc); unchanged without plug-ins."""
-    containers = _containers(facts)
-    if not containers:
+    plugins = PluginCode(facts, catalogue, attribution)
+    if not plugins.containers:
         return detections, calls
-    catalogue = tuple(catalogue)
-    asset_owner = {c: _asset_owner(c, catalogue) for c in sorted(set(containers.values()))}
-
-    def owner_of(cls: str) -> str | None:
-        """The SDK a plug-in class belongs to: its package's, else its container's."""
-        owner = attribution.owner(cls)
-        if owner.kind == "sdk":
-            return owner.id
-        return asset_owner[containers[cls]] if owner.kind == "unidentified" else None
-
     marked = []
     for call in calls:
-        container = containers.get(call.caller.partition("->")[0])
+        cls = call.caller.partition("->")[0]
+        container = plugins.containers.get(cls)
         if container is None:
             marked.append(call)
             continue
-        sdk = owner_of(call.caller.partition("->")[0])
-        if sdk is not None and call.sdk is None:
+        sdk = plugins.by_container.get(cls)
+        if sdk is not None:
             call = replace(call, sdk=sdk, owner_kind="sdk", owner=sdk)
         marked.append(replace(call, runtime_loaded=container))
-
-    per_sdk: Counter[tuple[str, str]] = Counter()
-    for cls, container in containers.items():
-        sdk = owner_of(cls)
-        if sdk is not None:
-            per_sdk[(sdk, container)] += 1
+    per_sdk = Counter((sdk, plugins.containers[cls]) for cls, sdk in plugins.sdks.items())
     out = []
     for det in detections:
         extra = tuple(Evidence("plugin", container, f"{n} classes loaded at run time")

@@ -74,6 +74,7 @@ def test_plugin_calls_are_the_sdks_and_marked_runtime_loaded() -> None:
     assert calls[("dynamic-code-dexclassloader", "Lcom/qq/e/comm/managers/GDTAdSdk;")][2] is None
     gdt = next(d for d in result.sdks if d.id == "gdt")
     assert [e for e in gdt.evidence if e.kind == "plugin"][0].value == gdt_jar
+    assert result.unidentified == ()  # La/b/c is GDT's plug-in code, not unidentified third-party code
 
 
 def test_plugin_version_constants_are_read() -> None:
