@@ -53,7 +53,8 @@ def render_markdown(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LA
         lines.append("")
     if view.sharing:
         lines += [f"#### {t(lang, 'section.sdks')}", ""]
-        lines += [f"- {escape(pick(row.name, lang))} ({escape(row.sdk.vendor)}): "
+        lines += [f"- {escape(pick(row.name, lang))}{' ' + escape(row.sdk.version) if row.sdk.version else ''} "
+                  f"({escape(row.sdk.vendor)}): "
                   f"{t(lang, 'level.' + row.sdk.evidence_level)}" for row in view.sharing]
         lines.append("")
     if result.unidentified:

@@ -122,7 +122,8 @@ def to_sarif(result: ScanResult, lang: str = DEFAULT_LANG, ruleset: Ruleset | No
     }
     verdict = result_verdict(result)
     run["properties"] = {"verdict": {"level": verdict.level, "label": pick(verdict.label, lang),
-                                     "rule": verdict.rule, "findings": list(verdict.findings)}}
+                                     "rule": verdict.rule, "findings": list(verdict.findings)},
+                         "sdks": [{"id": d.id, "version": d.version} for d in result.sdks]}
     if result.ruleset is not None:
         run["properties"]["ruleset"] = {"name": result.ruleset.name, "version": result.ruleset.version,
                                         "sha256": result.ruleset.sha256}

@@ -45,7 +45,8 @@ def render_text(result: ScanResult) -> str:
     lines.append(f"  resources: {len(r.assets)} assets, {len(r.nested)} nested files, "
                  f"{len(r.urls)} URLs, {len(r.domains)} domains, {len(r.ips)} IPs")
     if result.sdks:
-        lines.append(f"  SDKs ({len(result.sdks)}): " + ", ".join(f"{d.name} [{d.evidence_level}]"
+        lines.append(f"  SDKs ({len(result.sdks)}): " + ", ".join(f"{d.name}{' ' + d.version if d.version else ''} "
+                                                             f"[{d.evidence_level}]"
                                                              for d in result.sdks))
     if result.unidentified:
         shown = result.unidentified[:UNIDENTIFIED_SHOWN]

@@ -102,9 +102,10 @@ def render_xlsx(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LANG,
              t(lang, "startup.unknown" if row.startup is None else "startup.yes" if row.startup else "startup.no")]
             for row in view.collection))
     _sheet(book, t(lang, "sheet.sharing"),
-           [t(lang, k) for k in ("col.sdk", "col.vendor", "col.category", "col.purpose", "col.data_collected",
-                                 "published.note", "col.evidence", "col.level", "col.policy")],
-           ([pick(row.name, lang), pick(row.company, lang) if row.company else row.sdk.vendor, row.sdk.category,
+           [t(lang, k) for k in ("col.sdk", "col.version", "col.vendor", "col.category", "col.purpose",
+                                 "col.data_collected", "published.note", "col.evidence", "col.level", "col.policy")],
+           ([pick(row.name, lang), row.sdk.version or "", pick(row.company, lang) if row.company else row.sdk.vendor,
+             row.sdk.category,
              pick(row.purpose, lang) if row.purpose else "", _names(row.observed, lang),
              _names(row.published, lang), _join(f"{e.kind}: {e.value}" for e in row.sdk.evidence),
              t(lang, f"level.{row.sdk.evidence_level}"), row.privacy_policy or ""] for row in view.sharing))

@@ -71,7 +71,7 @@ class VersionHint:
     """Where an APK reveals the SDK's version: a zip entry holding it, a constant field, or a meta-data value."""
 
     kind: str
-    """file | field | meta_data"""
+    """file | field | method | meta_data"""
     name: str
 
 
