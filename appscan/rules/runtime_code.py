@@ -14,7 +14,6 @@ already sees their classes by package. This module adds what only the container 
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -29,7 +28,7 @@ __all__ = ["PluginCode", "mark_runtime_loaded"]
 def _asset_owner(container: str, sdks: Iterable[Sdk]) -> str | None:
     """The SDK whose asset patterns match the plug-in's path (``gdt_plugin/*``), None when none or several do."""
     path = container.rpartition("!")[2]  # a split's asset is named "split.apk!assets/..."
-    relative = posixpath.relpath(path, "assets") if path.startswith("assets/") else path
+    relative = path.removeprefix("assets/")
     owners = {s.id for s in sdks
               if any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(relative, p) for p in s.signals.assets)}
     return owners.pop() if len(owners) == 1 else None

@@ -169,6 +169,10 @@ class SdkVersions:
         """``owner`` maps a smali member to the id of the SDK whose packages hold it (``Attribution.of``);
         ``catalogue`` is every SDK entry, whose field hints take those constants out of the generic search."""
         self.facts = facts
+        # Only names holding a digit can state a version: matching just those keeps a 500-SDK catalogue cheap.
+        self._numbered_libs = sorted({lib.name for lib in facts.native_libs if any(c.isdigit() for c in lib.name)})
+        self._numbered_assets = [a for a in facts.resources.assets
+                                 if any(c.isdigit() for c in posixpath.basename(a))]
         constants = facts.code.version_constants
         claimed = {h.name for sdk in catalogue for h in sdk.version if h.kind in ("field", "method")}
         app_modules = {m.partition(";->")[0] for m, v in constants.items()
@@ -228,13 +232,13 @@ class SdkVersions:
     def _file_named(self, sdk: Sdk) -> str | None:
         """From native library or asset names the SDK's own signals match."""
         sig = sdk.signals
-        libs = sorted({lib.name for lib in self.facts.native_libs if _matches(lib.name, sig.native_libs)})
-        for name in libs:
-            found = _file_version(name) or _digits_version(name, sig.native_libs)
-            if found:
-                return found
-        for path in self.facts.resources.assets:
-            if _matches(path, sig.assets) or _matches(posixpath.relpath(path, "assets"), sig.assets):
+        for name in self._numbered_libs:
+            if _matches(name, sig.native_libs):
+                found = _file_version(name) or _digits_version(name, sig.native_libs)
+                if found:
+                    return found
+        for path in self._numbered_assets:
+            if _matches(path, sig.assets) or _matches(path.removeprefix("assets/"), sig.assets):
                 found = _file_version(path)
                 if found:
                     return found
