@@ -21,6 +21,7 @@ from appscan.model import (
     AppNamespace,
     Finding,
     LibraryUse,
+    PathStep,
     Reach,
     RulesetInfo,
     ScanResult,
@@ -62,10 +63,12 @@ def _api_call(d: Mapping[str, Any]) -> ApiCall:
     """The flattened reachability fields of the document back into a ``Reach`` (None when not computed)."""
     reach = None if d.get("startup_reachable") is None else Reach(
         d["startup_reachable"], bool(d["consent_gated"]), bool(d["background"]), d.get("entry"), d.get("entry_kind"),
-        tuple(d.get("path") or ()))
+        tuple(d.get("path") or ()),
+        tuple(PathStep(s["method"], s["via"], s["detail"]) for s in d.get("path_steps") or ()),
+        d.get("evidence") or "definite")
     return ApiCall(d["api_id"], d["api"], d["data_type"], d["caller"], d.get("sdk"), d.get("permission"), reach,
                    effect=d.get("effect", "collection"), effect_reason=d.get("effect_reason"),
-                   owner_kind=d.get("owner_kind", ""), owner=d.get("owner"))
+                   owner_kind=d.get("owner_kind", ""), owner=d.get("owner"), runtime_loaded=d.get("runtime_loaded"))
 
 
 def _facts(doc: Mapping[str, Any]) -> ApkFacts:

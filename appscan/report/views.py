@@ -113,6 +113,8 @@ class ReportView:
     verdict: Verdict
     severity_counts: dict[str, int]
     findings: tuple[Finding, ...]
+    top: tuple[Finding, ...]
+    """The findings that matter most (``appscan.rules.verdict.rank`` order), shown before the checklist."""
     checklist: tuple[ClauseGroup, ...]
     collection: tuple[CollectionRow, ...]
     sharing: tuple[SharingRow, ...]
@@ -123,8 +125,6 @@ class ReportView:
     clauses: tuple[str, ...]
     """Every clause id cited by a finding, sorted: the clause filter's options."""
     sdk_names: dict[str, Text]
-    top: tuple[Finding, ...]
-    """The findings that matter most (``appscan.rules.verdict.rank`` order), shown before the checklist."""
     data_names: dict[str, Text]
     owner_names: dict[tuple[str, str | None], Text]
     """Collector name of every (owner kind, owner) of the result's calls: never "the app's own code" for a library

@@ -366,7 +366,6 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "libraries": lambda d: Library(d["id"], d["name"], d["origin"], d["category"], d["maintainer"],
                                    _tuple(d, "packages"), _tuple(d, "sources"), d.get("name_zh"), d.get("license"),
                                    d.get("note", "")),
-    "apis": _api,
     "permissions": lambda d: PermissionRule(d["name"], d["kind"], _tuple(d, "data_types"), _tuple(d, "apis"),
                                             _tuple(d, "clauses"), _text(d["description"])),
     "clauses": lambda d: Clause(d["id"], _text(d["source"]), _text(d["title"]), _text(d["advice"]), d["severity"]),

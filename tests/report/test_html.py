@@ -17,6 +17,7 @@ from appscan.report.json_format import to_document
 from appscan.rules.catalog import Ruleset
 from tests.conftest import require
 from tests.report import browser
+from appscan.model import COLLECTING_EFFECTS
 from tests.report.conftest import HOSTILE, hostile, with_startup_path
 
 SECTIONS = ("verdict", "top", "checklist", "collection", "sharing", "permissions", "sdks", "startup", "security",
@@ -86,7 +87,7 @@ def test_renders_without_errors_and_counts_match_json(driver: Any, pages: dict[s
     security = [f for f in findings if f["rule"].startswith(("SEC-", "PACK-"))]
     assert _visible_rows(driver, "#security tr.finding") == len(security)
     startup = [c for c in doc["api_calls"] if c["startup_reachable"] and not c["consent_gated"]
-               and ruleset.data_type(c["data_type"]).personal]
+               and ruleset.data_type(c["data_type"]).personal and c["effect"] in COLLECTING_EFFECTS]
     assert startup and _visible_rows(driver, "#startup tr.row") == len(startup)
     shown = {row.find_element("css selector", "code").text
              for row in driver.find_elements("css selector", "#permissions tr.row")}

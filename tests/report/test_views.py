@@ -65,13 +65,3 @@ def test_sharing_list_names_company_purpose_and_policy_from_the_ruleset(sdks_res
         entry = ruleset.sdk(row.sdk.id)
         assert (row.company, row.purpose, row.privacy_policy) == (entry.company, entry.purpose, entry.privacy_policy)
     assert any(row.company and row.purpose and row.privacy_policy for row in rows)
-
-
-def test_sharing_list_names_company_purpose_and_policy_from_the_ruleset(sdks_result: ScanResult,
-                                                                          ruleset: Ruleset) -> None:
-    rows = build_view(sdks_result, ruleset).sharing
-    assert rows
-    for row in rows:
-        entry = ruleset.sdk(row.sdk.id)
-        assert (row.company, row.purpose, row.privacy_policy) == (entry.company, entry.purpose, entry.privacy_policy)
-    assert any(row.company and row.purpose and row.privacy_policy for row in rows)
