@@ -15,8 +15,10 @@ those edges, each sound in the sense that a removed target can never be the rece
    a call result to the values the APK method returns; anything else (a field, an array element, a framework
    result) to the instantiated subtypes of its declared type.
 
-A dispatch edge is *resolved* when its target is justified by an allocation that reaches the receiver, or when it
-is the only target left; otherwise it stays, *unresolved*, and a path through it is only "possible".
+A dispatch edge is *resolved* when its target is justified by an allocation in the calling method itself, or when
+it is the only target left; otherwise it stays, *unresolved*, and a path through it is only "possible". (An
+allocation that reaches the receiver through a parameter may come from another caller than the one on a path:
+parameters are followed without calling context, so it justifies an edge only as the single class left.)
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from appscan.apk.flow import MethodFlow, Value, param_types
+from appscan.apk.flow import Value, param_types
 from appscan.graph.hierarchy import Hierarchy, class_of, descriptor
 from appscan.model import ApkFacts
 
@@ -96,9 +98,6 @@ class Dispatch:
         self._param_memo: dict[tuple[str, int, int], frozenset[Value] | None] = {}
         self._param_types_memo: dict[tuple[str, int, str, int], dict[str, str] | None] = {}
 
-        self.flow_decoded = 0
-        """Methods whose flow a dispatch question needed (a cost figure for docs and benchmarks)."""
-
     # -- rapid type analysis ------------------------------------------------------------------------------------
 
     def cone(self, cls: str) -> frozenset[str]:
@@ -128,16 +127,10 @@ class Dispatch:
 
     # -- receiver-type flow -------------------------------------------------------------------------------------
 
-    def _flow(self, method: str) -> MethodFlow | None:
-        flow = self.code.flow(method)
-        if flow is not None:
-            self.flow_decoded += 1
-        return flow
-
     def narrow(self, caller: str, index: int, owner: str, sub: str, candidates: list[str]) -> list[Target]:
         """Targets of the ``index``-th invoke of ``caller`` (a call to ``owner->sub`` with several ``candidates``
         after RTA), each marked resolved or not."""
-        flow = self._flow(caller)
+        flow = self.code.flow(caller)
         if flow is None or index >= len(flow):
             return [Target(m, False, "receiver unknown") for m in candidates]
         types = self._types(flow.arg(index, 0), caller, owner, _MAX_DEPTH)
@@ -153,7 +146,7 @@ class Dispatch:
         if len(found) == 1:
             ((m, why),) = found.items()
             return [Target(m, True, why)]
-        return [Target(m, why.startswith("new "), why) for m, why in found.items()]
+        return [Target(m, why.startswith("new ") and " via " not in why, why) for m, why in found.items()]
 
     def _types(self, values: Iterable[Value], method: str, owner: str, depth: int) -> dict[str, str] | None:
         """Exact classes (each with its justification) the values can be, kept to those that can receive a call
@@ -206,7 +199,7 @@ class Dispatch:
             return self._declared(declared, owner)
         out: dict[str, str] = {}
         for method in writers:
-            flow = self._flow(method)
+            flow = self.code.flow(method)
             if flow is None:
                 return self._declared(declared, owner)
             for name, values in flow.field_writes:
@@ -264,14 +257,16 @@ class Dispatch:
             if got is None:
                 return self._declared(declared, owner)
             for c, why in got.items():
-                out.setdefault(c, why)
+                # Which caller passed it is lost here (context-insensitive): such an allocation alone no longer
+                # proves the edge on a given path, only the fact that it is the single class left does.
+                out.setdefault(c, why if " via " in why else f"{why} via callers of {method}")
         return out
 
     def _arg_values(self, caller: str, index: int, arg: int) -> frozenset[Value] | None:
         """Values of argument ``arg`` (receiver = 0 for instance calls) at the ``index``-th invoke of ``caller``."""
         key = (caller, index, arg)
         if key not in self._param_memo:
-            flow = self._flow(caller)
+            flow = self.code.flow(caller)
             self._param_memo[key] = flow.arg(index, arg) if flow is not None and index < len(flow) else None
         return self._param_memo[key]
 
@@ -282,7 +277,7 @@ class Dispatch:
         target = self.h.lookup(callee[:sep], callee[sep + 2:])
         if target is None or depth <= 0:
             return self._declared(declared, owner)
-        flow = self._flow(target)
+        flow = self.code.flow(target)
         if flow is None or not flow.returns:
             return self._declared(declared, owner)
         return self._types(flow.returns, target, owner, depth - 1) or self._declared(declared, owner)

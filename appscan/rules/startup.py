@@ -55,11 +55,14 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
             candidates = inits.get(site.callee.split("->", 1)[0])
             if not candidates:
                 continue
-            for prefix, sdk_id in candidates:
+            matched = [sdk_id for prefix, sdk_id in candidates if site.callee.startswith(prefix)]
+            # Products sharing their vendor's init API (MobSDK.init for ShareSDK, SMSSDK...): one call initialises
+            # the SDK whose code the API is, not one finding per product.
+            owner = attribution.of(site.callee)
+            for sdk_id in ([owner] if owner in matched else matched):
                 # The caller may be the SDK's own bootstrap (an Application base class, a provider, a wrapper the
                 # app calls): what matters is whether the init runs at start-up, not who wrote the call.
-                if site.callee.startswith(prefix):
-                    sdk_inits.append((sdk_id, site.callee, of(site.caller, site.callee)))
+                sdk_inits.append((sdk_id, site.callee, of(site.caller, site.callee)))
         requests = tuple((r.site.caller, r.permissions, r.reach) for r in requests_at_startup(facts, analysis))
         return reached, StartupAnalysis(tuple(sdk_inits), requests)
 

@@ -172,4 +172,5 @@ def test_corpus_aosp_test_key_is_flagged_like_the_debug_key() -> None:
     signed = [f for f in result.findings if f.rule == "SEC-006"]
     assert len(signed) == 1 and signed[0].severity == "high" and "testkey" in signed[0].title.en
     debug = [f for f in scan_file(SAMPLES / "components.apk").findings if f.rule == "SEC-006"]
-    assert len(debug) == 1 and "debug certificate" in debug[0].title.en
+    # A debug key is generated on each developer's machine: a debug build, not a public key.
+    assert len(debug) == 1 and "debug certificate" in debug[0].title.en and debug[0].severity == "medium"

@@ -163,13 +163,15 @@ def exported_unprotected(ctx: Context) -> Iterator[Hit]:
 
 @check("debug-certificate")
 def debug_certificate(ctx: Context) -> Iterator[Hit]:
-    """Signed with a certificate whose private key is not the developer's secret: the SDK's debug certificate, or
-    one of the AOSP test keys published in build/target/product/security (anyone can sign an update with those;
-    the platform key even grants its apps signature permissions on test-key builds)."""
+    """Signed with a certificate that is not a release key: one of the AOSP test keys published in
+    build/target/product/security (high: anyone can sign an update with those; the platform key even grants its
+    apps signature permissions on test-key builds), or the SDK's debug certificate (medium: a debug build, but the
+    key is generated on each developer's machine, so it is not public)."""
     for cert in ctx.facts.signing.certificates:
         if cert.debug:
+            # Each machine generates its own debug key: a debug build, but nobody else holds its private key.
             yield Hit("debug-cert", (Evidence("signature", cert.subject, cert.sha256),),
-                      {"cert": "Android 调试证书", "cert_en": "the Android debug certificate"})
+                      {"cert": "Android 调试证书", "cert_en": "the Android debug certificate"}, severity="medium")
             return
         if cert.aosp_test_key:
             name = f"AOSP 公开测试证书 {cert.aosp_test_key}"
