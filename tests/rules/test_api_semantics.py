@@ -336,10 +336,15 @@ UNHANDLED = {
 """Labelled no-collection sites the effect conditions do not decide, with why."""
 
 
+ROUND_ONE = ("high_findings_a.yaml", "high_findings_b.yaml", "before_consent.yaml")
+"""The labels drawn from the scanner before this round's fixes, which these conditions were written against; the
+second round's (drawn after them) name what is still wrong, tracked in tests/precision/test_precision.py."""
+
+
 def _labels(fp_classes: set[str]) -> list[tuple[str, str, str, str]]:
     """(apk, data type, caller, api) of every labelled call site of the given false-positive classes."""
     out = []
-    for path in sorted(PRECISION.glob("*.yaml")):
+    for path in (PRECISION / name for name in ROUND_ONE):
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
             if item.get("label") is False and item.get("fp_class") in fp_classes and item.get("data_type"):
                 out.extend((item["apk"], item["data_type"], s["caller"], s["api"]) for s in item.get("sites") or ())

@@ -35,7 +35,7 @@ def test_list_json_one_object_per_entry_of_the_kind() -> None:
     assert code == 0
     assert len(records) == len(load_rulesets().sdks)
     assert {r["kind"] for r in records} == {"sdk"}
-    umeng = next(r for r in records if r["id"] == "umeng-analytics")
+    umeng = next(r for r in records if r["id"] == "umeng-common")
     assert "com.umeng.commonsdk" in umeng["signals"]["packages"]
     assert umeng["consent_apis"] == ["Lcom/umeng/commonsdk/UMConfigure;->submitPolicyGrantResult"]
 
