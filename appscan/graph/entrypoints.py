@@ -33,7 +33,7 @@ BACKGROUND_KINDS = ("receiver", "service", "job", "worker")
 LIFECYCLE: dict[str, tuple[str, ...]] = {
     "application": ("<clinit>", "attachBaseContext", "onCreate"),
     "provider": ("<clinit>", "onCreate"),
-    "launcher": ("onCreate", "onStart", "onResume"),
+    "launcher": ("attachBaseContext", "onCreate", "onStart", "onResume"),
     "activity": ("onCreate", "onStart", "onResume", "onNewIntent", "onActivityResult"),
     "service": ("onCreate", "onStartCommand", "onStart", "onBind", "onHandleIntent", "onHandleWork"),
     "receiver": ("onReceive",),

@@ -72,6 +72,10 @@ CALLBACK_RULES: tuple[CallbackRule, ...] = (
     CallbackRule("sensor", ("Landroid/hardware/SensorManager;",), ("registerListener",),
                  ("Landroid/hardware/SensorEventListener;",), ("onSensorChanged", "onAccuracyChanged")),
     CallbackRule("receiver", (), ("registerReceiver",), ("Landroid/content/BroadcastReceiver;",), ("onReceive",)),
+    # Registered in Application.onCreate, called as the launcher activity comes up.
+    CallbackRule("activity-lifecycle", ("Landroid/app/Application;",), ("registerActivityLifecycleCallbacks",),
+                 ("Landroid/app/Application$ActivityLifecycleCallbacks;",),
+                 ("onActivityCreated", "onActivityStarted", "onActivityResumed")),
     CallbackRule("fragment", ("Landroidx/fragment/app/FragmentTransaction;", "Landroid/app/FragmentTransaction;"),
                  ("add(", "replace(", "attach(", "show("),
                  ("Landroidx/fragment/app/Fragment;", "Landroid/app/Fragment;"),

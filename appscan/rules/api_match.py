@@ -80,11 +80,16 @@ def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: A
         if key not in matched and _calls_match(api.calls_any, caller, methods):
             matched[key] = (api, reflective)
 
+    # A content URI is as often a framework constant (ContactsContract$Contacts.CONTENT_URI) as a string: the
+    # static fields a method reads count among its strings for ``string_any``.
+    read: dict[str, tuple[str, ...]] = {}
+    for r in facts.code.field_reads:
+        read[r.caller] = (*read.get(r.caller, ()), r.callee)
     calls = index.calls
     for caller, callee, _ in facts.code.call_sites:
         if callee.partition("(")[0] not in calls:  # _key of a method, inlined: this loop sees every call site
             continue
-        for api in index.match_call(callee, strings.get(caller, no_strings)):
+        for api in index.match_call(callee, strings.get(caller, no_strings) + read.get(caller, no_strings)):
             add(api, callee, caller)
     for read in facts.code.field_reads:
         for api in index.fields.get(_key(read.callee), ()):
