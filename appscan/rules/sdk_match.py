@@ -296,21 +296,20 @@ class Attribution:
         return tuple(out)
 
 
-def _package_counts(facts: ApkFacts, attribution: Attribution) -> Counter[str]:
-    """How many classes lie under each dotted package prefix, the app's own code excluded."""
-    counts: Counter[str] = Counter()
-    skip: dict[str, bool] = {}
-    for cls in facts.code.classes:
-        package = java_package(cls.name)
-        if not package:
-            continue
-        own = skip.get(package)
-        if own is None:
-            own = skip[package] = attribution.is_app(package)
-        if own:
+def _package_counts(facts: ApkFacts, attribution: Attribution) -> Counter[tuple[str, str]]:
+    """How many classes each SDK owns under each dotted package prefix: (sdk id, prefix) -> count.
+
+    Only classes the attribution gives to that SDK count for its prefixes, so two classes of another module
+    sitting below an SDK's prefix (``com.google.android.gms.location.places`` under Google location) do not make
+    that SDK present: the longest catalogue prefix owns them."""
+    per_package: Counter[str] = Counter(java_package(cls.name) for cls in facts.code.classes)
+    counts: Counter[tuple[str, str]] = Counter()
+    for package, n in per_package.items():
+        owner = attribution.owner_of_package(package) if package else None
+        if owner is None or owner.kind != "sdk" or owner.id is None:
             continue
         for prefix in _ancestors(package):
-            counts[prefix] += 1
+            counts[(owner.id, prefix)] += n
     return counts
 
 
@@ -353,8 +352,9 @@ def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution |
         sig = sdk.signals
         evidence: list[Evidence] = []
         for prefix in sig.packages:
-            if counts.get(prefix):
-                evidence.append(Evidence("package", prefix, f"{counts[prefix]} classes"))
+            owned = counts.get((sdk.id, prefix))
+            if owned:
+                evidence.append(Evidence("package", prefix, f"{owned} classes"))
         for name in components:
             pattern = _component_match(name, sig.components)
             if pattern:
