@@ -87,6 +87,14 @@ class Effect:
     reason: str | None = None
 
 
+_USAGE_LISTS = ("Landroid/app/usage/UsageStatsManager;->queryUsageStats",
+                "Landroid/app/usage/UsageStatsManager;->queryAndAggregateUsageStats")
+"""The usage statistics: the apps used recently, already counted as app usage where they are read."""
+_OPEN_LISTS = ("Landroid/content/pm/PackageManager;->getInstalled", "Landroid/content/pm/PackageManager;->query",
+               "Landroid/app/ActivityManager;->getRunning")
+"""Package lists a method may walk instead that need no such permission."""
+
+
 def _package_like(text: str) -> bool:
     """A constant that can be a package or process name (``com.example``, ``com.example:push``), not a class
     (``android.os.Build``) or an action (``android.intent.action.MAIN``): its last segment is not capitalised."""
@@ -274,12 +282,29 @@ class EffectJudge:
         if sources.walked:
             if all(self._resolves_one_intent(m) for m in sources.walked):
                 return Effect("probe", "looked up for each app resolving one intent, not the installed-app list")
+            usage = [self._usage_list(m) for m in sources.walked]
+            if all(u is not None for u in usage):
+                if not any(usage):
+                    return Effect("inert", "the packages come from usage statistics, and PACKAGE_USAGE_STATS is not "
+                                           "declared (the list is empty)")
+                return Effect("probe", "looked up for each app of the usage statistics (counted as app usage), not "
+                                       "the installed-app list")
             return Effect("collection", "looked up for each package of a list")
         if sources.constants:
             names = sorted(sources.constants)
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             return Effect("probe", f"looks up one named package ({shown}), not the installed-app list")
         return Effect("probe", "looks up one package whose name is not a constant, not the installed-app list")
+
+    def _usage_list(self, method: str) -> bool | None:
+        """Whether ``method`` walks the usage statistics (and no package list that needs no permission): None when
+        it does not, else whether PACKAGE_USAGE_STATS is declared (without it the statistics come back empty)."""
+        callees = self._methods.callees(method)
+        named = any("queryUsageStats" in text for text in self._facts.code.strings.get(method, ()))  # by reflection
+        if not (named or any(c.startswith(_USAGE_LISTS) for c in callees)) or \
+                any(c.startswith(_OPEN_LISTS) for c in callees):
+            return None
+        return "android.permission.PACKAGE_USAGE_STATS" in self._declared
 
     def _package_fallback(self, caller: str) -> Effect:
         """No flow: the method's own calls and constants decide between own-app and probe."""
