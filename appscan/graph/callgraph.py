@@ -232,13 +232,48 @@ class CallGraph:
                 unresolved[src].append(dst)
                 self.edge_via.setdefault((src, dst), EdgeVia("dispatch-unresolved", t.why))
 
-    def expand(self, node: int) -> None:
-        """Narrow the pending dispatch call sites of ``node`` into edges (once)."""
-        sites = self.pending.pop(node, None)
-        if sites:
-            caller = self.names[node]
-            for position, callee, c in sites:
+    def expand(self, node: int, relevant: set[int] | None = None) -> None:
+        """Narrow the pending dispatch call sites of ``node`` into edges (once). With ``relevant`` (the nodes that
+        can lead to a call site of interest), only sites with a relevant candidate are narrowed: the others lead
+        to nothing a path is reported to, and stay unnarrowed."""
+        sites = self.pending.get(node)
+        if not sites:
+            return
+        caller = self.names[node]
+        index = self.index
+        keep = []
+        for position, callee, c in sites:
+            if relevant is None or any(index[m] in relevant for m in c.candidates):
                 self._narrowed(node, caller, position, callee, c, self.succ, self.unresolved)
+            else:
+                keep.append((position, callee, c))
+        if keep:
+            self.pending[node] = keep
+        else:
+            del self.pending[node]
+
+    def leading_to(self, methods: Iterable[str]) -> set[int]:
+        """Every node from which one of ``methods`` can be reached over any edge (calls, every dispatch
+        candidate, registrations, interaction): where narrowing can change what is reported about them."""
+        back: defaultdict[int, list[int]] = defaultdict(list)
+        for src, targets in enumerate(self.succ):
+            for dst in targets:
+                back[dst].append(src)
+        for adjacency in (self.unresolved, self.interaction):
+            for src, targets in adjacency.items():
+                for dst in targets:
+                    back[dst].append(src)
+        for src, sites in self.pending.items():
+            for _, _, c in sites:
+                back[c.targets[0]].append(src)
+        seen = {self.index[m] for m in methods if m in self.index}
+        stack = list(seen)
+        while stack:
+            for prev in back.get(stack.pop(), ()):
+                if prev not in seen:
+                    seen.add(prev)
+                    stack.append(prev)
+        return seen
 
     def loose(self, node: int) -> list[int]:
         """Successors of ``node`` through dispatch that no receiver flow justifies: its unresolved edges, and

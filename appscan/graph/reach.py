@@ -71,11 +71,12 @@ class _Search(NamedTuple):
 
 
 def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], loose: bool = False, narrow: bool = False,
-         interaction: bool = False, only: Mapping[int, list[int]] | None = None) -> _Search:
+         interaction: bool = False, only: Mapping[int, list[int]] | None = None,
+         relevant: set[int] | None = None) -> _Search:
     """Breadth-first search from all ``(node, entry number)`` sources at once, over the ordinary edges, plus
     unresolved dispatch (``loose``) and interaction edges when asked; with ``narrow``, the dispatch call sites of
-    each node reached are narrowed first (``CallGraph.expand``). A node in ``only`` is followed through the listed
-    successors instead of all of its edges."""
+    each node reached are narrowed first (``CallGraph.expand``, limited to ``relevant`` sites when given). A node
+    in ``only`` is followed through the listed successors instead of all of its edges."""
     n = len(graph.names)
     parent = [_UNREACHED] * n
     origin = [_UNREACHED] * n
@@ -94,7 +95,7 @@ def _bfs(graph: CallGraph, sources: Iterable[tuple[int, int]], loose: bool = Fal
             nexts = only[node]
         else:
             if narrow:
-                graph.expand(node)
+                graph.expand(node, relevant)
             nexts = succ[node]
             if loose:
                 nexts = nexts + graph.loose(node)
@@ -138,9 +139,13 @@ def consent_gates(facts: ApkFacts, consent_apis: Iterable[str]) -> dict[str, Gat
 class ReachAnalysis:
     """The four searches over one APK's call graph; ``reach(caller, callee)`` answers for any call site."""
 
-    def __init__(self, facts: ApkFacts, consent_apis: Iterable[str] = (), graph: CallGraph | None = None) -> None:
+    def __init__(self, facts: ApkFacts, consent_apis: Iterable[str] = (), graph: CallGraph | None = None,
+                 targets: Iterable[str] | None = None) -> None:
+        """``targets``: the calling methods whose reach will be asked (when known), so that receiver narrowing is
+        spent only on dispatch that can lead to them; without it, every reached dispatch site is narrowed."""
         self.graph = graph if graph is not None else CallGraph(facts)
         g = self.graph
+        relevant = g.leading_to(targets) if targets is not None else None
         self.entries: list[EntryPoint] = [e for e in entry_points(facts, g.hierarchy) if e.method in g.index]
         self.gates = {m: gate for m, gate in consent_gates(facts, consent_apis).items() if m in g.index}
 
@@ -149,7 +154,7 @@ class ReachAnalysis:
             return [(g.index[e.method], i) for i, e in enumerate(self.entries) if e.kind in wanted]
 
         startup = sources(STARTUP_KINDS)
-        self.startup = _bfs(g, startup, loose=True, narrow=True)
+        self.startup = _bfs(g, startup, loose=True, narrow=True, relevant=relevant)
         self.startup_known = _bfs(g, startup)
         gate_sites = {g.index[m]: gate.sites[:gate.check] for m, gate in self.gates.items()}
         self.ungated_known = _bfs(g, startup, only={n: g.successors(s, False) for n, s in gate_sites.items()})

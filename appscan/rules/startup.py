@@ -39,7 +39,18 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
 
     def reach(facts: ApkFacts, calls: tuple[ApiCall, ...], attribution: Attribution
               ) -> tuple[tuple[ApiCall, ...], StartupAnalysis]:
-        analysis = ReachAnalysis(facts, consent)
+        init_sites = []
+        requesters = set()
+        for site in facts.code.call_sites:
+            callee = site.callee
+            if "->requestPermissions(" in callee:
+                requesters.add(site.caller)
+            candidates = inits.get(callee[:callee.find("->")])
+            if candidates and any(callee.startswith(prefix) for prefix, _ in candidates):
+                init_sites.append(site)
+        # Receiver narrowing is spent where a reported path can go: to collection, SDK inits, permission requests.
+        targets = {c.caller for c in calls if c.collects} | {s.caller for s in init_sites} | requesters
+        analysis = ReachAnalysis(facts, consent, targets=targets)
         cache: dict[tuple[str, str], Reach] = {}
 
         def of(caller: str, callee: str) -> Reach:
@@ -51,10 +62,8 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
 
         reached = tuple(replace(c, reach=of(c.caller, c.api)) for c in calls)
         sdk_inits = []
-        for site in facts.code.call_sites:
-            candidates = inits.get(site.callee.split("->", 1)[0])
-            if not candidates:
-                continue
+        for site in init_sites:
+            candidates = inits[site.callee.split("->", 1)[0]]
             matched = [sdk_id for prefix, sdk_id in candidates if site.callee.startswith(prefix)]
             # Products sharing their vendor's init API (MobSDK.init for ShareSDK, SMSSDK...): one call initialises
             # the SDK whose code the API is, not one finding per product.
