@@ -219,8 +219,8 @@ class CallGraph:
                   unresolved: _Adjacency) -> None:
         """The edges of one call site with several dispatch candidates, narrowed by its receiver's flow."""
         sep = callee.index("->")
-        targets = self.dispatch.narrow(caller, position, callee[:sep], callee[sep + 2:], list(c.candidates))
-        if all(not t.resolved for t in targets) and len(targets) == len(c.candidates):
+        targets = self.dispatch.narrow(caller, position, callee[:sep], callee[sep + 2:], c.candidates)
+        if targets is None:
             unresolved[src].extend(c.targets)  # not narrowed at all: through the shared dispatch node
             return
         for t in targets:

@@ -24,7 +24,6 @@ parameters are followed without calling context, so it justifies an edge only as
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from appscan.apk.flow import Value, param_types
@@ -97,6 +96,7 @@ class Dispatch:
         self._callers: dict[str, list[tuple[str, int]]] | None = None
         self._param_memo: dict[tuple[str, int, int], frozenset[Value] | None] = {}
         self._param_types_memo: dict[tuple[str, int, str, int], dict[str, str] | None] = {}
+        self._types_memo: dict[tuple[frozenset[Value], str, str, int], dict[str, str] | None] = {}
 
     # -- rapid type analysis ------------------------------------------------------------------------------------
 
@@ -127,15 +127,17 @@ class Dispatch:
 
     # -- receiver-type flow -------------------------------------------------------------------------------------
 
-    def narrow(self, caller: str, index: int, owner: str, sub: str, candidates: list[str]) -> list[Target]:
+    def narrow(self, caller: str, index: int, owner: str, sub: str, candidates: tuple[str, ...]
+               ) -> list[Target] | None:
         """Targets of the ``index``-th invoke of ``caller`` (a call to ``owner->sub`` with several ``candidates``
-        after RTA), each marked resolved or not."""
+        after RTA), each marked resolved or not; None when the receiver's flow narrows nothing (every candidate
+        stays, unresolved)."""
         flow = self.code.flow(caller)
         if flow is None or index >= len(flow):
-            return [Target(m, False, "receiver unknown") for m in candidates]
+            return None
         types = self._types(flow.arg(index, 0), caller, owner, _MAX_DEPTH)
         if types is None:
-            return [Target(m, False, "receiver type not narrowed") for m in candidates]
+            return None
         h = self.h
         allowed = set(candidates)
         found: dict[str, str] = {}
@@ -148,9 +150,18 @@ class Dispatch:
             return [Target(m, True, why)]
         return [Target(m, why.startswith("new ") and " via " not in why, why) for m, why in found.items()]
 
-    def _types(self, values: Iterable[Value], method: str, owner: str, depth: int) -> dict[str, str] | None:
+    def _types(self, values: frozenset[Value], method: str, owner: str, depth: int) -> dict[str, str] | None:
         """Exact classes (each with its justification) the values can be, kept to those that can receive a call
-        written on ``owner``; None when some value could be anything."""
+        written on ``owner``; None when some value could be anything. Memoised: a method makes many calls on the
+        same register (``this``, a field it read once)."""
+        key = (values, method, owner, depth)
+        if key not in self._types_memo:
+            self._types_memo[key] = self._types_uncached(values, method, owner, depth)
+        return self._types_memo[key]
+
+    def _types_uncached(self, values: frozenset[Value], method: str, owner: str, depth: int
+                        ) -> dict[str, str] | None:
+        """The body of ``_types``."""
         if any(v.kind in _UNKNOWN for v in values):
             return None  # checked first: nothing else needs resolving then
         out: dict[str, str] = {}
