@@ -9,7 +9,8 @@ What counts as "still claimed" in a scan's JSON document:
 
 * a high-finding label: a finding of the same rule and data type, at severity high, whose evidence lists one of
   the labelled call sites (non-call findings: the same rule, with the labelled subject among its evidence); for
-  PI-003 the site's ``api_calls`` entry must also still be a definite before-consent collection;
+  PI-003 the site's ``api_calls`` entry must also still be a definite before-consent collection; a label whose
+  fault was the collector (``wrong-owner``) judges only a finding that names the same collector;
 * a before-consent label: the ``api_calls`` entry of that caller and API is a collection reached at start-up
   before consent on a path whose every step is known (``evidence`` "definite").
 
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from appscan.model import COLLECTING_EFFECTS
 
 HERE = Path(__file__).resolve().parent
 Document = Mapping[str, Any]
@@ -46,29 +49,38 @@ class Label:
     subject: str | None
     fp_class: str | None
     reason: str
+    sdk: str | None = None
+    """The collector the claim named (an SDK id; None: the app's own code)."""
+    number: int = 0
+    """The item's position in its file (from 1): with the file, what names a label uniquely."""
+
+    @property
+    def ref(self) -> str:
+        """``file#number``: the stable name of the label."""
+        return f"{self.file.removesuffix('.yaml')}#{self.number}"
 
     @property
     def key(self) -> str:
         """A readable identifier for test ids and reports."""
-        site = self.sites[0][0].split("->")[0] if self.sites else (self.subject or "")
-        return f"{self.apk}:{self.rule or 'before-consent'}:{self.data_type}:{site}"
+        site = self.sites[0][0].split("->")[0] if self.sites else (self.subject or "")[:24]
+        return f"{self.ref}:{self.apk}:{self.rule or 'before-consent'}:{self.data_type}:{site}"
 
 
 def load_labels(kind: str) -> list[Label]:
-    """Labels of one kind: ``high`` (high_findings_*.yaml) or ``before-consent`` (before_consent.yaml)."""
-    files = sorted(HERE.glob("high_findings_*.yaml")) if kind == "high" else [HERE / "before_consent.yaml"]
+    """Labels of one kind: ``high`` (high_findings_*.yaml) or ``before-consent`` (before_consent*.yaml)."""
+    files = sorted(HERE.glob("high_findings_*.yaml" if kind == "high" else "before_consent*.yaml"))
     out = []
     for path in files:
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+        for number, item in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))["items"], 1):
             out.append(Label(path.name, item["apk"], bool(item["label"]), item.get("rule"), item.get("data_type"),
                              tuple((s["caller"], s["api"]) for s in item.get("sites") or ()), item.get("subject"),
-                             item.get("fp_class"), item.get("reason", "")))
+                             item.get("fp_class"), item.get("reason", ""), item.get("sdk"), number))
     return out
 
 
 def _collects(call: Mapping[str, Any]) -> bool:
     """Counted as personal-data collection (documents from before the effect field count every call)."""
-    return call.get("effect", "collection") == "collection"
+    return call.get("effect", "collection") in COLLECTING_EFFECTS
 
 
 def _before_consent(call: Mapping[str, Any]) -> bool:
@@ -97,6 +109,9 @@ def claimed(label: Label, doc: Document, strict: bool = True) -> bool:
             continue
         if label.data_type and label.data_type not in f["data_types"]:
             continue
+        if label.fp_class == "wrong-owner" and (f["sdk"] != label.sdk or (
+                label.sdk is None and "the app's own code" not in f["title"]["en"])):
+            continue  # another collector is named now: another claim, which this label does not judge
         evidence = {(e["location"], e["value"]) for e in f["evidence"] if e["kind"] == "call"}
         if not label.sites:
             if label.subject is None or any(e["value"] == label.subject for e in f["evidence"]):

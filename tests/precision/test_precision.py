@@ -1,0 +1,103 @@
+"""Hand-labelled real-app claims stay judged right: labelled false positives stay gone, true claims stay reported.
+
+The labels and what "still claimed" means are in ``tests/precision/evaluate.py``; docs/precision.md tells how they
+were drawn and what the figures are. Every labelled false positive must be gone except those in ``STILL_WRONG``,
+and every true claim must still be reported (at high severity on a definite path, or at a lower level where its
+real path goes through a step the call graph cannot resolve) except those in ``LOST``; each with the reason the
+scanner cannot do better yet. A fix that closes one makes its test fail until the entry is removed here, so the
+lists only shrink. The precision floors are this round's measured figures, not issue 10's targets (0.95 and 0.9),
+which are not reached yet.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from tests.conftest import corpus_path
+from tests.precision.evaluate import Document, Label, claimed, load_labels, scan_documents, score
+
+HIGH = load_labels("high")
+BEFORE_CONSENT = load_labels("before-consent")
+LABELS = HIGH + BEFORE_CONSENT
+
+_SMSSDK_CONTACTS = ("SMSSDK's contact/e.run queries RawContacts before the upload, without READ_CONTACTS in the "
+                    "manifest: the SecurityException ends the run; a call failing on an undeclared permission "
+                    "part-way along a path is not modelled")
+STILL_WRONG: dict[str, str] = {
+    "high_findings_c#6": _SMSSDK_CONTACTS,
+    "high_findings_c#7": _SMSSDK_CONTACTS,
+    "high_findings_c#8": _SMSSDK_CONTACTS,
+    "high_findings_d#13": _SMSSDK_CONTACTS,
+    "high_findings_d#14": _SMSSDK_CONTACTS,
+    "before_consent_b#13": _SMSSDK_CONTACTS,
+    "before_consent_b#15": _SMSSDK_CONTACTS,
+    "before_consent_b#16": _SMSSDK_CONTACTS,
+    "high_findings_c#13": "two play-services classes under com.google.android.gms.location name Google location in "
+                          "an app without its code, so POL-001 sees an SDK (tests/rules/test_sdk_corpus.py "
+                          "KNOWN_WRONG)",
+    "high_findings_d#2": "getRunningTasks(1) compared with the launcher's package: a foreground check against "
+                         "another app's name, which the own-process condition does not cover",
+    "high_findings_d#4": "queryUsageStats with PACKAGE_USAGE_STATS declared but never requested from the user: "
+                         "whether the app sends anyone to the usage-access settings is not checked",
+    "before_consent#14": "Google Ads hashes the Android ID for a local test-device comparison: what happens to the "
+                         "value after the call is beyond a call-site condition",
+    "before_consent_b#28": "isPackageInstalled over a constant array of emulator package names: array elements "
+                           "are not followed to their constants",
+    "before_consent_c#15": "the path needs a Handler message 'what' that only a later event sends: message values "
+                           "are not followed",
+    "before_consent_c#19": "the branch needs ACCESS_COARSE_LOCATION, named by an XOR-obfuscated string",
+    "before_consent_c#22": "the call sits in an onStartCommand branch for an intent extra only the crash handler "
+                           "sends: intent extras are not followed",
+    "before_consent_c#26": "the network type is read only to choose a WAP proxy",
+}
+"""Labelled false positives still claimed, by label ref, with why."""
+
+LOST: dict[str, str] = {
+    "high_findings_a#41": "MobTech's SsClt$a runs from a collector list instantiated by reflection "
+                          "(Class.newInstance over const-class names): no edge",
+    "high_findings_b#32": "a browser list resolved from one VIEW intent with MATCH_ALL reads like an app chooser "
+                          "probe: the flag is not read",
+    "before_consent#19": "reflection is a behaviour now; the advertising-id read it performs is reported where "
+                         "AdvertisingIdClient is called",
+    "before_consent#36": "the second round labelled the same DeviceHelper interface walk as no IP collection "
+                         "(the MAC of the chosen interface is what is returned); the two rounds disagree",
+    "before_consent_c#6": "getConnectionInfo whose SSID is read in another method than the call: Wi-Fi needs the "
+                          "SSID or BSSID read where the WifiInfo is obtained",
+}
+"""Labelled true claims no longer reported at any level, by label ref, with why."""
+
+
+@cache
+def documents() -> dict[str, Document]:
+    return scan_documents({label.apk for label in LABELS}, corpus_path())
+
+
+@pytest.mark.parametrize("label", [x for x in LABELS if not x.label], ids=lambda x: x.key)
+def test_labelled_false_positive_is_gone(label: Label) -> None:
+    gone = not claimed(label, documents()[label.apk])
+    if label.ref in STILL_WRONG:
+        assert not gone, f"{label.ref} is fixed: remove it from STILL_WRONG"
+        pytest.xfail(STILL_WRONG[label.ref])
+    assert gone, f"{label.fp_class}: {label.reason}"
+
+
+@pytest.mark.parametrize("label", [x for x in LABELS if x.label], ids=lambda x: x.key)
+def test_labelled_true_claim_is_still_reported(label: Label) -> None:
+    kept = claimed(label, documents()[label.apk], strict=False)
+    if label.ref in LOST:
+        assert not kept, f"{label.ref} is reported again: remove it from LOST"
+        pytest.xfail(LOST[label.ref])
+    assert kept, label.reason
+
+
+def test_known_gaps_name_real_labels() -> None:
+    refs = {label.ref for label in LABELS}
+    assert set(STILL_WRONG) <= refs and set(LOST) <= refs
+
+
+def test_precision_does_not_fall_below_this_rounds_figures() -> None:
+    high, early = score(HIGH, documents()), score(BEFORE_CONSENT, documents())
+    assert high.precision >= 0.89, str(high)
+    assert early.precision >= 0.80, str(early)
