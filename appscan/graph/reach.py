@@ -154,8 +154,11 @@ class ReachAnalysis:
             return [(g.index[e.method], i) for i, e in enumerate(self.entries) if e.kind in wanted]
 
         startup = sources(STARTUP_KINDS)
-        self.startup = _bfs(g, startup, loose=True, narrow=True, relevant=relevant)
-        self.startup_known = _bfs(g, startup)
+        # Narrowing runs in the search over known edges: only a node it reaches can be on a definite path, and
+        # every edge it resolves extends that search; nodes reached only through unresolved dispatch keep their
+        # dispatch unnarrowed (their paths are possible whatever else is known about them).
+        self.startup_known = _bfs(g, startup, narrow=True, relevant=relevant)
+        self.startup = _bfs(g, startup, loose=True)
         gate_sites = {g.index[m]: gate.sites[:gate.check] for m, gate in self.gates.items()}
         self.ungated_known = _bfs(g, startup, only={n: g.successors(s, False) for n, s in gate_sites.items()})
         self.ungated = _bfs(g, startup, loose=True, only={n: g.successors(s, True) for n, s in gate_sites.items()})
