@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from typing import Any
 
 import click
 import pytest
@@ -12,7 +14,8 @@ from appscan.model import Evidence, Finding, Incomplete, Reach, ScanResult, Text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.scan import scan_file
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, require
+from tests.report import browser
 
 SAMPLES = REPO_ROOT / "samples"
 
@@ -67,3 +70,12 @@ def with_startup_path(result: ScanResult) -> ScanResult:
 def cli() -> click.Group:
     """The real ``appscan`` command group (its error-to-exit-code mapping included)."""
     return main
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    """A headless Chromium for the page tests of one module (skips, or fails in CI, without a browser)."""
+    reason = browser.available()
+    require(reason is None, f"no headless browser: {reason}")
+    with browser.chrome() as chrome:
+        yield chrome

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from appscan.model import ScanResult
+from appscan.model import COLLECTING_EFFECTS, ScanResult
 from appscan.report.html import render_html
 from appscan.report.i18n import LANGS, MESSAGES, t
 from appscan.report.json_format import to_document
 from appscan.rules.catalog import Ruleset
-from tests.conftest import require
 from tests.report import browser
-from appscan.model import COLLECTING_EFFECTS
 from tests.report.conftest import HOSTILE, hostile, with_startup_path
 
 SECTIONS = ("verdict", "top", "checklist", "collection", "sharing", "permissions", "sdks", "startup", "security",
@@ -36,14 +33,6 @@ def test_page_is_self_contained_and_escaped(sdks_result: ScanResult, ruleset: Ru
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
     assert page.count("<script>") == 1
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    reason = browser.available()
-    require(reason is None, f"no headless browser: {reason}")
-    with browser.chrome() as chrome:
-        yield chrome
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,7 @@ from appscan.report.html import render_html
 from appscan.report.views import build_view
 from appscan.rules.catalog import Ruleset
 from appscan.scan import scan_file
-from tests.conftest import require
-from tests.report import browser
 from tests.report.conftest import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    reason = browser.available()
-    require(reason is None, f"no headless browser: {reason}")
-    with browser.chrome() as chrome:
-        yield chrome
 
 
 def _open(driver: Any, folder: Path, result: ScanResult, ruleset: Ruleset, lang: str) -> None:
