@@ -161,12 +161,14 @@ class CallGraph:
         return _Callee(ids, candidates, owner in INTERACTION_TYPES, clinit, constructs, rule, starts)
 
     def _collect(self, sites: Iterable[CallSite], plain: _Adjacency, interaction: _Adjacency,
-                 unresolved: _Adjacency, implicit: Callable[[int, int, str], None]) -> None:
+                 unresolved: _Adjacency, implicit: Callable[[int, int, str], None],
+                 callers: defaultdict[str, list[tuple[str, int]]] | None = None) -> None:
         """Resolve call sites into edges: calls and static initialisers into ``plain``, calls through
         user-interaction interfaces into ``interaction``, dispatch edges the receiver flow does not justify into
         ``unresolved``, callbacks and component starts through ``implicit(src, dst, kind)`` with the kinds of
         ``implicit.CALLBACK_RULES`` and ``component``. ``sites`` are whole methods' call sites in code order (or a
-        prefix of one method's), so that each site's position matches its method's register flow."""
+        prefix of one method's), so that each site's position matches its method's register flow. ``callers``
+        collects (caller, position) per callee that can land in APK code, for following parameters."""
         dispatching, exact = self._resolved
         constructed: defaultdict[int, list[str]] = defaultdict(list)
         registrations: list[tuple[int, str, CallbackRule]] = []
@@ -184,6 +186,8 @@ class CallGraph:
                 c = cache[callee] = self._callee(callee, kind)
             if c is None:
                 continue
+            if callers is not None and kind != "custom":
+                callers[callee].append((caller, position))
             src = index[caller]
             if c.candidates and not c.interaction:
                 if plain is self.succ:
@@ -306,7 +310,10 @@ class CallGraph:
 
     def _add_calls(self, facts: ApkFacts) -> None:
         """All edges of all call sites, duplicates removed."""
-        self._collect(facts.code.call_sites, self.succ, self.interaction, self.unresolved, self._add_implicit)
+        callers: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
+        self._collect(facts.code.call_sites, self.succ, self.interaction, self.unresolved, self._add_implicit,
+                      callers)
+        self.dispatch.callers = dict(callers)
         succ = self.succ
         for i, targets in enumerate(succ):
             if len(targets) > 1:

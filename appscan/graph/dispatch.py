@@ -23,7 +23,6 @@ parameters are followed without calling context, so it justifies an edge only as
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import NamedTuple
 
 from appscan.apk.flow import Value, param_types
@@ -93,7 +92,9 @@ class Dispatch:
         self.code = facts.code
         self.instantiated = instantiated_classes(facts, h)
         self._cones: dict[str, frozenset[str]] = {}
-        self._callers: dict[str, list[tuple[str, int]]] | None = None
+        self.callers: dict[str, list[tuple[str, int]]] = {}
+        """(caller, invoke index) of every call site per written callee that can land in APK code; filled by the
+        call graph as it reads the call sites."""
         self._param_memo: dict[tuple[str, int, int], frozenset[Value] | None] = {}
         self._param_types_memo: dict[tuple[str, int, str, int], dict[str, str] | None] = {}
         self._types_memo: dict[tuple[frozenset[Value], str, str, int], dict[str, str] | None] = {}
@@ -296,19 +297,8 @@ class Dispatch:
     def _callers_of(self, method: str) -> list[tuple[str, int]]:
         """(caller, invoke index) of every call site that can run ``method``: written on its class, on a type it
         extends or implements, or on a subclass that inherits it, with the same name and descriptor."""
-        if self._callers is None:
-            index: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
-            current, k = "", 0
-            for caller, callee, kind in self.code.call_sites:
-                if kind == "custom":
-                    continue
-                if caller != current:
-                    current, k = caller, 0
-                index[callee].append((caller, k))
-                k += 1
-            self._callers = dict(index)
         cls = class_of(method)
         sub = method[method.index("->") + 2:]
         h = self.h
         return [site for written in (*h.ancestors(cls), *h.descendants(cls))
-                for site in self._callers.get(f"{written}->{sub}", ())]
+                for site in self.callers.get(f"{written}->{sub}", ())]

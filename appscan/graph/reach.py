@@ -160,8 +160,12 @@ class ReachAnalysis:
         self.startup_known = _bfs(g, startup, narrow=True, relevant=relevant)
         self.startup = _bfs(g, startup, loose=True)
         gate_sites = {g.index[m]: gate.sites[:gate.check] for m, gate in self.gates.items()}
-        self.ungated_known = _bfs(g, startup, only={n: g.successors(s, False) for n, s in gate_sites.items()})
-        self.ungated = _bfs(g, startup, loose=True, only={n: g.successors(s, True) for n, s in gate_sites.items()})
+        if gate_sites:
+            self.ungated_known = _bfs(g, startup, only={n: g.successors(s, False) for n, s in gate_sites.items()})
+            self.ungated = _bfs(g, startup, loose=True,
+                                only={n: g.successors(s, True) for n, s in gate_sites.items()})
+        else:  # no consent check anywhere: before consent is at start-up
+            self.ungated_known, self.ungated = self.startup_known, self.startup
         self.any = _bfs(g, [(g.index[e.method], i) for i, e in enumerate(self.entries)], loose=True,
                         interaction=True)
         # Repeated callbacks become background entries of their own (kind "timer"), when scheduled reachably.
