@@ -95,7 +95,9 @@ def test_planted_sample_follows_the_table() -> None:
     findings = _scan(facts)
     before = {f.data_types[0]: f.severity for f in findings if f.rule == "PI-003"}
     assert before["imei"] == before["android-id"] == before["phone-number"] == "high"
-    assert before["clipboard"] == before["wifi"] == "medium"  # ordinary data before consent
+    assert before["clipboard"] == "medium"  # ordinary data before consent
+    # MacReader takes getConnectionInfo() only for the MAC address: an identifier, not the Wi-Fi network.
+    assert "wifi" not in before and before["mac"] == "high"
     assert {f.severity for f in findings if f.rule == "PI-004"} == {"medium"}  # background never alone high
     assert {f.severity for f in findings if f.rule == "PI-001" and f.data_types == ("location",)} == {"medium"}
     assert [f.severity for f in findings if f.rule == "SDK-002"] == ["high", "high"]
