@@ -34,10 +34,11 @@ __all__ = ["Dispatch", "Target", "instantiated_classes"]
 _MAX_DEPTH = 2
 """How many levels a value is followed through parameters, fields and returns (each decodes other methods)."""
 _MAX_CALLERS = 12
+"""A parameter with more call sites (a field with more storing methods) than this is left at its declared type:
+a utility called from everywhere."""
 _MAX_TYPES = 16
 """A receiver that can be more classes than this is taken as not narrowed: only a small set can justify an edge
 (only resolved edges make a path definite), and following large sets costs the most."""
-"""A parameter with more call sites than this is left at its declared type: a utility called from everywhere."""
 _OBJECT = "Ljava/lang/Object;"
 _PRIVATE = 0x2
 _FINAL = 0x10
@@ -52,7 +53,8 @@ class Target(NamedTuple):
     method: str
     resolved: bool
     why: str
-    """``new Lpkg/Cls;`` (an allocation reaches the receiver), ``only target``, or the reason it is unresolved."""
+    """What the receiver's class came from: ``new Lpkg/Cls;`` (an allocation in the calling method), ``... via
+    callers of M`` (one passed to a parameter), ``this (Lpkg/Cls;)``, ``declared Lpkg/Type;``."""
 
 
 def instantiated_classes(facts: ApkFacts, h: Hierarchy) -> frozenset[str]:
@@ -209,19 +211,25 @@ class Dispatch:
                    if m.startswith(cls + "->") or (access & _PRIVATE and m.startswith(nested))]
         if not writers or len(writers) > _MAX_CALLERS:
             return self._declared(declared, owner)
-        out: dict[str, str] = {}
+        stores: list[tuple[str, frozenset[Value] | None]] = []
         for method in writers:
             flow = self.code.flow(method)
             if flow is None:
                 return self._declared(declared, owner)
-            for name, values in flow.field_writes:
-                if name != field:
-                    continue
-                got = self._types(values, method, owner, depth - 1)
-                if got is None:
-                    return self._declared(declared, owner)
-                for c, why in got.items():
-                    out.setdefault(c, why)
+            stores.extend((method, values) for name, values in flow.field_writes if name == field)
+        return self._merged(stores, owner, depth, declared)
+
+    def _merged(self, sources: list[tuple[str, frozenset[Value] | None]], owner: str, depth: int, declared: str,
+                via: str | None = None) -> dict[str, str] | None:
+        """The union of what each (method, values) source can be, one level down; any unknown source leaves the
+        value at its ``declared`` type. ``via`` marks justifications that lost their calling context."""
+        out: dict[str, str] = {}
+        for method, values in sources:
+            got = None if values is None else self._types(values, method, owner, depth - 1)
+            if got is None:
+                return self._declared(declared, owner)
+            for c, why in got.items():
+                out.setdefault(c, why if via is None or " via " in why else f"{why} via {via}")
         return out
 
     def _declared(self, typ: str, owner: str) -> dict[str, str] | None:
@@ -262,17 +270,11 @@ class Dispatch:
         callers = self._callers_of(method)
         if not callers or len(callers) > _MAX_CALLERS:
             return self._declared(declared, owner)
-        out: dict[str, str] = {}
-        for caller, index in callers:
-            values = self._arg_values(caller, index, position + (0 if static else 1))
-            got = None if values is None else self._types(values, caller, owner, depth - 1)
-            if got is None:
-                return self._declared(declared, owner)
-            for c, why in got.items():
-                # Which caller passed it is lost here (context-insensitive): such an allocation alone no longer
-                # proves the edge on a given path, only the fact that it is the single class left does.
-                out.setdefault(c, why if " via " in why else f"{why} via callers of {method}")
-        return out
+        # Which caller passed a value is lost here (context-insensitive): such an allocation alone no longer proves
+        # the edge on a given path, only the fact that it is the single class left does.
+        arg = position + (0 if static else 1)
+        return self._merged([(caller, self._arg_values(caller, index, arg)) for caller, index in callers], owner,
+                            depth, declared, via=f"callers of {method}")
 
     def _arg_values(self, caller: str, index: int, arg: int) -> frozenset[Value] | None:
         """Values of argument ``arg`` (receiver = 0 for instance calls) at the ``index``-th invoke of ``caller``."""
