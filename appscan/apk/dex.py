@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from appscan.model import CallSite
 
-__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "parse_dex", "uleb128"]
+__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "parse_dex", "read_class_fields", "uleb128"]
 
 _NO_INDEX = 0xFFFFFFFF
 _site = tuple.__new__
@@ -262,6 +262,25 @@ class DexTables:
         return None
 
 
+def read_class_fields(data: bytes, off: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(field id, access flags) of the static fields and of the instance fields of a class_data item."""
+    n_static, pos = uleb128(data, off)
+    n_instance, pos = uleb128(data, pos)
+    _, pos = uleb128(data, pos)
+    _, pos = uleb128(data, pos)
+    lists: list[list[tuple[int, int]]] = []
+    for count in (n_static, n_instance):
+        idx = 0
+        fields: list[tuple[int, int]] = []
+        for _ in range(count):
+            diff, pos = uleb128(data, pos)
+            flags, pos = uleb128(data, pos)
+            idx += diff
+            fields.append((idx, flags))
+        lists.append(fields)
+    return lists[0], lists[1]
+
+
 def _read_class_data(data: bytes, off: int) -> list[tuple[int, int]]:
     """(method id, code offset) of every direct and virtual method of a class_data item."""
     n_static, pos = uleb128(data, off)
@@ -439,18 +458,9 @@ class _VersionConstants:
             return
         data = t.data
         try:
-            n_static, pos = uleb128(data, data_off)
-            for _ in range(3):
-                _, pos = uleb128(data, pos)
-            field_ids: list[int] = []
-            idx = 0
-            for _ in range(n_static):
-                diff, pos = uleb128(data, pos)
-                _, pos = uleb128(data, pos)
-                idx += diff
-                field_ids.append(idx)
+            field_ids = [idx for idx, _ in read_class_fields(data, data_off)[0]]
             size, pos = uleb128(data, values_off)
-            for k in range(min(size, n_static)):
+            for k in range(min(size, len(field_ids))):
                 header = data[pos]
                 if header & 0x1F == _STRING_VALUE and (whole or field_ids[k] in wanted):
                     width = (header >> 5) + 1

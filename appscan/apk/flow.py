@@ -28,7 +28,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from appscan.apk.dex import INSN_UNITS, DexTables, uleb128
+from appscan.apk.dex import INSN_UNITS, DexTables, read_class_fields
 
 __all__ = ["FlowIndex", "InvokeFlow", "MethodFlow", "Value", "param_types"]
 
@@ -180,22 +180,11 @@ class FlowIndex:
         if where is None:
             return {}
         t, _ = self._dexes[where[0]]
-        out: dict[str, int] = {}
         try:
-            n_static, pos = uleb128(t.data, where[1])
-            n_instance, pos = uleb128(t.data, pos)
-            _, pos = uleb128(t.data, pos)
-            _, pos = uleb128(t.data, pos)
-            for count in (n_static, n_instance):
-                idx = 0
-                for _ in range(count):
-                    diff, pos = uleb128(t.data, pos)
-                    flags, pos = uleb128(t.data, pos)
-                    idx += diff
-                    out[t.field(idx)] = flags
+            static, instance = read_class_fields(t.data, where[1])
+            return {t.field(idx): flags for idx, flags in (*static, *instance)}
         except (IndexError, ValueError, struct.error, UnicodeError):
             return {}
-        return out
 
     def __contains__(self, method: str) -> bool:
         return method in self._where

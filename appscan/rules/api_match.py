@@ -82,9 +82,10 @@ def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: A
 
     # A content URI is as often a framework constant (ContactsContract$Contacts.CONTENT_URI) as a string: the
     # static fields a method reads count among its strings for ``string_any``.
-    read: dict[str, tuple[str, ...]] = {}
+    reads: dict[str, list[str]] = {}
     for r in facts.code.field_reads:
-        read[r.caller] = (*read.get(r.caller, ()), r.callee)
+        reads.setdefault(r.caller, []).append(r.callee)
+    read = {caller: tuple(fields) for caller, fields in reads.items()}
     calls = index.calls
     for caller, callee, _ in facts.code.call_sites:
         if callee.partition("(")[0] not in calls:  # _key of a method, inlined: this loop sees every call site
