@@ -26,16 +26,18 @@ with an object.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Collection
 from typing import NamedTuple
 
-from appscan.apk.dex import INSN_UNITS, DexTables, read_class_fields
+from appscan.apk.dex import INSN_UNITS, DexTables, read_class_fields, uleb128
 
-__all__ = ["FlowIndex", "InvokeFlow", "MethodFlow", "Value", "param_types"]
+__all__ = ["Feasible", "FlowIndex", "InvokeFlow", "MethodFlow", "Value", "param_types"]
 
 _INVOKE_KIND = {0x6E: "virtual", 0x6F: "super", 0x70: "direct", 0x71: "static", 0x72: "interface",
                 0x74: "virtual", 0x75: "super", 0x76: "direct", 0x77: "static", 0x78: "interface",
                 0xFA: "polymorphic", 0xFB: "polymorphic"}
 _RANGE = frozenset({0x74, 0x75, 0x76, 0x77, 0x78, 0xFB})
+_EMPTY: frozenset[Value] = frozenset()
 _MAX_UNITS = 1 << 20
 """Methods longer than this (2 MB of code) are not decoded: their flow is unknown, never a long stall."""
 
@@ -55,24 +57,96 @@ class InvokeFlow(NamedTuple):
     args: tuple[frozenset[Value], ...]
 
 
+class Feasible(NamedTuple):
+    """What can run in one method when some of its invokes never return normally (see ``MethodFlow.feasible``)."""
+
+    invokes: frozenset[int]
+    """Indices of the invokes that can be reached."""
+    returns: bool
+    """Whether a return instruction can be reached (the method can complete normally)."""
+    writes: frozenset[str]
+    """Fields stored into (``iput-object``/``sput-object``) by reachable instructions."""
+
+
 class MethodFlow:
     """The register flow of one method. Arguments are put together per invoke only when asked (most questions
-    need one argument of one invoke, and a method has many)."""
+    need one argument of one invoke, and a method has many).
 
-    __slots__ = ("method", "static", "returns", "field_writes", "_calls", "_registers", "_invokes")
+    A register written once holds one value everywhere, and the flow-insensitive union answers exactly. Where a
+    register is reused (a package name, then a list element), the union would mix values that never meet at the
+    instruction asked about: then the method's control flow is decoded (``_Code``) and the definitions that
+    really reach that instruction are followed back along it."""
+
+    __slots__ = ("method", "static", "field_writes", "_calls", "_registers", "_invokes", "_returns", "_return_regs",
+                 "_source", "_code")
 
     def __init__(self, method: str, static: bool, calls: list[tuple[str, str, list[int]]],
-                 registers: dict[int, frozenset[Value]], returns: frozenset[Value],
-                 field_writes: tuple[tuple[str, frozenset[Value]], ...]) -> None:
+                 registers: dict[int, frozenset[Value]], return_regs: tuple[int, ...],
+                 field_writes: tuple[tuple[str, frozenset[Value]], ...],
+                 source: tuple[DexTables, memoryview, int]) -> None:
         self.method = method
         self.static = static
-        self.returns = returns
-        """What ``return-object`` can return."""
         self.field_writes = field_writes
         """(field, values) of every ``iput-object``/``sput-object``, in code order."""
         self._calls = calls
         self._registers = registers
         self._invokes: tuple[InvokeFlow, ...] | None = None
+        self._returns: frozenset[Value] | None = None
+        self._return_regs = return_regs
+        self._source = source
+        self._code: _Code | None | bool = False  # False: not decoded yet; None: undecodable
+
+    def _precise(self) -> _Code | None:
+        """The method's control flow, decoded on first use."""
+        if self._code is False:
+            t, units, code_off = self._source
+            try:
+                self._code = _Code(self.method, t, units, code_off)
+            except (IndexError, ValueError, struct.error, UnicodeError, KeyError):
+                self._code = None
+        return self._code  # type: ignore[return-value]
+
+    def _at(self, reg: int, insn: Callable[[_Code], int]) -> frozenset[Value]:
+        """Values of ``reg`` before the instruction ``insn`` picks: the union when it is exact, else the
+        definitions that reach that instruction."""
+        got = self._registers.get(reg, _EMPTY)
+        if len(got) <= 1:
+            return got
+        code = self._precise()
+        return got if code is None else code.values(reg, insn(code))
+
+    @property
+    def returns(self) -> frozenset[Value]:
+        """What ``return-object`` can return."""
+        if self._returns is None:
+            out: set[Value] = set()
+            for k, reg in enumerate(self._return_regs):
+                out |= self._at(reg, lambda code, k=k: code.object_returns[k])  # type: ignore[misc]
+            self._returns = frozenset(out)
+        return self._returns
+
+    @property
+    def calls(self) -> tuple[tuple[str, str], ...]:
+        """(callee, kind) of each invoke, in code order, without decoding any argument."""
+        return tuple((c, kind) for c, kind, _ in self._calls)
+
+    def arity(self, index: int) -> int:
+        """The number of arguments of the ``index``-th invoke, the receiver counted."""
+        callee, kind, _ = self._calls[index]
+        return len(param_types(callee)) + (0 if kind == "static" else 1)
+
+    def feasible(self, blocked: Collection[int], null_fields: Collection[str]) -> Feasible | None:
+        """What can run when the invokes ``blocked`` (indices) never return normally (they always throw) and the
+        fields ``null_fields`` are null wherever they are read and tested against null right away. None when the
+        control flow cannot be decoded."""
+        code = self._precise()
+        return None if code is None else code.feasible(blocked, null_fields)
+
+    @property
+    def null_tested(self) -> frozenset[str]:
+        """Fields read and tested against null by the next instruction (``iget-object``; ``if-eqz``)."""
+        code = self._precise()
+        return frozenset() if code is None else frozenset(f for f, _ in code.null_tests.values())
 
     def __len__(self) -> int:
         """The number of invokes (every invoke but invoke-custom)."""
@@ -92,7 +166,7 @@ class MethodFlow:
             at = position - (0 if kind == "static" else 1)
             offset = (0 if kind == "static" else 1) + slots[at] if 0 <= at < len(slots) else len(regs)
             reg = regs[offset] if offset < len(regs) else -1
-        return self._registers.get(reg, frozenset())
+        return self._at(reg, lambda code: code.invoke_insns[index])
 
     @property
     def invokes(self) -> tuple[InvokeFlow, ...]:
@@ -101,8 +175,7 @@ class MethodFlow:
         if self._invokes is None:
             out = []
             for k, (callee, kind, _) in enumerate(self._calls):
-                count = len(param_types(callee)) + (0 if kind == "static" else 1)
-                out.append(InvokeFlow(callee, kind, tuple(self.arg(k, p) for p in range(count))))
+                out.append(InvokeFlow(callee, kind, tuple(self.arg(k, p) for p in range(self.arity(k)))))
             self._invokes = tuple(out)
         return self._invokes
 
@@ -136,8 +209,9 @@ class FlowIndex:
     """Where each method's code is, and the flows decoded so far: ``flow(method)`` decodes on first use."""
 
     def __init__(self) -> None:
-        self._dexes: list[tuple[DexTables, memoryview]] = []
-        self._where: dict[str, tuple[int, int]] = {}
+        self._dexes: list[tuple[DexTables, memoryview, dict[str, int]]] = []
+        """Each dex file's tables, code units and code offsets by method, in load order (kept per file, not merged:
+        merging costs a dict entry per method of the APK, and most methods are never decoded)."""
         self._cache: dict[str, MethodFlow | None] = {}
         self._class_data: dict[str, tuple[int, int]] | None = None
         self._field_flags: dict[str, dict[str, int]] = {}
@@ -150,10 +224,15 @@ class FlowIndex:
             self._stores.setdefault(field, []).extend(methods)
         data = tables.data
         units = memoryview(data)[:len(data) & ~1].cast("H")
-        number = len(self._dexes)
-        self._dexes.append((tables, units))
-        for method, off in code_offsets.items():
-            self._where.setdefault(method, (number, off))
+        self._dexes.append((tables, units, code_offsets))
+
+    def _where(self, method: str) -> tuple[DexTables, memoryview, int] | None:
+        """The first dex file defining ``method`` with code, and the code's offset there."""
+        for tables, units, offsets in self._dexes:
+            off = offsets.get(method)
+            if off is not None:
+                return tables, units, off
+        return None
 
     def storing_methods(self, field: str) -> list[str]:
         """The methods with an ``iput-object``/``sput-object`` to ``field``."""
@@ -171,7 +250,7 @@ class FlowIndex:
         """Every field a class defines, with its access flags (from its class_data item)."""
         if self._class_data is None:
             self._class_data = {}
-            for number, (t, _) in enumerate(self._dexes):
+            for number, (t, _, _) in enumerate(self._dexes):
                 for c in range(t.class_size):
                     cls_idx, data_off = struct.unpack_from("<I20xI", t.data, t.class_off + 32 * c)
                     if data_off:
@@ -179,7 +258,7 @@ class FlowIndex:
         where = self._class_data.get(cls)
         if where is None:
             return {}
-        t, _ = self._dexes[where[0]]
+        t, _, _ = self._dexes[where[0]]
         try:
             static, instance = read_class_fields(t.data, where[1])
             return {t.field(idx): flags for idx, flags in (*static, *instance)}
@@ -187,18 +266,18 @@ class FlowIndex:
             return {}
 
     def __contains__(self, method: str) -> bool:
-        return method in self._where
+        return self._where(method) is not None
 
     def flow(self, method: str) -> MethodFlow | None:
         """The flow of ``method``; None when it has no code in the APK or its code cannot be decoded."""
         if method in self._cache:
             return self._cache[method]
-        where = self._where.get(method)
+        where = self._where(method)
         result = None
         if where is not None:
-            tables, units = self._dexes[where[0]]
+            tables, units, off = where
             try:
-                result = _decode(method, tables, units, where[1])
+                result = _decode(method, tables, units, off)
             except (IndexError, ValueError, struct.error, UnicodeError):
                 result = None  # the fast pass read this method; a table it names may still be unreadable
         self._cache[method] = result
@@ -297,10 +376,8 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
         i += INSN_UNITS[op]
     _close(values, copies)
     registers = {r: frozenset(v) for r, v in values.items()}
-    empty: frozenset[Value] = frozenset()
-    ret = frozenset(v for r in returns for v in registers.get(r, ()))
-    return MethodFlow(method, static, invokes, registers, ret,
-                      tuple((f, registers.get(r, empty)) for f, r in writes))
+    return MethodFlow(method, static, invokes, registers, tuple(returns),
+                      tuple((f, registers.get(r, _EMPTY)) for f, r in writes), (t, units, code_off))
 
 
 def _close(values: dict[int, set[Value]], copies: list[tuple[int, int]]) -> None:
@@ -319,3 +396,250 @@ def _close(values: dict[int, set[Value]], copies: list[tuple[int, int]]) -> None
                 if not got <= have:
                     have |= got
                     changed = True
+
+
+def _ops(*ranges: tuple[int, int]) -> frozenset[int]:
+    return frozenset(op for lo, hi in ranges for op in range(lo, hi + 1))
+
+
+_DEST_A4 = _ops((0x01, 0x01), (0x04, 0x04), (0x07, 0x07), (0x12, 0x12), (0x20, 0x21), (0x23, 0x23), (0x52, 0x58),
+                (0x7B, 0x8F), (0xB0, 0xD7))
+"""Opcodes writing the 4-bit register vA (only vA counts: a wide write also clobbers vA+1, which is left alone, so
+a definition may be followed further back than it reaches, never stopped short)."""
+_DEST_A8 = _ops((0x02, 0x02), (0x05, 0x05), (0x08, 0x08), (0x0A, 0x0D), (0x13, 0x1C), (0x22, 0x22), (0x2D, 0x31),
+                (0x44, 0x4A), (0x60, 0x66), (0x90, 0xAF), (0xD8, 0xE2), (0xFE, 0xFF))
+"""Opcodes writing the 8-bit register vAA (check-cast is left out: it keeps the value)."""
+_DEST_A16 = frozenset({0x03, 0x06, 0x09})
+_RETURNS = frozenset({0x0E, 0x0F, 0x10, 0x11})
+_NO_FALLTHROUGH = _RETURNS | {0x27, 0x28, 0x29, 0x2A}
+_IF = _ops((0x32, 0x3D))
+
+
+def _s16(v: int) -> int:
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def _s32(v: int) -> int:
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+def _sleb128(data: bytes, pos: int) -> tuple[int, int]:
+    value, end = uleb128(data, pos)
+    bits = 7 * (end - pos)
+    return (value - (1 << bits) if value & (1 << (bits - 1)) else value), end
+
+
+class _Code:
+    """One method's instructions as a control-flow graph (normal and exception edges), with the register each
+    instruction writes and what it writes there: enough to follow a register back to its reaching definitions
+    and to tell which instructions can run when some calls always throw."""
+
+    __slots__ = ("params", "dests", "defs", "succ", "handlers", "preds", "invoke_insns", "object_returns",
+                 "returns", "writes", "null_tests")
+
+    def __init__(self, method: str, t: DexTables, units: memoryview, code_off: int) -> None:
+        registers, ins, _, tries = struct.unpack_from("<HHHH", t.data, code_off)
+        (size,) = struct.unpack_from("<I", t.data, code_off + 12)
+        if size > _MAX_UNITS:
+            raise ValueError("method too long")
+        start = (code_off + 16) // 2
+        params = param_types(method)
+        slots = _slots(params)
+        words = (slots[-1] + (2 if params[-1] in ("J", "D") else 1)) if params else 0
+        static = ins == words
+        first = registers - ins
+        self.params: dict[int, Value] = {} if static else {first: Value("param", "0")}
+        for n, (typ, slot) in enumerate(zip(params, slots)):
+            if typ[0] in "L[":
+                self.params[first + (0 if static else 1) + slot] = Value("param", str(n + (0 if static else 1)))
+        pcs: list[int] = []
+        self.dests: list[int] = []
+        self.defs: list[Value | int | None] = []
+        """Per instruction: the Value written, the register copied (move-object), or None (not an object)."""
+        jumps: list[tuple[int, ...]] = []
+        falls: list[bool] = []
+        self.invoke_insns: list[int] = []
+        self.object_returns: list[int] = []
+        """Instruction index of each ``return-object``, in code order."""
+        self.returns: list[int] = []
+        self.writes: dict[int, str] = {}
+        null_reads: dict[int, tuple[int, str]] = {}
+        last_result: Value | None = None
+        pc = 0
+        while pc < size:
+            i = start + pc
+            u = units[i]
+            op = u & 0xFF
+            if op == 0x00 and u in (0x0100, 0x0200, 0x0300):  # a payload, not an instruction
+                if u == 0x0100:
+                    pc += units[i + 1] * 2 + 4
+                elif u == 0x0200:
+                    pc += units[i + 1] * 4 + 2
+                else:
+                    pc += ((units[i + 2] | (units[i + 3] << 16)) * units[i + 1] + 1) // 2 + 4
+                continue
+            k = len(pcs)
+            pcs.append(pc)
+            dest, value, result = -1, None, None
+            if op in _DEST_A4:
+                dest = (u >> 8) & 0xF
+            elif op in _DEST_A8:
+                dest = u >> 8
+            elif op in _DEST_A16:
+                dest = units[i + 1]
+            if op in _INVOKE_KIND:
+                self.invoke_insns.append(k)
+                result = Value("result", t.method(units[i + 1]))
+            elif op in (0x24, 0x25):
+                result = Value("array", t.type(units[i + 1]))
+            elif op == 0x0C:
+                value = last_result
+            elif op == 0x07:
+                value = u >> 12
+            elif op == 0x08:
+                value = units[i + 1]
+            elif op == 0x09:
+                value = units[i + 2]
+            elif op == 0x22:
+                value = Value("new", t.type(units[i + 1]))
+            elif op == 0x1A:
+                value = Value("string", t.string(units[i + 1]))
+            elif op == 0x1B:
+                value = Value("string", t.string(units[i + 1] | (units[i + 2] << 16)))
+            elif op == 0x1C:
+                value = Value("class", t.type(units[i + 1]))
+            elif op in (0x54, 0x62):
+                value = Value("field", t.field(units[i + 1]))
+                null_reads[k] = (dest, value.ref)
+            elif op == 0x23:
+                value = Value("array", t.type(units[i + 1]))
+            elif op == 0x46:
+                value = Value("element", "")
+            elif op == 0x0D:
+                value = Value("exception", "")
+            elif op in (0x5B, 0x69):
+                self.writes[k] = t.field(units[i + 1])
+            elif op == 0x11:
+                self.object_returns.append(k)
+            if op in _RETURNS:
+                self.returns.append(k)
+            self.dests.append(dest)
+            self.defs.append(value)
+            last_result = result
+            if op == 0x28:
+                jumps.append((pc + ((u >> 8) ^ 0x80) - 0x80,))
+            elif op == 0x29 or op in _IF:
+                jumps.append((pc + _s16(units[i + 1]),))
+            elif op == 0x2A:
+                jumps.append((pc + _s32(units[i + 1] | (units[i + 2] << 16)),))
+            elif op in (0x2B, 0x2C):
+                p = i + _s32(units[i + 1] | (units[i + 2] << 16))
+                count = units[p + 1]
+                base = p + (4 if op == 0x2B else 2 + 2 * count)
+                jumps.append(tuple(pc + _s32(units[base + 2 * n] | (units[base + 2 * n + 1] << 16))
+                                   for n in range(count)))
+            else:
+                jumps.append(())
+            falls.append(op not in _NO_FALLTHROUGH)
+            pc += INSN_UNITS[op]
+        at = {p: k for k, p in enumerate(pcs)}
+        n = len(pcs)
+        self.succ: list[tuple[int, ...]] = [
+            tuple(dict.fromkeys([*((k + 1,) if falls[k] and k + 1 < n else ()), *(at[j] for j in jumps[k] if j in at)]))
+            for k in range(n)]
+        self.handlers: list[tuple[int, ...]] = [()] * n
+        if tries:
+            base = code_off + 16 + size * 2 + (2 if size & 1 else 0)
+            lists = base + 8 * tries
+            for r in range(tries):
+                first_pc, count, handler_off = struct.unpack_from("<IHH", t.data, base + 8 * r)
+                targets = self._catch_targets(t.data, lists + handler_off, at)
+                for p in range(first_pc, first_pc + count):
+                    k = at.get(p)
+                    if k is not None:
+                        self.handlers[k] = tuple(dict.fromkeys((*self.handlers[k], *targets)))
+        entered = {j for k in range(n) for j in (*self.succ[k][1 if falls[k] else 0:], *self.handlers[k])}
+        self.null_tests: dict[int, tuple[str, int]] = {}
+        """``if-eqz``/``if-nez`` right after reading a field into the register tested: (field, the instruction a
+        null value goes to); only where no other edge enters the test."""
+        for k, (reg, fld) in null_reads.items():
+            nxt = k + 1
+            if nxt < n and nxt not in entered and jumps[nxt] and jumps[nxt][0] in at:
+                u = units[start + pcs[nxt]]
+                if (u & 0xFF) in (0x38, 0x39) and u >> 8 == reg:
+                    jump = at[jumps[nxt][0]]
+                    if (u & 0xFF) == 0x38 or nxt + 1 < n:
+                        self.null_tests[nxt] = (fld, jump if (u & 0xFF) == 0x38 else nxt + 1)
+        self.preds: list[list[int]] = [[] for _ in range(n)]
+        if n:
+            self.preds[0].append(-1)
+        for k in range(n):
+            for j in (*self.succ[k], *self.handlers[k]):
+                self.preds[j].append(k)
+
+    @staticmethod
+    def _catch_targets(data: bytes, pos: int, at: dict[int, int]) -> list[int]:
+        """Instruction indices of one encoded_catch_handler's handlers (typed and catch-all)."""
+        size, pos = _sleb128(data, pos)
+        out = []
+        for _ in range(abs(size)):
+            _, pos = uleb128(data, pos)
+            addr, pos = uleb128(data, pos)
+            if addr in at:
+                out.append(at[addr])
+        if size <= 0:
+            addr, pos = uleb128(data, pos)
+            if addr in at:
+                out.append(at[addr])
+        return out
+
+    def values(self, reg: int, insn: int) -> frozenset[Value]:
+        """The values ``reg`` can hold just before instruction ``insn``: its definitions on every path there."""
+        out: set[Value] = set()
+        seen: set[tuple[int, int]] = set()
+        stack = [(insn, reg)]
+        while stack:
+            at, r = stack.pop()
+            for p in self.preds[at]:
+                if p < 0:
+                    if r in self.params:
+                        out.add(self.params[r])
+                    continue
+                if (p, r) in seen:
+                    continue
+                seen.add((p, r))
+                if self.dests[p] == r:
+                    d = self.defs[p]
+                    if isinstance(d, Value):
+                        out.add(d)
+                    elif d is not None:
+                        stack.append((p, d))
+                else:
+                    stack.append((p, r))
+        return frozenset(out)
+
+    def feasible(self, blocked: Collection[int], null_fields: Collection[str]) -> Feasible:
+        """See ``MethodFlow.feasible``."""
+        stop = {self.invoke_insns[b] for b in blocked if b < len(self.invoke_insns)}
+        n = len(self.succ)
+        seen = [False] * n
+        stack = [0] if n else []
+        if n:
+            seen[0] = True
+        while stack:
+            k = stack.pop()
+            if k in stop:
+                nexts: tuple[int, ...] = self.handlers[k]
+            else:
+                test = self.null_tests.get(k)
+                if test is not None and test[0] in null_fields:
+                    nexts = (test[1], *self.handlers[k])
+                else:
+                    nexts = (*self.succ[k], *self.handlers[k])
+            for j in nexts:
+                if not seen[j]:
+                    seen[j] = True
+                    stack.append(j)
+        return Feasible(frozenset(b for b, k in enumerate(self.invoke_insns) if seen[k]),
+                        any(seen[k] for k in self.returns),
+                        frozenset(f for k, f in self.writes.items() if seen[k]))

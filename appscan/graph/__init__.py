@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from appscan.graph.callgraph import CallGraph
 from appscan.graph.entrypoints import EntryPoint, entry_points
+from appscan.graph.feasible import FailingCalls
 from appscan.graph.reach import (
            PermissionRequest,
            ReachAnalysis,
@@ -16,5 +17,5 @@ from appscan.graph.reach import (
            requests_at_startup,
 )
 
-__all__ = ["CallGraph", "EntryPoint", "PermissionRequest", "ReachAnalysis", "analyze", "consent_gates",
+__all__ = ["CallGraph", "EntryPoint", "FailingCalls", "PermissionRequest", "ReachAnalysis", "analyze", "consent_gates",
            "entry_points", "requests_at_startup"]

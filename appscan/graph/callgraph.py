@@ -30,7 +30,7 @@ the queries need nothing but breadth-first search (figures in docs/call-graph.md
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import NamedTuple
 
 from appscan.graph.dispatch import Dispatch
@@ -162,13 +162,15 @@ class CallGraph:
 
     def _collect(self, sites: Iterable[CallSite], plain: _Adjacency, interaction: _Adjacency,
                  unresolved: _Adjacency, implicit: Callable[[int, int, str], None],
-                 callers: defaultdict[str, list[tuple[str, int]]] | None = None) -> None:
+                 callers: defaultdict[str, list[tuple[str, int]]] | None = None,
+                 skip: Collection[int] = ()) -> None:
         """Resolve call sites into edges: calls and static initialisers into ``plain``, calls through
         user-interaction interfaces into ``interaction``, dispatch edges the receiver flow does not justify into
         ``unresolved``, callbacks and component starts through ``implicit(src, dst, kind)`` with the kinds of
         ``implicit.CALLBACK_RULES`` and ``component``. ``sites`` are whole methods' call sites in code order (or a
         prefix of one method's), so that each site's position matches its method's register flow. ``callers``
-        collects (caller, position) per callee that can land in APK code, for following parameters."""
+        collects (caller, position) per callee that can land in APK code, for following parameters. Sites at the
+        positions in ``skip`` (of a single method's sites) are left out: they never run."""
         dispatching, exact = self._resolved
         constructed: defaultdict[int, list[str]] = defaultdict(list)
         registrations: list[tuple[int, str, CallbackRule]] = []
@@ -180,6 +182,8 @@ class CallGraph:
                 if caller != current:
                     current, position = caller, -1
                 position += 1
+                if position in skip:
+                    continue
             cache = dispatching if kind in _DISPATCHING else exact
             c = cache.get(callee, _UNSEEN)
             if c is _UNSEEN:
@@ -320,18 +324,22 @@ class CallGraph:
                 succ[i] = list(dict.fromkeys(targets))
 
 
-    def successors(self, sites: Iterable[CallSite], unresolved: bool) -> list[int]:
+    def successors(self, sites: Iterable[CallSite], unresolved: bool, skip: Collection[int] = (),
+                   interaction: bool = False) -> list[int]:
         """The nodes that these call sites (of one method, e.g. those before a consent check) lead to without a
-        user action; with ``unresolved``, through dispatch edges the receiver flow does not justify too."""
+        user action; with ``unresolved``, through dispatch edges the receiver flow does not justify too; with
+        ``interaction``, through user actions too. Sites at the positions in ``skip`` are left out."""
         plain: defaultdict[int, list[int]] = defaultdict(list)
         loose: defaultdict[int, list[int]] = defaultdict(list)
+        clicks: defaultdict[int, list[int]] = defaultdict(list)
 
         def implicit(src: int, dst: int, kind: str) -> None:
-            if kind not in INTERACTION:
-                plain[src].append(dst)
+            (clicks if kind in INTERACTION else plain)[src].append(dst)
 
-        self._collect(sites, plain, defaultdict(list), loose, implicit)
+        self._collect(sites, plain, clicks, loose, implicit, skip=skip)
         found = [dst for targets in plain.values() for dst in targets]
         if unresolved:
             found.extend(dst for targets in loose.values() for dst in targets)
+        if interaction:
+            found.extend(dst for targets in clicks.values() for dst in targets)
         return found

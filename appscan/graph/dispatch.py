@@ -267,7 +267,7 @@ class Dispatch:
         declared = types[position]
         if depth <= 0:
             return self._declared(declared, owner)
-        callers = self._callers_of(method)
+        callers = self.callers_of(method)
         if not callers or len(callers) > _MAX_CALLERS:
             return self._declared(declared, owner)
         # Which caller passed a value is lost here (context-insensitive): such an allocation alone no longer proves
@@ -296,7 +296,7 @@ class Dispatch:
             return self._declared(declared, owner)
         return self._types(flow.returns, target, owner, depth - 1) or self._declared(declared, owner)
 
-    def _callers_of(self, method: str) -> list[tuple[str, int]]:
+    def callers_of(self, method: str) -> list[tuple[str, int]]:
         """(caller, invoke index) of every call site that can run ``method``: written on its class, on a type it
         extends or implements, or on a subclass that inherits it, with the same name and descriptor."""
         cls = class_of(method)

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import NamedTuple
 
 from appscan.graph.callgraph import CallGraph
+from appscan.graph.feasible import FailingCalls, dead_calls
 from appscan.graph.entrypoints import (
     BACKGROUND_KINDS,
     STARTUP_KINDS,
@@ -140,41 +141,54 @@ class ReachAnalysis:
     """The four searches over one APK's call graph; ``reach(caller, callee)`` answers for any call site."""
 
     def __init__(self, facts: ApkFacts, consent_apis: Iterable[str] = (), graph: CallGraph | None = None,
-                 targets: Iterable[str] | None = None) -> None:
+                 targets: Iterable[str] | None = None, failing: FailingCalls | None = None) -> None:
         """``targets``: the calling methods whose reach will be asked (when known), so that receiver narrowing is
-        spent only on dispatch that can lead to them; without it, every reached dispatch site is narrowed."""
+        spent only on dispatch that can lead to them; without it, every reached dispatch site is narrowed.
+        ``failing``: the calls that always throw in this app; the call sites they make unreachable
+        (``feasible.dead_calls``) are left out of every search."""
         self.graph = graph if graph is not None else CallGraph(facts)
         g = self.graph
         relevant = g.leading_to(targets) if targets is not None else None
         self.entries: list[EntryPoint] = [e for e in entry_points(facts, g.hierarchy) if e.method in g.index]
         self.gates = {m: gate for m, gate in consent_gates(facts, consent_apis).items() if m in g.index}
+        self.dead = {m: d for m, d in (dead_calls(facts, g.hierarchy, g.dispatch, failing) if failing else {}).items()
+                     if m in g.index}
+        """Dead call-site positions by method (``feasible.dead_calls``)."""
+        self._dead_sites = _sites_of(facts, self.dead)
 
         def sources(kinds: Iterable[str]) -> list[tuple[int, int]]:
             wanted = set(kinds)
             return [(g.index[e.method], i) for i, e in enumerate(self.entries) if e.kind in wanted]
 
+        def live(unresolved: bool, interaction: bool = False) -> dict[int, list[int]]:
+            return {g.index[m]: g.successors(sites, unresolved, self.dead[m], interaction)
+                    for m, sites in self._dead_sites.items()}
+
+        known, loose = live(False), live(True)
         startup = sources(STARTUP_KINDS)
         # Narrowing runs in the search over known edges: only a node it reaches can be on a definite path, and
         # every edge it resolves extends that search; nodes reached only through unresolved dispatch keep their
         # dispatch unnarrowed (their paths are possible whatever else is known about them).
-        self.startup_known = _bfs(g, startup, narrow=True, relevant=relevant)
-        self.startup = _bfs(g, startup, loose=True)
-        gate_sites = {g.index[m]: gate.sites[:gate.check] for m, gate in self.gates.items()}
-        if gate_sites:
-            self.ungated_known = _bfs(g, startup, only={n: g.successors(s, False) for n, s in gate_sites.items()})
-            self.ungated = _bfs(g, startup, loose=True,
-                                only={n: g.successors(s, True) for n, s in gate_sites.items()})
+        self.startup_known = _bfs(g, startup, narrow=True, relevant=relevant, only=known)
+        self.startup = _bfs(g, startup, loose=True, only=loose)
+        gates = {m: gate.sites[:gate.check] for m, gate in self.gates.items()}
+        if gates:
+            def before(unresolved: bool) -> dict[int, list[int]]:
+                return {g.index[m]: g.successors(s, unresolved, self.dead.get(m, ())) for m, s in gates.items()}
+
+            self.ungated_known = _bfs(g, startup, only=known | before(False))
+            self.ungated = _bfs(g, startup, loose=True, only=loose | before(True))
         else:  # no consent check anywhere: before consent is at start-up
             self.ungated_known, self.ungated = self.startup_known, self.startup
         self.any = _bfs(g, [(g.index[e.method], i) for i, e in enumerate(self.entries)], loose=True,
-                        interaction=True)
+                        interaction=True, only=live(True, True))
         # Repeated callbacks become background entries of their own (kind "timer"), when scheduled reachably.
         for scheduler, callback in g.periodic:
             if self.any.parent[scheduler] != _UNREACHED:
                 self.entries.append(EntryPoint(g.names[callback], "timer"))
         background = sources(BACKGROUND_KINDS + ("timer",))
-        self.background_known = _bfs(g, background)
-        self.background = _bfs(g, background, loose=True)
+        self.background_known = _bfs(g, background, only=known)
+        self.background = _bfs(g, background, loose=True, only=loose)
 
     def _path(self, search: _Search, node: int) -> tuple[tuple[PathStep, ...], str]:
         """The steps from the entry to ``node`` (dispatch nodes left out, each step saying how it is known) and
@@ -210,11 +224,20 @@ class ReachAnalysis:
             return True
         return any(s.callee == callee for s in gate.sites[:gate.check])
 
+    def _never_runs(self, caller: str, callee: str | None) -> bool:
+        """True when every call of ``callee`` in ``caller`` is a dead call site."""
+        sites = self._dead_sites.get(caller)
+        if sites is None or callee is None:
+            return False
+        dead = self.dead[caller]
+        found = [position in dead for position, site in _positions(sites) if site.callee == callee]
+        return bool(found) and all(found)
+
     def reach(self, caller: str, callee: str | None = None) -> Reach:
         """How a call of ``callee`` in method ``caller`` is reached (``callee`` None: the method itself, as if the
         call came before any consent check in it)."""
         node = self.graph.index.get(caller)
-        if node is None:
+        if node is None or self._never_runs(caller, callee):
             return _NOWHERE
         before = self._before_check(caller, callee)
 
@@ -239,6 +262,28 @@ class ReachAnalysis:
         return Reach(startup_reachable=startup, consent_gated=startup and not ungated, background=background,
                      entry=steps[0].method, entry_kind=kind, path=tuple(s.method for s in steps), steps=steps,
                      evidence="definite" if definite else "possible")
+
+
+def _sites_of(facts: ApkFacts, methods: Collection[str]) -> dict[str, list[CallSite]]:
+    """The call sites of each of ``methods``, in code order."""
+    out: dict[str, list[CallSite]] = {m: [] for m in methods}
+    if out:
+        for site in facts.code.call_sites:
+            if site.caller in out:
+                out[site.caller].append(site)
+    return out
+
+
+def _positions(sites: Iterable[CallSite]) -> Iterable[tuple[int, CallSite]]:
+    """(position, site) of one method's call sites: the position counts invokes in code order, invoke-custom
+    excluded (as ``MethodFlow`` does); an invoke-custom site gets -1."""
+    position = -1
+    for site in sites:
+        if site.kind == "custom":
+            yield -1, site
+        else:
+            position += 1
+            yield position, site
 
 
 def analyze(facts: ApkFacts, targets: Iterable[CallSite], consent_apis: Iterable[str] = (),

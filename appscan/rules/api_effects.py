@@ -75,6 +75,10 @@ _PERMISSION_CHECKS = ("->checkSelfPermission(", "->checkPermission(", "->checkCa
 _MAIN = "android.intent.action.MAIN"
 _LAUNCHER = "android.intent.category.LAUNCHER"
 _HOME = "android.intent.category.HOME"
+_GRANTED_IN_SETTINGS = {"android.permission.PACKAGE_USAGE_STATS": "android.settings.USAGE_ACCESS_SETTINGS"}
+"""App-op permissions that declaring does not grant: the user switches them on in a Settings screen, and an app that
+means to use one sends the user there (an Intent with this action). Declared but never asked for, they are not
+held, and the API returns nothing."""
 _DEPTH = 2
 """Hops (caller of a parameter, or into an app method's return) followed to resolve a package name."""
 
@@ -131,7 +135,7 @@ class MethodIndex:
         found = self._callees.get(method)
         if found is None:
             flow = self._facts.code.flow(method)
-            found = frozenset(inv.callee for inv in flow.invokes) if flow is not None else self._group(method)
+            found = frozenset(c for c, _ in flow.calls) if flow is not None else self._group(method)
             self._callees[method] = found
         return found
 
@@ -227,7 +231,12 @@ class EffectJudge:
         self._facts = facts
         self._methods = methods
         self._package = facts.app.package
-        self._declared = frozenset(p.name for p in facts.manifest.permissions)
+        declared = {p.name for p in facts.manifest.permissions}
+        for permission, action in _GRANTED_IN_SETTINGS.items():
+            if permission in declared and not any(action in texts for texts in facts.code.strings.values()):
+                declared.discard(permission)
+        self._declared = frozenset(declared)
+        """The permissions the app can hold: declared, and for those granted in Settings, asked for there."""
         self._supers = {c.name: c.superclass for c in facts.code.classes}
 
     def judge(self, api: SensitiveApi, caller: str, callee: str, reflective: bool = False) -> Effect:
@@ -286,7 +295,7 @@ class EffectJudge:
             if all(u is not None for u in usage):
                 if not any(usage):
                     return Effect("inert", "the packages come from usage statistics, and PACKAGE_USAGE_STATS is not "
-                                           "declared (the list is empty)")
+                                           "declared or never asked for in Settings (the list is empty)")
                 return Effect("probe", "looked up for each app of the usage statistics (counted as app usage), not "
                                        "the installed-app list")
             return Effect("collection", "looked up for each package of a list")
@@ -298,7 +307,7 @@ class EffectJudge:
 
     def _usage_list(self, method: str) -> bool | None:
         """Whether ``method`` walks the usage statistics (and no package list that needs no permission): None when
-        it does not, else whether PACKAGE_USAGE_STATS is declared (without it the statistics come back empty)."""
+        it does not, else whether PACKAGE_USAGE_STATS can be held (without it the statistics come back empty)."""
         callees = self._methods.callees(method)
         named = any("queryUsageStats" in text for text in self._facts.code.strings.get(method, ()))  # by reflection
         if not (named or any(c.startswith(_USAGE_LISTS) for c in callees)) or \
@@ -469,6 +478,9 @@ class EffectJudge:
         declared = [p for p in permissions if p in self._declared]
         if not declared:
             names = " or ".join(p.rsplit(".", 1)[-1] for p in permissions)
+            if any(p in _GRANTED_IN_SETTINGS for p in permissions):
+                return Effect("inert", f"needs {names}, which the user grants in Settings; the app does not declare "
+                                       "it or never opens that Settings screen")
             return Effect("inert", f"needs {names}, which the manifest does not declare")
         if self._checks(caller, permissions):
             return Effect("guarded", f"{_short(caller)} checks the permission first")

@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
-from appscan.graph import ReachAnalysis, requests_at_startup
+from appscan.apk.flow import Value
+from appscan.graph import FailingCalls, ReachAnalysis, requests_at_startup
 from appscan.model import ApiCall, ApkFacts, Reach
-from appscan.rules.catalog import Ruleset
+from appscan.rules.catalog import Ruleset, SensitiveApi
 from appscan.rules.engine import StartupAnalysis
 from appscan.rules.sdk_match import Attribution
 
-__all__ = ["graph_reach"]
+__all__ = ["failing_calls", "graph_reach"]
 
 ReachFn = Callable[[ApkFacts, tuple[ApiCall, ...], Attribution], tuple[tuple[ApiCall, ...], StartupAnalysis]]
 
@@ -30,6 +31,27 @@ def _init_index(ruleset: Ruleset) -> dict[str, list[tuple[str, str]]]:
         for api in sdk.init_apis:
             index[api.split("->", 1)[0]].append((api, sdk.id))
     return index
+
+
+def failing_calls(ruleset: Ruleset, facts: ApkFacts) -> FailingCalls:
+    """The calls that always throw in this app: catalogue APIs marked ``throws_without_permission`` whose
+    permissions the manifest does not declare; for a content query, only when its URI argument is one of the
+    provider's URI constants (``string_any``), since the same ``query`` reads unprotected providers too."""
+    declared = {p.name for p in facts.manifest.permissions}
+    entries = [a for a in ruleset.apis
+               if a.throws_without_permission and not any(p in declared for p in a.permission_any)]
+
+    def names(value: Value, api: SensitiveApi) -> bool:
+        return (value.kind == "field" and value.ref.endswith(":Landroid/net/Uri;")
+                and any(s in value.ref for s in api.string_any))
+
+    def fails(callee: str, args: tuple[frozenset[Value], ...]) -> bool:
+        apis = [a for a in entries if callee.startswith(a.callee)]
+        if any(not a.string_any for a in apis):
+            return True
+        return bool(apis) and any(arg and all(any(names(v, a) for a in apis) for v in arg) for arg in args[1:])
+
+    return FailingCalls(tuple(dict.fromkeys(a.callee for a in entries)), fails)
 
 
 def graph_reach(ruleset: Ruleset) -> ReachFn:
@@ -50,7 +72,7 @@ def graph_reach(ruleset: Ruleset) -> ReachFn:
                 init_sites.append(site)
         # Receiver narrowing is spent where a reported path can go: to collection, SDK inits, permission requests.
         targets = {c.caller for c in calls if c.collects} | {s.caller for s in init_sites} | requesters
-        analysis = ReachAnalysis(facts, consent, targets=targets)
+        analysis = ReachAnalysis(facts, consent, targets=targets, failing=failing_calls(ruleset, facts))
         cache: dict[tuple[str, str], Reach] = {}
 
         def of(caller: str, callee: str) -> Reach:

@@ -116,6 +116,10 @@ class _Flow:
     invokes: tuple[InvokeFlow, ...]
     returns: frozenset[Value] = frozenset()
 
+    @property
+    def calls(self) -> tuple[tuple[str, str], ...]:
+        return tuple((inv.callee, inv.kind) for inv in self.invokes)
+
 
 class _Flows(FlowIndex):
     """Hand-written register flows, by method."""
