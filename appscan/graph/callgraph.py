@@ -263,7 +263,7 @@ class CallGraph:
     def leading_to(self, methods: Iterable[str]) -> set[int]:
         """Every node from which one of ``methods`` can be reached over any edge (calls, every dispatch
         candidate, registrations, interaction): where narrowing can change what is reported about them."""
-        back: defaultdict[int, list[int]] = defaultdict(list)
+        back: list[list[int]] = [[] for _ in self.names]
         for src, targets in enumerate(self.succ):
             for dst in targets:
                 back[dst].append(src)
@@ -277,7 +277,7 @@ class CallGraph:
         seen = {self.index[m] for m in methods if m in self.index}
         stack = list(seen)
         while stack:
-            for prev in back.get(stack.pop(), ()):
+            for prev in back[stack.pop()]:
                 if prev not in seen:
                     seen.add(prev)
                     stack.append(prev)
