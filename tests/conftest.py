@@ -7,9 +7,13 @@ In CI (``APPSCAN_REQUIRE_SERVICES=1``) the same absence is a failure, so a broke
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from appscan.apk import extract_facts
+from appscan.model import ApkFacts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_APKS = (REPO_ROOT / ".." / "shared" / "corpus" / "apks").resolve()
@@ -29,6 +33,12 @@ def corpus_path() -> Path:
     """The corpus APK folder; skips (or fails, see ``require``) when this checkout has no ``../shared``."""
     require(CORPUS_APKS.is_dir(), "../shared/corpus not present (a user's clone has no ../shared)")
     return CORPUS_APKS
+
+
+@cache
+def corpus_facts(name: str) -> ApkFacts:
+    """The facts of one corpus APK, extracted once per test session (skips as ``corpus_path`` does)."""
+    return extract_facts(corpus_path() / name)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -364,13 +364,8 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
             put(u >> 8, Value("element", ""))
         elif op == 0x0D:
             put(u >> 8, Value("exception", ""))
-        elif op == 0x00 and u in (0x0100, 0x0200, 0x0300):  # payloads of switch and fill-array-data
-            if u == 0x0100:
-                i += units[i + 1] * 2 + 4
-            elif u == 0x0200:
-                i += units[i + 1] * 4 + 2
-            else:
-                i += ((units[i + 2] | (units[i + 3] << 16)) * units[i + 1] + 1) // 2 + 4
+        elif op == 0x00 and u in _PAYLOADS:
+            i += _payload_units(units, i)
             continue
         last_result = result
         i += INSN_UNITS[op]
@@ -378,6 +373,20 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
     registers = {r: frozenset(v) for r, v in values.items()}
     return MethodFlow(method, static, invokes, registers, tuple(returns),
                       tuple((f, registers.get(r, _EMPTY)) for f, r in writes), (t, units, code_off))
+
+
+_PAYLOADS = (0x0100, 0x0200, 0x0300)
+"""The first code unit of a packed-switch, sparse-switch and fill-array-data payload."""
+
+
+def _payload_units(units: memoryview, i: int) -> int:
+    """The length in code units of the payload starting at ``i``."""
+    u = units[i]
+    if u == 0x0100:
+        return units[i + 1] * 2 + 4
+    if u == 0x0200:
+        return units[i + 1] * 4 + 2
+    return ((units[i + 2] | (units[i + 3] << 16)) * units[i + 1] + 1) // 2 + 4
 
 
 def _close(values: dict[int, set[Value]], copies: list[tuple[int, int]]) -> None:
@@ -470,13 +479,8 @@ class _Code:
             i = start + pc
             u = units[i]
             op = u & 0xFF
-            if op == 0x00 and u in (0x0100, 0x0200, 0x0300):  # a payload, not an instruction
-                if u == 0x0100:
-                    pc += units[i + 1] * 2 + 4
-                elif u == 0x0200:
-                    pc += units[i + 1] * 4 + 2
-                else:
-                    pc += ((units[i + 2] | (units[i + 3] << 16)) * units[i + 1] + 1) // 2 + 4
+            if op == 0x00 and u in _PAYLOADS:  # data, not an instruction
+                pc += _payload_units(units, i)
                 continue
             k = len(pcs)
             pcs.append(pc)

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from appscan.apk import extract_facts
 from appscan.graph import ReachAnalysis
 from appscan.graph.callgraph import CallGraph
-from appscan.model import ApkFacts
-from tests.conftest import corpus_path
+from tests.conftest import corpus_facts as facts
 
 MOBPUSH = "github__MobPush-10704.apk"
 # com.mob.pushsdk.impl.m.a(Handler$Callback) calls callback.handleMessage; its only caller passes new i$27.
 HANDLER_USER = "Lcom/mob/pushsdk/impl/m;->a(Landroid/os/Handler$Callback;)V"
 REAL_CALLBACK = "Lcom/mob/pushsdk/impl/i$27;->handleMessage(Landroid/os/Message;)Z"
 INVENTED = "Lcom/mob/tools/FakeActivity$3;->handleMessage(Landroid/os/Message;)Z"
-
-
-@cache
-def facts(name: str) -> ApkFacts:
-    return extract_facts(corpus_path() / name)
 
 
 def test_flow_invokes_match_the_fast_pass_call_sites() -> None:

@@ -4,9 +4,6 @@ earlier call always throws (a permission the manifest lacks)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
-
-from appscan.apk import extract_facts
 from appscan.apk.flow import Value
 from appscan.graph import ReachAnalysis
 from appscan.graph.callgraph import CallGraph
@@ -14,7 +11,7 @@ from appscan.graph.feasible import dead_calls
 from appscan.model import ApkFacts, Permission
 from appscan.rules.loader import load_rulesets
 from appscan.rules.startup import failing_calls
-from tests.conftest import corpus_path
+from tests.conftest import corpus_facts as facts
 
 SMSSDK_APP = "github__ThirdPartyLogin.apk"
 """Embeds SMSSDK, which reads the contacts and then uploads them with the device identifiers; no READ_CONTACTS."""
@@ -28,11 +25,6 @@ UPLOAD_THREAD = "Lcn/smssdk/contact/e;->run()V"
 UPLOAD = "Lcn/smssdk/utils/Protocols;->a(Ljava/util/ArrayList;)V"
 SIM_SERIAL = "Lcn/smssdk/framework/utils/a;->i()Ljava/lang/String;"
 """Reached only from the upload."""
-
-
-@cache
-def facts(name: str) -> ApkFacts:
-    return extract_facts(corpus_path() / name)
 
 
 def with_permission(f: ApkFacts, name: str) -> ApkFacts:
