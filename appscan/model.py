@@ -229,6 +229,9 @@ class Resources:
     urls: tuple[str, ...]
     domains: tuple[str, ...]
     ips: tuple[str, ...]
+    string_count: int | None = None
+    """How many string resource values there are, when ``strings`` is not held: a result read back from a stored
+    document keeps the count, not the strings. None: ``len(strings)``."""
     version_files: dict[str, str] = field(default_factory=dict, hash=False)
     """``META-INF/*.version`` entries (the Maven artifact versions Android library builds write, e.g.
     ``META-INF/com.google.firebase_firebase-analytics.version`` -> ``21.2.0``): path -> first line."""
@@ -565,3 +568,6 @@ class ScanResult:
     libraries: tuple[LibraryUse, ...] = ()
     unidentified: tuple[UnidentifiedCode, ...] = ()
     """Third-party code no catalogue entry names, largest first."""
+    reused: bool = False
+    """True when this result was read from the store (same file, ruleset and app type) instead of scanned again;
+    ``duration_s`` is then the stored scan's."""

@@ -94,7 +94,7 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
             stored = result_from_document(get_scan_document(store, scan_id))
             if stored.app_type == app_type:
                 # Same bytes, maybe another name: report the file as it was given this time.
-                return replace(stored, facts=replace(stored.facts, source=path.name))
+                return replace(stored, facts=replace(stored.facts, source=path.name), reused=True)
     result = scan_file(path, time_limit, ruleset, app_type)
     if store is not None:
         save_scan(store, result, to_document(result))

@@ -41,9 +41,10 @@ def _code(facts: ApkFacts, full: bool) -> dict[str, Any]:
     code = facts.code
     out: dict[str, Any] = {
         "dex": _plain(code.dex),
-        "class_count": len(code.classes),
+        # From the per-dex counts, which a result read back from the store keeps (it has no class or call lists).
+        "class_count": sum(d.classes for d in code.dex),
         "method_count": sum(d.methods for d in code.dex),
-        "call_site_count": len(code.call_sites),
+        "call_site_count": sum(d.call_sites for d in code.dex),
     }
     if full:
         out["classes"] = sorted(c.name for c in code.classes)
@@ -81,7 +82,7 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "scan": {"tool": "appscan", "tool_version": __version__, "source": facts.source,
-                 "duration_ms": round(result.duration_s * 1000)},
+                 "duration_ms": round(result.duration_s * 1000), "reused": result.reused},
         "files": _plain(facts.files),
         "app": _plain(facts.app),
         "signing": _plain(facts.signing),
@@ -94,7 +95,8 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
         "code": _code(facts, full),
         "resources": {
             "assets": list(res.assets), "raw": list(res.raw), "nested": _plain(res.nested),
-            "locales": list(res.locales), "string_count": len(res.strings), "urls": list(res.urls),
+            "locales": list(res.locales), "urls": list(res.urls),
+            "string_count": len(res.strings) if res.string_count is None else res.string_count,
             "domains": list(res.domains), "ips": list(res.ips),
         },
         "incomplete": _plain(facts.incomplete),

@@ -37,8 +37,8 @@ def render_text(result: ScanResult) -> str:
                  + ("; network security config " + a.network_security_config.path
                     if a.network_security_config else ""))
     c = f.code
-    lines.append(f"  code: {len(c.dex)} dex, {len(c.classes)} classes, {sum(d.methods for d in c.dex)} methods, "
-                 f"{len(c.call_sites)} call sites")
+    lines.append(f"  code: {len(c.dex)} dex, {sum(d.classes for d in c.dex)} classes, "
+                 f"{sum(d.methods for d in c.dex)} methods, {sum(d.call_sites for d in c.dex)} call sites")
     if f.native_libs:
         lines.append("  native libs: " + ", ".join(f"{n.abi}/{n.name}" for n in f.native_libs))
     r = f.resources
