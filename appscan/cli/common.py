@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -57,7 +57,22 @@ class AppscanGroup(click.Group):
             fail(str(exc), exc.code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except BrokenPipeError:
+            _closed_pipe()
         except Exception as exc:  # a bug: keep the one-line promise unless --debug asks for the traceback
             if debug_enabled():
                 raise
             fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+
+
+EXIT_CLOSED_PIPE = 141
+"""The status of a command whose reader went away (``appscan rules list | head -1``): 128 + SIGPIPE, what a shell
+reports for a program SIGPIPE ended, so that ``set -o pipefail`` still sees that the output was cut."""
+
+
+def _closed_pipe() -> NoReturn:
+    """End quietly when stdout's reader has closed the pipe: no message (there is no one to read it), and no second
+    BrokenPipeError when the interpreter flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_CLOSED_PIPE)

@@ -45,16 +45,17 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, many: bool) -> None:
+def _emit(results: list[ScanResult], fmt: str, output: str | None, full: bool, many: bool) -> None:
     """Print or write the results: one document per APK into a folder, or one stream/file for all.
 
-    With several inputs the JSON stream is always an array (even when only one of them could be scanned).
+    ``output`` is the option as typed: a trailing separator (which ``Path`` would drop) asks for a folder. With
+    several inputs the JSON stream is always an array (even when only one of them could be scanned).
     """
     render = (lambda r: render_json(r, full)) if fmt == "json" else render_text
     suffix = ".json" if fmt == "json" else ".txt"
-    if output is not None and (output.is_dir() or str(output).endswith(("/", "\\"))):
+    if output is not None and (Path(output).is_dir() or output.endswith(("/", "\\"))):
         for r in results:
-            _write(output / (Path(r.facts.source).stem + suffix), render(r))
+            _write(Path(output) / (Path(r.facts.source).stem + suffix), render(r))
         return
     if fmt == "json" and many:
         text = json.dumps([to_document(r, full) for r in results], ensure_ascii=False, indent=2,
@@ -64,7 +65,7 @@ def _emit(results: list[ScanResult], fmt: str, output: Path | None, full: bool, 
     if output is None:
         sys.stdout.write(text)
     else:
-        _write(output, text)
+        _write(Path(output), text)
 
 
 def _write_reports(results: list[ScanResult], folder: Path, formats: tuple[str, ...], lang: str,
@@ -105,7 +106,7 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Terminal summary, or the JSON document (docs/json-schema.md).")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=click.Path(),
               help="Write here instead of stdout. A folder (existing, or ending in /) gets one file per APK.")
 @click.option("--full", is_flag=True, help="JSON: include every class, call site and string constant.")
 @click.option("--time-limit", type=float, default=None, metavar="SECONDS",
@@ -129,7 +130,7 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
               help="Language of the reports written to --report-dir.")
 @gate_options
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-def scan(inputs: tuple[Path, ...], fmt: str, output: Path | None, full: bool, time_limit: float | None,
+def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, time_limit: float | None,
          rules_dirs: tuple[Path, ...], app_type: str | None, db_url: str | None, no_store: bool, force: bool,
          report_dir: Path | None, report_formats: tuple[str, ...], lang: str, fail_on: str | None,
          baseline_path: Path | None, suppressions_path: Path | None, debug: bool) -> None:
