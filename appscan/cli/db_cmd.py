@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from appscan.report.i18n import DEFAULT_LANG
 from appscan.rules.verdict import LABELS
 from appscan.store import (
     Store,
@@ -208,13 +209,22 @@ def history_cmd(package: str, db_url: str | None, fmt: str) -> None:
                 click.echo(f"  {label:<10} {ref.severity:<6} {ref.rule}  {ref.title_en}  [{ref.id}]")
 
 
-def render_diff_text(diff: dict[str, Any]) -> str:
-    """``diff_documents`` output as lines of ``+``/``-`` items per section."""
+def render_diff_text(diff: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """``diff_documents`` output as lines of ``+``/``-`` items per section; texts given in both languages (finding
+    titles) are shown in ``lang``."""
     old, new = diff["old"], diff["new"]
     lines = [f"{old['package']} {old['version_name']} -> {new['package']} {new['version_name']}"]
     for section in ("permissions", "sdks", "api_calls", "findings"):
         changes = diff[section]
         lines.append(f"{section}: +{len(changes['added'])} -{len(changes['removed'])}")
         for sign, items in (("+", changes["added"]), ("-", changes["removed"])):
-            lines.extend(f"  {sign} " + " ".join(str(v) for v in item.values() if v is not None) for item in items)
+            lines.extend(f"  {sign} " + " ".join(_shown(v, lang) for v in item.values() if v is not None)
+                         for item in items)
     return "\n".join(lines) + "\n"
+
+
+def _shown(value: Any, lang: str) -> str:
+    """One value of a diff item as text: a ``{"zh": ..., "en": ...}`` text in one language."""
+    if isinstance(value, dict) and lang in value:
+        return str(value[lang])
+    return str(value)

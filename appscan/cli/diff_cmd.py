@@ -11,6 +11,7 @@ import click
 
 from appscan.cli.db_cmd import render_diff_text
 from appscan.errors import EXIT_FINDINGS
+from appscan.report.i18n import DEFAULT_LANG, LANGS
 from appscan.report.json_format import to_document
 from appscan.rules.loader import load_rulesets
 from appscan.scan import scan_file
@@ -36,7 +37,10 @@ def _document(ref: str, db_url: str | None, rules_dirs: tuple[Path, ...]) -> dic
               help="Extra ruleset directory for fresh scans (repeatable).")
 @click.option("--fail-on-new", is_flag=True,
               help="Exit 1 when NEW adds permissions, SDKs, data-collection calls or findings.")
-def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Path, ...], fail_on_new: bool) -> None:
+@click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
+              help="Language of finding titles in the text output.")
+def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Path, ...], fail_on_new: bool,
+         lang: str) -> None:
     """Compare two versions: OLD and NEW are APK files or stored scan ids (see `appscan db list`).
 
     Shows permissions, SDKs, data-collection calls and findings added and removed.
@@ -45,7 +49,7 @@ def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Pat
     if fmt == "json":
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(render_diff_text(result))
+        sys.stdout.write(render_diff_text(result, lang))
     added = any(result[s]["added"] for s in ("permissions", "sdks", "api_calls", "findings"))
     if fail_on_new and added:
         sys.exit(EXIT_FINDINGS)

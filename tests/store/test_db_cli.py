@@ -61,3 +61,13 @@ def test_diff_text_lists_changes() -> None:
     new = factory.result("com.t", 2, permissions=("android.permission.READ_SMS",))
     text = render_diff_text(diff_documents(to_document(old), to_document(new)))
     assert "+ android.permission.READ_SMS" in text and "- android.permission.CAMERA" in text
+
+
+def test_diff_text_shows_finding_titles_in_one_language() -> None:
+    old = factory.result("com.t", 1)
+    new = factory.result("com.t", 2, findings=(factory.finding("B"),))
+    title = to_document(new)["findings"][0]["title"]
+    changes = diff_documents(to_document(old), to_document(new))
+    for lang in ("zh", "en"):
+        line = next(x for x in render_diff_text(changes, lang).splitlines() if x.startswith("  + "))
+        assert title[lang] in line and "{" not in line
