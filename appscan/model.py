@@ -141,9 +141,11 @@ class IntentFilter:
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    """An activity, activity-alias, service, receiver or provider."""
+    """An activity (or activity-alias), service, receiver or provider."""
 
     type: str
+    """activity | service | receiver | provider; an ``<activity-alias>`` is an activity whose ``target_activity``
+    names the activity it starts."""
     name: str
     exported: bool
     """As the platform decides it: explicit attribute, else intent filters, else the provider default."""
@@ -153,6 +155,7 @@ class Component:
     authorities: tuple[str, ...]
     init_order: int | None
     target_activity: str | None
+    """For an ``<activity-alias>``: the activity it stands for; None for every other component."""
     enabled: bool
 
     @property

@@ -170,7 +170,7 @@ class ManifestReader:
                 for f in filters)
             authorities = tuple(a.strip() for a in (self.attr(el, "authorities") or "").split(";") if a.strip())
             out.append(Component(
-                type=el.tag, name=name, exported=exported, permission=self.attr(el, "permission"),
+                type="activity" if el.tag == "activity-alias" else el.tag, name=name, exported=exported, permission=self.attr(el, "permission"),
                 intent_filters=filters, launcher=launcher, authorities=authorities,
                 init_order=_int(self.attr(el, "initOrder")),
                 target_activity=self.class_name(self.attr(el, "targetActivity")) if el.tag == "activity-alias"

@@ -52,7 +52,7 @@ __all__ = ["CallGraph", "EdgeVia"]
 _DISPATCHING = frozenset({"virtual", "interface"})
 _UNSEEN = object()
 _Adjacency = list[list[int]] | defaultdict[int, list[int]]
-_STARTABLE = {"activity": "activity", "activity-alias": "activity", "service": "service", "receiver": "receiver"}
+_STARTABLE = {"activity": "activity", "service": "service", "receiver": "receiver"}
 
 
 class EdgeVia(NamedTuple):

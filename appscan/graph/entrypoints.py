@@ -88,7 +88,7 @@ def entry_points(facts: ApkFacts, h: Hierarchy) -> list[EntryPoint]:
             add(cls, "service")
             if h.is_a(cls, _JOB_SERVICE):
                 add(cls, "job")
-        elif c.type in ("activity", "activity-alias") and cls != launcher:
+        elif c.type == "activity" and cls != launcher:
             add(cls, "activity")
     for cls in sorted(h.classes):
         if cls not in _WORKERS and h.is_a(cls, _WORKERS):  # the androidx bases themselves are not workers

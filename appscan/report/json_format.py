@@ -88,7 +88,7 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
         "signing": _plain(facts.signing),
         "permissions": _plain(facts.manifest.permissions),
         "defined_permissions": _plain(facts.manifest.defined_permissions),
-        "components": _plain(facts.manifest.components),
+        "components": [{**_plain(c), "alias_of": c.target_activity} for c in facts.manifest.components],
         "meta_data": _plain(facts.manifest.meta_data),
         "queries": _plain(facts.manifest.queries),
         "native_libs": _plain(facts.native_libs),

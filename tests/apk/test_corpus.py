@@ -29,7 +29,7 @@ from tests.conftest import CORPUS_APKS, CORPUS_TABLE, corpus_path
 logger.disable("androguard")
 pytestmark = pytest.mark.corpus
 
-COMPONENT_TYPES = {"activity", "activity-alias", "service", "receiver", "provider"}
+COMPONENT_TYPES = {"activity", "service", "receiver", "provider"}
 APP_FIELDS = ("package", "version_code", "version_name", "min_sdk", "target_sdk", "sha256")
 # corpus.tsv notes of files that are broken on purpose: appscan must refuse them with one clean line.
 BROKEN_NOTES = ("no manifest",)

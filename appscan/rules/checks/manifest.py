@@ -13,6 +13,11 @@ _TYPE_ZH = {"activity": "Activity", "activity-alias": "Activity 别名", "servic
             "receiver": "BroadcastReceiver", "provider": "ContentProvider"}
 
 
+def _kind(c: Component) -> str:
+    """The component's type, aliases apart (``activity-alias``): exposed aliases keep their own finding."""
+    return "activity-alias" if c.target_activity is not None else c.type
+
+
 NAMES_SHOWN = 3
 """Component names a grouped finding's title lists; the evidence lists them all."""
 
@@ -155,8 +160,8 @@ def exported_unprotected(ctx: Context) -> Iterator[Hit]:
     per owner and component type, with every such component as evidence."""
     exposed = [c for c in ctx.facts.manifest.components
                if c.exported and not c.permission and not c.launcher and c.enabled]
-    for kind in sorted({c.type for c in exposed}):
-        for sdk, comps in _by_owner(ctx, (c for c in exposed if c.type == kind)):
+    for kind in sorted({_kind(c) for c in exposed}):
+        for sdk, comps in _by_owner(ctx, (c for c in exposed if _kind(c) == kind)):
             yield Hit(f"exported|{kind}|{sdk or 'app'}", tuple(Evidence("component", c.name, kind) for c in comps),
                       {**_names(comps), "type": _TYPE_ZH.get(kind, kind)}, sdk)
 
