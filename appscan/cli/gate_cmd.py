@@ -1,7 +1,8 @@
 """The release gate on the command line: ``appscan baseline``, and the options ``appscan scan`` gates with.
 
 Exit codes: 0 passed, 1 a finding that is neither suppressed nor baselined is at or above ``--fail-on``, 2 an
-error. ``scan`` adds the options with ``@gate_options`` and calls ``run_gate`` after its results are written.
+error. ``scan`` adds the options with ``@gate_options``, reads the files with ``load_gate_files`` before it scans,
+and calls ``run_gate`` after its results are written.
 Register the command with ``main.add_command(baseline)``.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,11 +21,12 @@ from appscan.cli.report_cmd import write_output
 from appscan.model import ScanResult
 from appscan.report.baseline import baseline_document, load_baseline
 from appscan.report.gate import FAIL_ON, at_or_above, gate
-from appscan.report.suppress import Suppression, expired, load_suppressions
+from appscan.report.suppress import Suppression, check_known, expired, load_suppressions
+from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.scan import scan_file
 
-__all__ = ["baseline", "gate_options", "run_gate"]
+__all__ = ["GateFiles", "baseline", "gate_options", "load_gate_files", "run_gate"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,16 +43,34 @@ def gate_options(command: F) -> F:
                              "baseline.")(command)
 
 
-def run_gate(results: Iterable[ScanResult], fail_on: str | None, baseline_path: Path | None,
-             suppressions_path: Path | None, stored: Iterable[Suppression] = (),
-             today: dt.date | None = None) -> int:
+@dataclass(frozen=True)
+class GateFiles:
+    """The baseline and suppression files of a gated command, read and checked before any scan starts, so that a
+    typo costs one line at once rather than a line after the whole scan."""
+
+    accepted: frozenset[str] = frozenset()
+    """Finding ids of the baseline."""
+    suppressions: tuple[Suppression, ...] = ()
+
+
+def load_gate_files(baseline_path: Path | None, suppressions_path: Path | None, ruleset: Ruleset) -> GateFiles:
+    """Read both files (either may be absent); a suppression naming an unknown rule, SDK or clause is an error."""
+    suppressions = load_suppressions(suppressions_path) if suppressions_path else ()
+    if suppressions_path:
+        check_known(suppressions, {kind: ruleset.of_kind(kind) for kind in ("rule", "sdk", "clause")},
+                    str(suppressions_path))
+    return GateFiles(frozenset(load_baseline(baseline_path)) if baseline_path else frozenset(), suppressions)
+
+
+def run_gate(results: Iterable[ScanResult], fail_on: str | None, files: GateFiles,
+             stored: Iterable[Suppression] = (), today: dt.date | None = None) -> int:
     """Gate every result; warn on stderr about expired suppressions and blocking findings; return the exit code.
 
     ``stored`` are suppressions from the database (``suppress.from_record``), used with those of the file.
     """
     day = today or dt.date.today()
-    entries = (*(load_suppressions(suppressions_path) if suppressions_path else ()), *stored)
-    accepted = load_baseline(baseline_path) if baseline_path else set()
+    entries = (*files.suppressions, *stored)
+    accepted = set(files.accepted)
     for entry in expired(entries, day):
         click.echo(f"appscan: warning: suppression expired on {entry.expires}: {entry.describe()}", err=True)
     code = 0

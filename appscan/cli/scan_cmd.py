@@ -12,7 +12,7 @@ import click
 from tqdm import tqdm
 
 from appscan.cli.common import debug_enabled
-from appscan.cli.gate_cmd import gate_options, run_gate
+from appscan.cli.gate_cmd import gate_options, load_gate_files, run_gate
 from appscan.errors import EXIT_ERROR, AppscanError, StoreError
 from appscan.ingest import file_sha256
 from appscan.model import ScanResult
@@ -145,6 +145,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
         raise click.UsageError("no APK files found in the given paths")
     ruleset = load_rulesets(rules_dirs)
     check_app_type(ruleset, app_type)  # once, before any file: not one error line per APK
+    gate_files = load_gate_files(baseline_path, suppressions_path, ruleset)
     store = None if no_store else open_store(db_url)
     results: list[ScanResult] = []
     failed = 0
@@ -176,6 +177,6 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
     if failed:
         sys.exit(EXIT_ERROR)
     stored = [from_record(r.kind, r.value, r.reason, r.expires_at) for r in list_suppressions(store)] if store else []
-    code = run_gate(results, fail_on, baseline_path, suppressions_path, stored)
+    code = run_gate(results, fail_on, gate_files, stored)
     if code:
         sys.exit(code)

@@ -9,7 +9,8 @@ suppresses anything and the CLI warns about it, so that exceptions are revisited
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import difflib
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,18 @@ def load_suppressions(path: Path) -> tuple[Suppression, ...]:
     if not isinstance(data, list):
         raise SuppressionError(f"{path}: expected a list of suppressions (or a 'suppressions' key)")
     return tuple(_entry(raw, f"{path}: entry {i + 1}") for i, raw in enumerate(data))
+
+
+def check_known(suppressions: Iterable[Suppression], known: Mapping[str, Collection[str]], where: str) -> None:
+    """Raise ``SuppressionError`` for the first entry naming a rule, SDK or clause that ``known`` (ids by kind, from
+    the ruleset) does not have: a typo would otherwise suppress nothing, silently. Finding ids are not checked (a
+    finding of a later version may not exist yet)."""
+    for s in suppressions:
+        ids = known.get(s.kind)
+        if ids is not None and s.value not in ids:
+            near = difflib.get_close_matches(s.value, list(ids), n=3)
+            hint = f" (did you mean {', '.join(near)}?)" if near else f" (see: appscan rules list --kind {s.kind})"
+            raise SuppressionError(f"{where}: unknown {s.kind} {s.value!r}{hint}")
 
 
 def from_record(kind: str, value: str, reason: str, expires_at: dt.datetime | None) -> Suppression:

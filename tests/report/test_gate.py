@@ -111,3 +111,20 @@ def test_gate_exit_codes_on_samples(cli: click.Group, sdks_result: ScanResult, t
     suppress.write_text("- finding: x\n", encoding="utf-8")
     broken = runner.invoke(cli, ["scan", "--no-store", sdks, "--fail-on", "high", "--suppressions", str(suppress)])
     assert broken.exit_code == 2 and "reason" in broken.output
+
+
+@pytest.mark.parametrize("text,words", [("- rule: PI-0O3\n  reason: typo\n", "unknown rule 'PI-0O3' (did you mean"),
+                                        ("- sdk: jpushh\n  reason: typo\n", "unknown sdk 'jpushh'"),
+                                        ("- finding: x\n", "reason")])
+def test_bad_gate_files_fail_before_any_scan(cli: click.Group, tmp_path: Path, text: str, words: str) -> None:
+    """A broken suppression or baseline file is one line and exit 2 before the scan starts: nothing is stored."""
+    suppress = tmp_path / "s.yaml"
+    suppress.write_text(text, encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'gate.db'}"
+    broken = CliRunner().invoke(cli, ["scan", str(SAMPLES / "sdks.apk"), "--db", db, "--suppressions", str(suppress)])
+    assert broken.exit_code == 2 and words in broken.output and broken.output.count("\n") == 1
+    missing = CliRunner().invoke(cli, ["scan", str(SAMPLES / "sdks.apk"), "--db", db,
+                                       "--baseline", str(tmp_path / "none.json")])
+    assert missing.exit_code == 2 and "cannot read baseline" in missing.output
+    listed = CliRunner().invoke(cli, ["db", "list", "--db", db])
+    assert "sdks.apk" not in listed.output
