@@ -7,6 +7,7 @@ asks one question and prints the answer as text or JSON. Errors are raised as ``
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from appscan.report.i18n import DEFAULT_LANG
+from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import LABELS
 from appscan.store import (
     Store,
@@ -75,8 +77,8 @@ def _verdict_label(level: str | None) -> str | None:
 
 
 def _with_store(db_url: str | None, work: Callable[[Store], Any]) -> Any:
-    """Open the store, run ``work``, close it."""
-    store = open_store(db_url)
+    """Open an existing store (a read-only command never creates ``./appscan.db``), run ``work``, close it."""
+    store = open_store(db_url, existing=True)
     try:
         return work(store)
     finally:
@@ -142,6 +144,18 @@ def db_show(scan_id: int, db_url: str | None, fmt: str) -> None:
         click.echo(f"  {section}: {len(document.get(section) or ())}")
 
 
+def _check_id(kind: str, value: str) -> None:
+    """An id that matched nothing and is not in the bundled catalogue is a typo, not an empty answer: say so, with
+    the nearest ids (a stored scan made with extra rules may still use ids the bundled catalogue lacks: those
+    answer when they match)."""
+    ids = list(load_rulesets().of_kind(kind))
+    if value in ids:
+        return
+    near = difflib.get_close_matches(value, ids, n=3)
+    hint = f"did you mean {', '.join(near)}? " if near else ""
+    raise click.UsageError(f"unknown {kind} id {value!r} ({hint}see: appscan rules list --kind {kind})")
+
+
 @click.group()
 def query() -> None:
     """Questions across every stored scan."""
@@ -168,6 +182,8 @@ def query_sdk(sdk_id: str | None, unidentified: bool, db_url: str | None, fmt: s
     if sdk_id is None:
         raise click.UsageError("give an SDK id, or --unidentified")
     uses = _with_store(db_url, lambda store: apps_with_sdk(store, sdk_id))
+    if not uses:
+        _check_id("sdk", sdk_id)
     if fmt == "json":
         _print_json(uses)
         return
@@ -182,6 +198,8 @@ def query_sdk(sdk_id: str | None, unidentified: bool, db_url: str | None, fmt: s
 def query_data_type(data_type: str, startup: bool, db_url: str | None, fmt: str) -> None:
     """App versions whose code collects DATA_TYPE (a data-type id, e.g. imei, installed-apps, location)."""
     uses = _with_store(db_url, lambda store: apps_with_data_type(store, data_type, startup))
+    if not uses:
+        _check_id("data-type", data_type)
     if fmt == "json":
         _print_json(uses)
         return

@@ -23,7 +23,7 @@ __all__ = ["diff"]
 def _document(ref: str, db_url: str | None, rules_dirs: tuple[Path, ...]) -> dict[str, Any]:
     """A stored scan's document for an integer id, else a fresh scan of the file at that path."""
     if ref.isdigit() and not Path(ref).exists():
-        return get_scan_document(open_store(db_url), int(ref))
+        return get_scan_document(open_store(db_url, existing=True), int(ref))
     return to_document(scan_file(Path(ref), ruleset=load_rulesets(rules_dirs)))
 
 

@@ -42,7 +42,7 @@ def write_output(data: bytes, output: Path | None, binary: bool = False) -> None
 
 def _stored(scan_id: int, db_url: str | None) -> dict[str, object]:
     """The document the store kept for ``scan_id``."""
-    store = open_store(db_url)
+    store = open_store(db_url, existing=True)
     try:
         return get_scan_document(store, scan_id)
     finally:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, exc
@@ -123,13 +124,20 @@ def _create_engine(url: str) -> Engine:
         raise StoreError(f"invalid database URL {url!r}: {_reason(error)}") from error
 
 
-def open_store(url: str | None = None, migrate: bool = True) -> Store:
+def open_store(url: str | None = None, migrate: bool = True, existing: bool = False) -> Store:
     """Connect to the database (``--db``, ``APPSCAN_DB`` or ``./appscan.db``) and bring its schema up to date.
 
     An empty database gets the schema, an older one is migrated, a newer one is refused: nothing is recreated.
+    With ``existing`` (read-only commands), a SQLite file that does not exist is an error rather than created.
     """
     engine = _create_engine(resolve_url(url))
     shown = engine.url.render_as_string(hide_password=True)
+    database = engine.url.database
+    if existing and engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:") \
+            and not Path(database).exists():
+        engine.dispose()
+        raise StoreError(f"no database at {database}: nothing has been scanned into it (scan first, or name the "
+                         "database with --db or APPSCAN_DB)")
     try:
         with engine.connect():
             pass

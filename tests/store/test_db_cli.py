@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -71,3 +72,21 @@ def test_diff_text_shows_finding_titles_in_one_language() -> None:
     for lang in ("zh", "en"):
         line = next(x for x in render_diff_text(changes, lang).splitlines() if x.startswith("  + "))
         assert title[lang] in line and "{" not in line
+
+
+def test_read_only_commands_create_no_database(tmp_path: Path) -> None:
+    """``db list``, ``query`` and ``history`` on a SQLite file that does not exist say so; they do not create it."""
+    path = tmp_path / "appscan.db"
+    for args in (("db", "list"), ("query", "sdk", "jpush"), ("history", "com.example")):
+        result = run(*args, "--db", f"sqlite:///{path}")
+        assert result.exit_code == 2 and "no database at" in result.output, args
+    assert not path.exists()
+
+
+def test_query_names_an_unknown_id(db_url: str, store: Store) -> None:
+    save_scan(store, factory.result("com.q", 1), to_document(factory.result("com.q", 1)))
+    typo = run("query", "sdk", "jpushh", "--db", db_url)
+    assert typo.exit_code == 2 and "unknown sdk id 'jpushh'" in typo.output and "jpush" in typo.output
+    unknown = run("query", "data-type", "imeii", "--db", db_url)
+    assert unknown.exit_code == 2 and "did you mean imei" in unknown.output
+    assert run("query", "sdk", "jpush", "--db", db_url).exit_code == 0  # known, just not embedded: an empty table
