@@ -78,7 +78,11 @@ def render_text(result: ScanResult) -> str:
         lines.append(f"  top {len(top)} findings:")
     for finding in top:
         lines.append(f"    [{finding.severity} {finding.rule}] {finding.title.en}  ({', '.join(finding.clauses[:4])})")
+    if len(result.findings) > len(top):
+        lines.append(f"    ... {len(result.findings) - len(top)} more: every finding is in the report "
+                     f"(appscan report {f.source} --format html) and the JSON (--format json)")
     for item in f.incomplete:
         lines.append(f"  incomplete: {item.item}: {item.reason}")
-    lines.append(f"  scanned in {result.duration_s:.2f} s")
+    lines.append(f"  {'stored scan reused (--force scans again); it took' if result.reused else 'scanned in'} "
+                 f"{result.duration_s:.2f} s")
     return "\n".join(lines) + "\n"

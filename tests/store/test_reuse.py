@@ -45,3 +45,12 @@ def test_the_text_summary_of_a_reused_scan_counts_the_code(db_url: str) -> None:
     outputs = [CliRunner().invoke(main, ["scan", str(sample), "--db", db_url]).output for _ in range(2)]
     code = [next(line for line in out.splitlines() if line.strip().startswith("code:")) for out in outputs]
     assert code[0] == code[1] and " 0 classes" not in code[1]
+
+
+def test_the_text_summary_says_what_it_leaves_out_and_that_it_reused(db_url: str) -> None:
+    sample = str(REPO_ROOT / "samples" / "sdks.apk")
+    first, second = (CliRunner().invoke(main, ["scan", sample, "--db", db_url]).output for _ in range(2))
+    shown = sum(1 for line in first.splitlines() if line.startswith("    [") and "] " in line)
+    total = int(next(line for line in first.splitlines() if line.startswith("  findings:")).split()[1])
+    assert shown < total and f"... {total - shown} more" in first
+    assert "scanned in" in first and "stored scan reused" in second
