@@ -10,21 +10,22 @@ from typing import Any
 import click
 
 from appscan.cli.db_cmd import render_diff_text
+from appscan.cli.reuse import reused_or_scanned
 from appscan.errors import EXIT_FINDINGS
 from appscan.report.i18n import DEFAULT_LANG, LANGS
 from appscan.report.json_format import to_document
 from appscan.rules.loader import load_rulesets
-from appscan.scan import scan_file
 from appscan.store import diff_documents, get_scan_document, open_store
 
 __all__ = ["diff"]
 
 
 def _document(ref: str, db_url: str | None, rules_dirs: tuple[Path, ...]) -> dict[str, Any]:
-    """A stored scan's document for an integer id, else a fresh scan of the file at that path."""
+    """A stored scan's document for an integer id, else the file's stored scan with the same rules, else a fresh
+    scan of it."""
     if ref.isdigit() and not Path(ref).exists():
         return get_scan_document(open_store(db_url, existing=True), int(ref))
-    return to_document(scan_file(Path(ref), ruleset=load_rulesets(rules_dirs)))
+    return to_document(reused_or_scanned(Path(ref), db_url, load_rulesets(rules_dirs)))
 
 
 @click.command()

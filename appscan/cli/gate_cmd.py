@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 import click
 
 from appscan.cli.report_cmd import write_output
+from appscan.cli.reuse import reused_or_scanned
 from appscan.model import ScanResult
 from appscan.report.baseline import baseline_document, load_baseline
 from appscan.report.gate import FAIL_ON, at_or_above, gate
 from appscan.report.suppress import Suppression, check_known, expired, load_suppressions
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
-from appscan.scan import scan_file
 
 __all__ = ["GateFiles", "baseline", "gate_options", "load_gate_files", "run_gate"]
 
@@ -94,10 +94,13 @@ def run_gate(results: Iterable[ScanResult], fail_on: str | None, files: GateFile
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Extra ruleset directory, as given to `appscan scan` (repeatable).")
 @click.option("--app-type", metavar="NEC-ID", help="App type, as given to `appscan scan`.")
-def baseline(apk: Path, output: Path, rules_dirs: tuple[Path, ...], app_type: str | None) -> None:
-    """Scan APK and record the stable ids of its current findings: `appscan scan --baseline` then fails only on
-    new ones."""
-    result = scan_file(apk, None, load_rulesets(rules_dirs), app_type)
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Database whose stored scan of the same file and rules is used instead of scanning again. "
+                   "Default: $APPSCAN_DB, else ./appscan.db (when it exists).")
+def baseline(apk: Path, output: Path, rules_dirs: tuple[Path, ...], app_type: str | None, db_url: str | None) -> None:
+    """Scan APK (or take its stored scan) and record the stable ids of its current findings: `appscan scan
+    --baseline` then fails only on new ones."""
+    result = reused_or_scanned(apk, db_url, load_rulesets(rules_dirs), app_type)
     document = baseline_document(result)
     write_output((json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"), output)
     click.echo(f"appscan: {len(document['findings'])} finding(s) recorded in {output}", err=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -13,11 +12,10 @@ from tqdm import tqdm
 
 from appscan.cli.common import debug_enabled
 from appscan.cli.gate_cmd import gate_options, load_gate_files, run_gate
+from appscan.cli.reuse import stored_result
 from appscan.errors import EXIT_ERROR, AppscanError, StoreError
-from appscan.ingest import file_sha256
 from appscan.model import ScanResult
 from appscan.report import ReportFormat, render_bytes
-from appscan.report.document import result_from_document
 from appscan.report.i18n import DEFAULT_LANG, LANGS
 from appscan.report.json_format import render_json, to_document
 from appscan.report.suppress import from_record
@@ -28,8 +26,6 @@ from appscan.rules.verdict import failed_verdict
 from appscan.scan import check_app_type, expand_inputs, scan_file
 from appscan.store import (
     Store,
-    find_scan,
-    get_scan_document,
     list_suppressions,
     open_store,
     record_failure,
@@ -86,16 +82,9 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
     A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts only.
     """
     if store is not None and not force and not full:
-        try:
-            sha: str | None = file_sha256(path)
-        except OSError:
-            sha = None  # the scan below reports why the file cannot be read
-        scan_id = find_scan(store, sha, ruleset.sha256) if sha else None
-        if scan_id is not None:
-            stored = result_from_document(get_scan_document(store, scan_id))
-            if stored.app_type == app_type:
-                # Same bytes, maybe another name: report the file as it was given this time.
-                return replace(stored, facts=replace(stored.facts, source=path.name), reused=True)
+        stored = stored_result(path, store, ruleset, app_type)
+        if stored is not None:
+            return stored
     result = scan_file(path, time_limit, ruleset, app_type)
     if store is not None:
         save_scan(store, result, to_document(result))

@@ -54,3 +54,29 @@ def test_the_text_summary_says_what_it_leaves_out_and_that_it_reused(db_url: str
     total = int(next(line for line in first.splitlines() if line.startswith("  findings:")).split()[1])
     assert shown < total and f"... {total - shown} more" in first
     assert "scanned in" in first and "stored scan reused" in second
+
+
+def test_baseline_and_diff_use_the_stored_scan(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a file is stored, ``baseline`` and ``diff`` of it answer from the database without scanning again;
+    without a database they scan (and create none)."""
+    sample, other = str(REPO_ROOT / "samples" / "sdks.apk"), str(REPO_ROOT / "samples" / "clean.apk")
+    for apk in (sample, other):
+        assert CliRunner().invoke(main, ["scan", apk, "--db", db_url]).exit_code == 0
+    stored = json.loads(CliRunner().invoke(main, ["scan", sample, "--db", db_url, "--format", "json"]).output)
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr("appscan.cli.reuse.scan_file", no_scan)
+    base = tmp_path / "baseline.json"
+    made = CliRunner().invoke(main, ["baseline", sample, "-o", str(base), "--db", db_url])
+    assert made.exit_code == 0, made.output
+    assert {f["id"] for f in json.loads(base.read_text(encoding="utf-8"))["findings"]} == \
+        {f["id"] for f in stored["findings"]}
+    compared = CliRunner().invoke(main, ["diff", other, sample, "--db", db_url, "--format", "json"])
+    assert compared.exit_code == 0, compared.output
+    monkeypatch.undo()
+    fresh_db = tmp_path / "none" / "appscan.db"
+    fresh = CliRunner().invoke(main, ["baseline", sample, "-o", str(tmp_path / "b2.json"),
+                                      "--db", f"sqlite:///{fresh_db}"])
+    assert fresh.exit_code == 0 and not fresh_db.exists()
