@@ -144,3 +144,29 @@ def test_print_layout_hides_controls(driver: Any, pages: dict[str, Any]) -> None
         assert driver.find_element("id", "checklist").is_displayed()
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+_GLYPH_INK = """
+const font = getComputedStyle(document.body).font;
+function ink(text) {
+  const canvas = document.createElement('canvas');
+  canvas.width = 64; canvas.height = 64;
+  const ctx = canvas.getContext('2d');
+  ctx.font = font.replace(/^(.*?)\\d+px/, '$1' + '40px');
+  ctx.fillStyle = '#000';
+  ctx.fillText(text, 8, 48);
+  return Array.from(ctx.getImageData(0, 0, 64, 64).data.filter((_, i) => i % 4 === 3)).join(',');
+}
+return [ink('\\u9690'), ink('\\u79c1'), ink('\\udbff\\udffd'), ink('\\udbff\\udffc')];
+"""
+"""Alpha channel of 隐, 私 and of two code points no font has (U+10FFFD, U+10FFFC), drawn in the page's body font."""
+
+
+def test_chinese_renders_with_a_real_font(driver: Any, pages: dict[str, Any]) -> None:
+    """A Chinese report is readable only with a CJK font: each character must draw its own glyph, not the box
+    (.notdef) that every missing character shares. Needs a CJK font on the machine (.ci/system-deps)."""
+    _open(driver, pages["zh"][0])
+    hidden, private, missing, also_missing = driver.execute_script(_GLYPH_INK)
+    assert missing == also_missing  # two missing characters draw the same box: the comparison below can fail
+    assert hidden != missing and private != missing, "CJK text renders as boxes: install a CJK font (fonts-noto-cjk)"
+    assert hidden != private
