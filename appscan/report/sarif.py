@@ -24,6 +24,9 @@ from appscan.rules.catalog import Ruleset
 __all__ = ["MAX_LOCATIONS", "MAX_RESULTS_PER_RULE", "SARIF_SCHEMA", "level", "render_sarif", "to_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SMALI_ROOT = "SMALIROOT"
+"""``uriBaseId`` of smali paths: the folder an APK is decompiled into (``apktool d app.apk -o DIR``: DIR); the run's
+``originalUriBaseIds`` leaves it relative, and a consumer may map it to wherever the APK was decompiled."""
 MAX_RESULTS_PER_RULE = 1000
 MAX_LOCATIONS = 10
 _SECURITY_SEVERITY = {"high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.0"}
@@ -35,27 +38,39 @@ def level(severity: str) -> str:
     return {"high": "error", "medium": "warning"}.get(severity, "note")
 
 
-def _logical(location: str) -> dict[str, str] | None:
-    """A logical location from an evidence location in smali form; None for zip paths and other places."""
-    if location.startswith("L") and ";->" in location:
+_FIRST_LINE = {"startLine": 1}
+"""The region every location carries: GitHub code scanning places an alert only with ``region.startLine``, and a
+dex has no source lines, so an alert points at the start of the class's smali file (or of the APK)."""
+
+
+def _code_location(location: str) -> dict[str, Any] | None:
+    """A location in the class's smali file (``smali/com/x/Foo.smali``, the path ``apktool d`` and ``baksmali d``
+    write) with the method or class as the logical location; None for zip paths and other places."""
+    if not location.startswith("L"):
+        return None
+    if ";->" in location:
         cls, _, member = location.partition(";->")
-        return {"fullyQualifiedName": cls[1:].replace("/", ".") + "." + member, "kind": "function"}
-    if location.startswith("L") and location.endswith(";") and "/" in location:
-        return {"fullyQualifiedName": location[1:-1].replace("/", "."), "kind": "type"}
-    return None
+        logical = {"fullyQualifiedName": cls[1:].replace("/", ".") + "." + member, "kind": "function"}
+    elif location.endswith(";") and "/" in location:
+        cls, logical = location[:-1], {"fullyQualifiedName": location[1:-1].replace("/", "."), "kind": "type"}
+    else:
+        return None
+    artifact = {"uri": f"smali/{cls[1:]}.smali", "uriBaseId": SMALI_ROOT}
+    return {"physicalLocation": {"artifactLocation": artifact, "region": _FIRST_LINE},
+            "logicalLocations": [logical]}
 
 
 def _locations(source: str, evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
-    """The APK as the artifact, once per distinct code location of the evidence (at most ``MAX_LOCATIONS``)."""
-    logical: list[dict[str, str]] = []
+    """One location per distinct class or method of the evidence (at most ``MAX_LOCATIONS``); the APK itself when
+    the evidence names no code (manifest, signing, files)."""
+    found: list[dict[str, Any]] = []
     for e in evidence:
-        loc = _logical(e.location) if e.location else None
-        if loc is not None and loc not in logical:
-            logical.append(loc)
-    physical = {"artifactLocation": {"uri": source}}
-    if not logical:
-        return [{"physicalLocation": physical}]
-    return [{"physicalLocation": physical, "logicalLocations": [loc]} for loc in logical[:MAX_LOCATIONS]]
+        loc = _code_location(e.location) if e.location else None
+        if loc is not None and loc not in found:
+            found.append(loc)
+    if not found:
+        return [{"physicalLocation": {"artifactLocation": {"uri": source}, "region": _FIRST_LINE}}]
+    return found[:MAX_LOCATIONS]
 
 
 def _rule(rule_id: str, findings: list[Finding], ruleset: Ruleset | None, lang: str) -> dict[str, Any]:
@@ -65,7 +80,7 @@ def _rule(rule_id: str, findings: list[Finding], ruleset: Ruleset | None, lang: 
     clauses = sorted({c for f in findings for c in f.clauses})
     clause_titles = [f"{c}: {pick(ruleset.clause(c).title, lang)}" for c in clauses
                      if ruleset and c in ruleset.clause_ids]
-    short = pick(entry.title if entry else first.title, lang)
+    short = pick(entry.description, lang) if entry else pick(first.title, lang)
     advice = pick(first.advice, lang)
     full = "; ".join(clause_titles) or short
     return {
@@ -117,6 +132,8 @@ def to_sarif(result: ScanResult, lang: str = DEFAULT_LANG, ruleset: Ruleset | No
                             "rules": [_rule(rid, by_rule[rid], ruleset, lang) for rid in rule_ids]}},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "artifacts": [{"location": {"uri": source}, "hashes": {"sha-256": result.facts.app.sha256}}],
+        "originalUriBaseIds": {SMALI_ROOT: {"description": {"text": "the folder the APK is decompiled into "
+                                                                    "(apktool d / baksmali d)"}}},
         "results": results,
         "language": "zh-CN" if lang == "zh" else "en-US",
     }

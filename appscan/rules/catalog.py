@@ -215,6 +215,13 @@ class FindingRule:
     advice: Text
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """Check-specific settings (keywords, intent actions, minimum API level...)."""
+    summary: Text | None = None
+    """What the rule finds, without placeholders (SARIF rule descriptions); None when ``title`` has none."""
+
+    @property
+    def description(self) -> Text:
+        """The rule described as a whole: ``summary``, else the title (which then has no placeholders)."""
+        return self.summary or self.title
 
 
 @dataclass(frozen=True, slots=True)

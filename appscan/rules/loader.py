@@ -140,6 +140,7 @@ def load_layers(layers: Sequence[Path]) -> Ruleset:
     _check_references(merged)
     personal = _personal_types(merged)
     _check_api_roles(merged, personal)
+    _check_rule_summaries(merged)
     builders = {**_BUILDERS, "apis": functools.partial(_api, personal=personal)}
     base = manifests[0]
     return Ruleset(
@@ -284,6 +285,18 @@ _API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "own
 """Conditions that decide what a collection call yields; on a behaviour they would mean nothing."""
 
 
+def _check_rule_summaries(merged: dict[str, dict[str, _Raw]]) -> None:
+    """A rule whose title has placeholders carries a ``summary`` without them: SARIF and rule lists describe the
+    rule as a whole, where no single finding's subject fills them."""
+    for raw in merged["rules"].values():
+        title = raw.data["title"]
+        if any("{" in text for text in title.values()) and "summary" not in raw.data:
+            raise entry_error(raw.path, raw.index, raw.key, "a title with {placeholders} needs a 'summary' without them")
+        summary = raw.data.get("summary") or {}
+        if any("{" in text for text in summary.values()):
+            raise entry_error(raw.path, raw.index, raw.key, "'summary' must have no {placeholders}")
+
+
 def _check_api_roles(merged: dict[str, dict[str, _Raw]], personal: dict[str, bool]) -> None:
     """The collection / behaviour split holds: only a personal data type can be collected, every collection API
     cites a 191号 clause (it is counted under them), and effect conditions sit on collection APIs only."""
@@ -374,7 +387,8 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
                                    _tuple(d, "necessary_permissions"), d.get("note", "")),
     "rules": lambda d: FindingRule(d["id"], d["check"], d["severity"], d["evidence_level"], _tuple(d, "clauses"),
                                    _text(d["title"]), _text(d["advice"]),
-                                   MappingProxyType(dict(d.get("params") or {}))),
+                                   MappingProxyType(dict(d.get("params") or {})),
+                                   _text(d["summary"]) if "summary" in d else None),
     "fingerprints": lambda d: Fingerprint(d["id"], _tuple(d, "learned_from"),
                                           MappingProxyType({k: tuple(v) for k, v in d["features"].items()})),
     "data_types": lambda d: DataType(d["id"], _text(d["name"]), d["group"], d["sensitive"], d.get("personal", True),

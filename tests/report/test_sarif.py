@@ -45,6 +45,21 @@ def test_sample_log_is_valid_and_complete(sdks_result: ScanResult, ruleset: Rule
     assert pi["help"]["text"] and float(pi["properties"]["security-severity"]) > 0
     located = [loc for r in run["results"] for loc in r["locations"] if "logicalLocations" in loc]
     assert any(loc["logicalLocations"][0]["kind"] == "function" for loc in located)
+    # What GitHub code scanning needs to place an alert: a non-empty artifact URI and region.startLine everywhere;
+    # code evidence points at the class's smali file, as apktool/baksmali lay it out.
+    for loc in (loc for r in run["results"] for loc in r["locations"]):
+        physical = loc["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] and physical["region"]["startLine"] >= 1
+    for loc in located:
+        name = loc["logicalLocations"][0]["fullyQualifiedName"]
+        uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri.startswith("smali/") and uri.endswith(".smali") and loc["physicalLocation"]["artifactLocation"][
+            "uriBaseId"] in run["originalUriBaseIds"]
+        assert name.startswith(uri[len("smali/"):-len(".smali")].replace("/", "."))
+    # Rule descriptions name no single finding's subject: no template placeholders left.
+    for rule in rules:
+        for text in (rule["shortDescription"]["text"], rule["help"]["markdown"].split("\n")[0]):
+            assert "{" not in text and "}" not in text, rule["id"]
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert any("classes9.dex" in n["message"]["text"] for n in notes)
 

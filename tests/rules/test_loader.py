@@ -28,6 +28,8 @@ EXPECTED = {
                        "'boolean'",
     "unknown_clause.yaml": f"{INVALID}/unknown_clause.yaml: entry 'com.acme.permission.READ_PROFILE' (#1): clauses "
                            "'C191-9.9' is not a known clause",
+    "rule_without_summary.yaml": f"{INVALID}/rule_without_summary.yaml: entry 'PERM-901' (#1): a title with "
+                                 "{placeholders} needs a 'summary' without them",
     "unknown_kind.yaml": f"{INVALID}/unknown_kind.yaml: kind: 'trackers' is not one of ['ruleset', 'sdks', 'apis', "
                          "'permissions', 'clauses', 'app_types', 'data_types', 'rules', 'libraries', "
                          "'fingerprints']",
