@@ -7,6 +7,9 @@ Exit code 1 is reserved for "findings at or above the --fail-on threshold".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
@@ -43,3 +46,30 @@ class QueueError(AppscanError):
 
 class ReportError(AppscanError):
     """A report could not be rendered or written."""
+
+
+class MissingExtraError(AppscanError):
+    """A command needs an optional group of dependencies (an *extra*) that is not installed."""
+
+
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "server": ("fastapi", "starlette", "uvicorn", "multipart", "python_multipart"),
+    "distributed": ("celery", "kombu", "redis"),
+    "postgres": ("psycopg",),
+    "xlsx": ("openpyxl",),
+}
+"""Optional dependency groups (``setup.cfg`` extras) and the top-level modules each provides: scanning an APK
+needs none of them."""
+
+
+@contextmanager
+def extra_needed(extra: str, what: str) -> Iterator[None]:
+    """Turn the ImportError of a module of ``extra`` raised inside the block into one line naming the extra to
+    install; any other ImportError is a bug and passes through."""
+    try:
+        yield
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in EXTRAS[extra]:
+            raise
+        raise MissingExtraError(f"{what} needs the optional '{extra}' dependencies ({exc.name} is not installed): "
+                                f"pip install 'appscan[{extra}]'") from exc

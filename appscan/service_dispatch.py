@@ -106,10 +106,14 @@ class CeleryDispatcher:
 
 
 def _broker_answers() -> bool:
-    """True when ``APPSCAN_BROKER`` is set and its server accepts a connection."""
+    """True when ``APPSCAN_BROKER`` is set, the 'distributed' extra (Celery) is installed and the broker accepts a
+    connection."""
     if not os.environ.get("APPSCAN_BROKER"):
         return False
-    from appscan.worker import app
+    try:
+        from appscan.worker import app
+    except ImportError:  # Celery not installed: the service scans with its own pool
+        return False
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=3)

@@ -109,7 +109,7 @@ def db_upgrade(db_url: str | None, fmt: str) -> None:
 @db.command("list")
 @_options
 def db_list(db_url: str | None, fmt: str) -> None:
-    """Every stored scan: app, version, verdict, status, when, rules.
+    """Every stored scan: app, version, verdict, findings by severity, status, when, rules.
 
     The verdict is the level (high-risk, undetermined, rectify, pass) with its Chinese label; ``--format json``
     adds ``verdict_label`` {zh, en}. Scans stored before verdicts existed show none.
@@ -119,8 +119,10 @@ def db_list(db_url: str | None, fmt: str) -> None:
         _print_json([{**dataclasses.asdict(s), "verdict_label": dataclasses.asdict(LABELS[s.verdict])
                       if s.verdict in LABELS else None} for s in scans])
         return
-    _table(("SCAN", "PACKAGE", "VERSION", "CODE", "VERDICT", "STATUS", "STARTED (UTC)", "MS", "RULES", "SOURCE"),
+    _table(("SCAN", "PACKAGE", "VERSION", "CODE", "VERDICT", "HIGH", "MED", "LOW", "STATUS", "STARTED (UTC)", "MS",
+            "RULES", "SOURCE"),
            [(s.scan_id, s.package, s.version_name, s.version_code, _verdict_label(s.verdict),
+             s.findings.get("high", 0), s.findings.get("medium", 0), s.findings.get("low", 0),
              s.status if not s.error else f"failed: {s.error}", s.started_at.strftime("%Y-%m-%d %H:%M:%S"),
              s.duration_ms, s.ruleset, s.source) for s in scans])
 

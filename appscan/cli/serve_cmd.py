@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from appscan.errors import extra_needed
 from appscan.store import open_store
 from appscan.store.service_records import create_key
 
@@ -27,9 +28,10 @@ _DB_HELP = "SQLAlchemy URL of the database (default: $APPSCAN_DB or ./appscan.db
               help="Local scan processes when no broker ($APPSCAN_BROKER) answers.")
 def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_dir: Path, workers: int) -> None:
     """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json."""
-    import uvicorn
+    with extra_needed("server", "appscan serve"):
+        import uvicorn
 
-    from appscan.service import ServiceSettings, create_app
+        from appscan.service import ServiceSettings, create_app
 
     settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from appscan.batch import batch_inputs
-from appscan.errors import QueueError
+from appscan.errors import QueueError, extra_needed
 
 __all__ = ["submit", "worker"]
 
@@ -25,9 +25,8 @@ def worker(concurrency: int | None, name: str | None, loglevel: str) -> None:
 
     Each task is acknowledged only after its scan is stored, so stopping or killing a worker loses nothing.
     """
-    from appscan.worker import (
-        app,  # Celery is imported only by the commands that need it
-    )
+    with extra_needed("distributed", "appscan worker"):
+        from appscan.worker import app  # Celery is imported only by the commands that need it
 
     argv = ["worker", "--loglevel", loglevel, "--hostname", name or f"appscan-{os.getpid()}@{socket.gethostname()}",
             "--without-gossip", "--without-mingle"]
@@ -45,7 +44,8 @@ def submit(sources: tuple[Path, ...], wait: bool, timeout: float | None) -> None
 
     Paths are made absolute: the workers must see the files at the same path (a shared mount).
     """
-    from appscan.worker import scan_apk
+    with extra_needed("distributed", "appscan submit"):
+        from appscan.worker import scan_apk
 
     paths = batch_inputs(sources)
     if not paths:

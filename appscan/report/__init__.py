@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import BinaryIO
 
+from appscan.errors import extra_needed
 from appscan.model import ScanResult
 from appscan.report.html import render_html
 from appscan.report.i18n import DEFAULT_LANG
@@ -20,7 +21,6 @@ from appscan.report.json_format import render_json
 from appscan.report.markdown import render_markdown
 from appscan.report.sarif import render_sarif
 from appscan.report.text_format import render_text
-from appscan.report.xlsx import render_xlsx
 from appscan.rules.catalog import Ruleset
 
 __all__ = ["RENDERERS", "ReportFormat", "Renderer", "render", "render_bytes"]
@@ -49,6 +49,13 @@ def _json(result: ScanResult, stream: BinaryIO, lang: str, ruleset: Ruleset | No
     stream.write(render_json(result).encode("utf-8"))
 
 
+def _xlsx(result: ScanResult, stream: BinaryIO, lang: str, ruleset: Ruleset | None) -> None:
+    """The Excel workbook (``appscan.report.xlsx``), whose writer, openpyxl, is the optional 'xlsx' extra."""
+    with extra_needed("xlsx", "the XLSX report"):
+        from appscan.report.xlsx import render_xlsx
+    render_xlsx(result, stream, lang, ruleset)
+
+
 def _text(result: ScanResult, stream: BinaryIO, lang: str, ruleset: Ruleset | None) -> None:
     """The terminal summary (English)."""
     stream.write(render_text(result).encode("utf-8"))
@@ -59,7 +66,7 @@ RENDERERS: Mapping[ReportFormat, Renderer] = MappingProxyType({
     ReportFormat.SARIF: render_sarif,
     ReportFormat.HTML: render_html,
     ReportFormat.MARKDOWN: render_markdown,
-    ReportFormat.XLSX: render_xlsx,
+    ReportFormat.XLSX: _xlsx,
     ReportFormat.TEXT: _text,
 })
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from appscan.errors import StoreError
+from appscan.errors import StoreError, extra_needed
 from appscan.store.migrate import upgrade_to_head
 
 __all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url"]
@@ -119,7 +119,8 @@ def _create_engine(url: str) -> Engine:
             _configure_sqlite(engine)
             return engine
         args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
-        return create_engine(parsed, connect_args=args, pool_pre_ping=True)
+        with extra_needed("postgres", "a PostgreSQL database"):
+            return create_engine(parsed, connect_args=args, pool_pre_ping=True)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as error:
         raise StoreError(f"invalid database URL {url!r}: {_reason(error)}") from error
 

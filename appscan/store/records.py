@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = ["ScanSummary", "SdkUse", "DataTypeUse", "UnidentifiedUse", "FindingRef", "VersionFindings",
@@ -29,6 +29,8 @@ class ScanSummary:
     """The verdict level (high-risk, undetermined, rectify, pass); None for scans stored before verdicts."""
     verdict_rule: str | None = None
     """The verdict rule that decided it."""
+    findings: dict[str, int] = field(default_factory=dict)
+    """How many findings of each severity (high, medium, low, info; severities without any are left out)."""
 
 
 @dataclass(frozen=True, slots=True)

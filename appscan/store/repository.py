@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -288,12 +288,18 @@ def list_scans(store: Store) -> list[ScanSummary]:
              .outerjoin(m.AppVersion, m.Scan.app_version_id == m.AppVersion.id)
              .outerjoin(m.App, m.AppVersion.app_id == m.App.id).order_by(m.Scan.id))
 
+    counts = select(m.Finding.scan_id, m.Finding.severity, func.count()).group_by(m.Finding.scan_id,
+                                                                                 m.Finding.severity)
+
     def run(session: Session) -> list[ScanSummary]:
+        by_scan: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        for scan_id, severity, n in session.execute(counts):
+            by_scan[scan_id][severity] = n
         return [ScanSummary(scan.id, app and app.package, version and version.version_code,
                             version and version.version_name, version and version.sha256, scan.source,
                             scan.status, scan.error, scan.started_at, scan.duration_ms,
                             f"{scan.ruleset_name} {scan.ruleset_version}" if scan.ruleset_name else None,
-                            scan.verdict, scan.verdict_rule)
+                            scan.verdict, scan.verdict_rule, dict(by_scan.get(scan.id, {})))
                 for scan, version, app in session.execute(query)]
     return store.read(run)
 

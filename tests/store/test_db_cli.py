@@ -90,3 +90,15 @@ def test_query_names_an_unknown_id(db_url: str, store: Store) -> None:
     unknown = run("query", "data-type", "imeii", "--db", db_url)
     assert unknown.exit_code == 2 and "did you mean imei" in unknown.output
     assert run("query", "sdk", "jpush", "--db", db_url).exit_code == 0  # known, just not embedded: an empty table
+
+
+def test_db_list_counts_findings_by_severity(db_url: str, store: Store) -> None:
+    findings = (factory.finding("A"), factory.finding("B"))  # medium each
+    save_scan(store, factory.result("com.n", 1, findings=findings), to_document(factory.result("com.n", 1,
+                                                                                               findings=findings)))
+    listed = json.loads(run("db", "list", "--db", db_url, "--format", "json").output)
+    assert listed[0]["findings"] == {"medium": 2}
+    table = run("db", "list", "--db", db_url).output.splitlines()
+    header = table[0].split()
+    row = table[1].split()
+    assert row[header.index("MED")] == "2" and row[header.index("HIGH")] == "0"
