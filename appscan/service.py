@@ -124,6 +124,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state["s"] = await run_in_threadpool(_State, settings)
         yield
+        state["s"].dispatcher.close()  # uvicorn runs this on SIGTERM and SIGINT
         state["s"].store.close()
 
     app = FastAPI(title="appscan", version=__version__, lifespan=lifespan,

@@ -36,6 +36,9 @@ class Dispatcher(Protocol):
     def poll(self, ref: str) -> dict[str, Any] | None:
         """The outcome (source, sha256, status, scan_id, error) once finished, else None."""
 
+    def close(self) -> None:
+        """Stop at service shutdown: nothing of this dispatcher may outlive the service's process."""
+
 
 @cache
 def _pool_store(db_url: str) -> Store:
@@ -69,6 +72,19 @@ class LocalDispatcher:
         self.futures[ref] = self.pool.submit(_pool_scan, str(path), self.db_url)
         return ref
 
+    def close(self) -> None:
+        """Cancel what has not started and stop the pool's processes now, scans in progress included: their
+        uploads stay ``queued`` in the database (a scan is stored in one transaction or not at all) and the next
+        start queues them again, so stopping loses nothing and leaves no orphan process behind."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+
     def poll(self, ref: str) -> dict[str, Any] | None:
         future = self.futures.get(ref)
         if future is None:
@@ -94,6 +110,9 @@ class CeleryDispatcher:
 
     def submit(self, path: Path) -> str:
         return str(self.task.delay(str(path.resolve())).id)
+
+    def close(self) -> None:
+        """The workers are separate processes with their own lifetime; queued tasks stay in the broker."""
 
     def poll(self, ref: str) -> dict[str, Any] | None:
         result = self.app.AsyncResult(ref)

@@ -119,3 +119,57 @@ def test_bad_uploads_are_refused(server: tuple[str, str], tmp_path: Path) -> Non
     not_form = httpx.post(f"{base}/scans", headers={"X-API-Key": key, "Content-Type": "application/zip"}, content=apk)
     assert not_form.status_code == 400
     assert httpx.get(f"{base}/scans/does-not-exist", headers={"X-API-Key": key}).status_code == 404
+
+
+def _session_members(sid: int) -> list[int]:
+    """PIDs of live processes in session ``sid`` (the server and everything it started)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":  # session id; zombies are already gone
+                members.append(int(entry.name))
+    return members
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: signal.Signals) -> None:
+    """A signal to the server process alone (as systemd or Ctrl-C sends it) ends its scan processes too, and the
+    server exits without a traceback."""
+    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
+    env["APPSCAN_DB"] = f"sqlite:///{tmp_path / 'service.db'}"
+    key = run_appscan("apikey", "create", env=env).stdout.strip()
+    port = _free_port()
+    process = subprocess.Popen(appscan_cmd("serve", "--port", str(port), "--upload-dir", str(tmp_path / "up"),
+                                           "--workers", "2"),
+                               cwd=REPO_ROOT, env=env, stdout=(tmp_path / "server.log").open("w"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            time.sleep(0.3)
+        assert _upload(base, key, "sdks.apk", (SAMPLES / "sdks.apk").read_bytes()).status_code == 202
+        deadline = time.monotonic() + 30
+        while len(_session_members(process.pid)) < 3:  # the server, the forkserver and a pool process at least
+            assert time.monotonic() < deadline, _session_members(process.pid)
+            time.sleep(0.1)
+        process.send_signal(stop)
+        assert process.wait(timeout=30) is not None
+        deadline = time.monotonic() + 15
+        while _session_members(process.pid):
+            assert time.monotonic() < deadline, f"left behind: {_session_members(process.pid)}"
+            time.sleep(0.2)
+        assert "Traceback" not in (tmp_path / "server.log").read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
