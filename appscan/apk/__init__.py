@@ -18,7 +18,7 @@ from pathlib import Path
 from androguard.core.axml import ARSCParser, AXMLParser
 from loguru import logger as _androguard_logger
 
-from appscan.apk.archive import ApkArchive, ApkMember, EntryError, open_input
+from appscan.apk.archive import ApkArchive, ApkMember, EntryError, display_name, open_input
 from appscan.apk.dex import DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, parse_axml
@@ -257,10 +257,10 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     try:
         manifest_bytes = base.read("AndroidManifest.xml", _MAX_MANIFEST)
     except EntryError as exc:
-        raise ApkReadError(f"{path.name}: no readable AndroidManifest.xml ({exc})") from exc
+        raise ApkReadError(f"{display_name(path)}: no readable AndroidManifest.xml ({exc})") from exc
     root = parse_axml(manifest_bytes)
     if root is None or root.tag != "manifest":
-        raise ApkReadError(f"{path.name}: AndroidManifest.xml is not valid binary XML")
+        raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml is not valid binary XML")
 
     incomplete: list[Incomplete] = [Incomplete(name if m.split is None else f"{m.name}!{name}", reason)
                                      for m in archive.members for name, reason in m.suspicious()]
@@ -325,6 +325,6 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
         network_security_config=nsc)
     manifest = Manifest(mf.permissions(defined), defined, components, mf.meta_data(), mf.queries())
     return ApkFacts(
-        source=path.name, files=archive.input_files(), app=app, signing=signing, manifest=manifest,
+        source=display_name(path), files=archive.input_files(), app=app, signing=signing, manifest=manifest,
         native_libs=native_libs(entries), code=code, resources=resources,
         incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))))

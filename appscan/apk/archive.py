@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -18,8 +19,12 @@ from pathlib import Path
 from appscan.errors import InputError
 from appscan.model import InputFile
 
-__all__ = ["ApkArchive", "ApkMember", "open_input", "MAX_ENTRY_BYTES", "MAX_TOTAL_BYTES"]
+__all__ = ["ApkArchive", "ApkMember", "display_name", "open_input", "MAX_ENTRY_BYTES", "MAX_INPUT_BYTES",
+           "MAX_TOTAL_BYTES"]
 
+MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024
+"""The largest input file read (the largest real APKs and bundles are a few hundred MB); a bigger file, a device
+(``/dev/zero``) or a FIFO is refused before any byte is read."""
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 """No single entry is inflated beyond this (the largest real dex files are ~12 MB)."""
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
@@ -28,6 +33,8 @@ MAX_RATIO = 1000
 """An entry over 16 MB that claims more than this compression ratio is a bomb, not data."""
 _BOMB_MIN = 16 * 1024 * 1024
 _DEX_MAGIC = b"dex\n"
+_ENCRYPTED = 0x1
+"""General-purpose flag bit 0 of a zip entry."""
 _LOCAL_HEADER = b"PK\x03\x04"
 _BUNDLE_SUFFIXES = (".apks", ".xapk", ".apkm")
 
@@ -167,6 +174,10 @@ def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
         if data[:2] != b"PK":
             raise InputError(f"{what}: not an APK (not a zip archive)") from exc
         raise InputError(f"{what}: not a readable zip archive (truncated or corrupt: {exc})") from exc
+    for info in zf.infolist():
+        # Android's installer ignores the "encrypted" flag (no APK entry is really encrypted); zipfile would
+        # refuse the entry, and an APK flagged this way would escape analysis while installing fine.
+        info.flag_bits &= ~_ENCRYPTED
     total = sum(i.file_size for i in zf.infolist())
     if total > MAX_TOTAL_BYTES:
         raise InputError(f"{what}: entries declare {total} bytes uncompressed, over the "
@@ -201,17 +212,35 @@ def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
     return [base, *sorted((m for m in members if m is not base), key=lambda m: m.name)]
 
 
+def display_name(path: Path) -> str:
+    """The file name as messages and reports show it: undecodable bytes replaced, control characters (a newline
+    that would forge a second log line, an escape sequence for the terminal) escaped as ``\\xNN``."""
+    name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)
+
+
 def open_input(path: Path) -> ApkArchive:
     """Open an .apk, .apks or .xapk file. Raises ``InputError`` with one line for anything unreadable."""
-    what = path.name
+    what = display_name(path)
     try:
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise InputError(f"{what}: is a directory") from exc
+        info = path.stat()
     except OSError as exc:
         raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{what}: is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{what}: not a regular file (a device, FIFO or socket is never read)")
+    if info.st_size > MAX_INPUT_BYTES:
+        raise InputError(f"{what}: {info.st_size} bytes, over the {MAX_INPUT_BYTES}-byte input limit")
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_INPUT_BYTES:  # it grew while being read
+        raise InputError(f"{what}: over the {MAX_INPUT_BYTES}-byte input limit")
     zf = _open_zip(data, what)
-    outer = ApkMember(path.name, data, None, zf)
+    outer = ApkMember(what, data, None, zf)
     names = set(zf.namelist())
     is_bundle = path.suffix.lower() in _BUNDLE_SUFFIXES or (
         "AndroidManifest.xml" not in names and any(n.lower().endswith(".apk") for n in names))

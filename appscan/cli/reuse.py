@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from appscan.apk.archive import display_name
 from appscan.errors import StoreError
 from appscan.ingest import file_sha256
 from appscan.model import ScanResult
@@ -31,7 +32,7 @@ def stored_result(path: Path, store: Store, ruleset: Ruleset, app_type: str | No
     stored = result_from_document(get_scan_document(store, scan_id))
     if stored.app_type != app_type:
         return None
-    return replace(stored, facts=replace(stored.facts, source=path.name), reused=True)
+    return replace(stored, facts=replace(stored.facts, source=display_name(path)), reused=True)
 
 
 def reused_or_scanned(path: Path, db_url: str | None, ruleset: Ruleset, app_type: str | None = None) -> ScanResult:

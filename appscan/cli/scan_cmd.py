@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from appscan.apk.archive import display_name
 from appscan.cli.common import debug_enabled
 from appscan.cli.gate_cmd import gate_options, load_gate_files, run_gate
 from appscan.cli.reuse import stored_result
@@ -141,7 +142,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
     bar = tqdm(files, desc="scanning", unit="apk", disable=len(files) < 2 or None, file=sys.stderr,
                leave=False)
     for path in bar:
-        bar.set_postfix_str(path.name[-40:], refresh=False)
+        bar.set_postfix_str(display_name(path)[-40:], refresh=False)
         start = time.monotonic()
         try:
             results.append(_scan_or_reuse(path, store, force, full, time_limit, ruleset, app_type))
@@ -151,12 +152,13 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
             failed += 1
             tqdm.write(f"appscan: error: {exc}", file=sys.stderr)
             if store is not None and not isinstance(exc, StoreError):
-                record_failure(store, path.name, str(exc), time.monotonic() - start, verdict=failed_verdict(str(exc)))
+                record_failure(store, display_name(path), str(exc), time.monotonic() - start,
+                               verdict=failed_verdict(str(exc)))
         except Exception as exc:  # one bad file must not stop the batch; --debug shows the traceback
             if debug or debug_enabled():
                 raise
             failed += 1
-            tqdm.write(f"appscan: error: {path.name}: internal error: {type(exc).__name__}: {exc}",
+            tqdm.write(f"appscan: error: {display_name(path)}: internal error: {type(exc).__name__}: {exc}",
                        file=sys.stderr)
     bar.close()
     if results:

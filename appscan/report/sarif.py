@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from appscan import __version__
 from appscan.model import Evidence, Finding, ScanResult
@@ -55,9 +56,15 @@ def _code_location(location: str) -> dict[str, Any] | None:
         cls, logical = location[:-1], {"fullyQualifiedName": location[1:-1].replace("/", "."), "kind": "type"}
     else:
         return None
-    artifact = {"uri": f"smali/{cls[1:]}.smali", "uriBaseId": SMALI_ROOT}
+    artifact = {"uri": quote(f"smali/{cls[1:]}.smali", safe="/$"), "uriBaseId": SMALI_ROOT}
     return {"physicalLocation": {"artifactLocation": artifact, "region": _FIRST_LINE},
             "logicalLocations": [logical]}
+
+
+def _file_uri(name: str) -> str:
+    """The input file as a relative URI reference: every reserved character percent-encoded, so that a name such
+    as ``javascript:alert(1).apk`` is a file name, never a scheme a dashboard would follow."""
+    return quote(name, safe="")
 
 
 def _locations(source: str, evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
@@ -69,7 +76,7 @@ def _locations(source: str, evidence: tuple[Evidence, ...]) -> list[dict[str, An
         if loc is not None and loc not in found:
             found.append(loc)
     if not found:
-        return [{"physicalLocation": {"artifactLocation": {"uri": source}, "region": _FIRST_LINE}}]
+        return [{"physicalLocation": {"artifactLocation": {"uri": _file_uri(source)}, "region": _FIRST_LINE}}]
     return found[:MAX_LOCATIONS]
 
 
@@ -131,7 +138,7 @@ def to_sarif(result: ScanResult, lang: str = DEFAULT_LANG, ruleset: Ruleset | No
         "tool": {"driver": {"name": "appscan", "version": __version__, "semanticVersion": __version__,
                             "rules": [_rule(rid, by_rule[rid], ruleset, lang) for rid in rule_ids]}},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
-        "artifacts": [{"location": {"uri": source}, "hashes": {"sha-256": result.facts.app.sha256}}],
+        "artifacts": [{"location": {"uri": _file_uri(source)}, "hashes": {"sha-256": result.facts.app.sha256}}],
         "originalUriBaseIds": {SMALI_ROOT: {"description": {"text": "the folder the APK is decompiled into "
                                                                     "(apktool d / baksmali d)"}}},
         "results": results,

@@ -1,0 +1,116 @@
+"""Hostile inputs built from the clean sample, one trick each: every one gets a clean outcome (a scan, or one line
+and exit 2), quickly, and nothing from the file name reaches an output unescaped."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from appscan.report.sarif import to_sarif
+from appscan.scan import scan_file
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN = ROOT / "samples" / "clean.apk"
+TIMEOUT = 60
+
+
+def run_appscan(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
+    """The real command in a subprocess, bounded in time; output as bytes (names may not be UTF-8)."""
+    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "appscan", *map(os.fsencode, args)], capture_output=True,
+                          env=env, cwd=ROOT, timeout=TIMEOUT)
+
+
+def _one_line_error(proc: subprocess.CompletedProcess[bytes], words: str) -> None:
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and words in err, err
+
+
+def _set_encrypted_flag(data: bytes) -> bytes:
+    """Bit 0 of the general-purpose flags of every central-directory and local header."""
+    raw = bytearray(data)
+    for signature, offset in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):
+        at = raw.find(signature)
+        while at != -1:
+            (flags,) = struct.unpack_from("<H", raw, at + offset)
+            struct.pack_into("<H", raw, at + offset, flags | 1)
+            at = raw.find(signature, at + 4)
+    return bytes(raw)
+
+
+def test_entries_flagged_encrypted_are_read_as_android_reads_them(tmp_path: Path) -> None:
+    """Android ignores the flag and installs such an APK; a scanner that refuses it is bypassed."""
+    apk = tmp_path / "flagged.apk"
+    apk.write_bytes(_set_encrypted_flag(CLEAN.read_bytes()))
+    with zipfile.ZipFile(apk) as zf:
+        assert all(i.flag_bits & 1 for i in zf.infolist())
+    flagged, clean = scan_file(apk), scan_file(CLEAN)
+    assert flagged.facts.app.package == clean.facts.app.package
+    assert [d.name for d in flagged.facts.code.dex] == [d.name for d in clean.facts.code.dex]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
+    """A FIFO would block and /dev/zero would fill memory: both are refused before any byte is read."""
+    if kind == "fifo":
+        target = tmp_path / "pipe.apk"
+        os.mkfifo(target)
+    elif kind == "device":
+        target = tmp_path / "zero.apk"
+        target.symlink_to("/dev/zero")
+    else:
+        target = tmp_path / "folder.apk"
+        target.mkdir()
+        (target / "inner.txt").write_text("x")
+        proc = run_appscan("report", target, "--format", "json")
+        _one_line_error(proc, "is a directory")
+        return
+    _one_line_error(run_appscan("scan", "--no-store", target), "not a regular file")
+
+
+def test_bogus_zip64_end_record_is_one_line(tmp_path: Path) -> None:
+    """A ZIP64 end-of-central-directory locator pointing before the file's start (zipfile: negative seek)."""
+    data = bytearray(CLEAN.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, 2**63 - 1, 1)
+    apk = tmp_path / "zip64.apk"
+    apk.write_bytes(bytes(data[:end]) + locator + bytes(data[end:]))
+    proc = run_appscan("scan", "--no-store", apk)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err and proc.returncode in (0, 2), err
+    if proc.returncode == 2:
+        _one_line_error(proc, "zip64.apk")
+
+
+@pytest.mark.parametrize("name", [b"evil\nappscan: error: forged.apk", b"bytes-\xff\xfe.apk", b"esc-\x1b[31m.apk"],
+                         ids=["newline", "not-utf8", "escape"])
+def test_file_names_cannot_forge_output(tmp_path: Path, name: bytes) -> None:
+    """Control characters and undecodable bytes in a file name are escaped in messages and reports."""
+    apk = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), name)))
+    apk.write_bytes(CLEAN.read_bytes())
+    proc = run_appscan("scan", "--no-store", "--format", "json", apk)
+    assert proc.returncode == 0, proc.stderr
+    source = json.loads(proc.stdout)["scan"]["source"]
+    assert source.isprintable() and "\n" not in source and "\x1b" not in source
+    broken = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), name + b".bad")))
+    broken.write_bytes(b"not a zip")
+    proc = run_appscan("scan", "--no-store", broken)
+    _one_line_error(proc, "not an APK")
+    assert b"\x1b" not in proc.stderr
+
+
+def test_a_name_that_looks_like_a_url_is_a_file_in_sarif(tmp_path: Path) -> None:
+    apk = tmp_path / "javascript:alert(1).apk"
+    apk.write_bytes(CLEAN.read_bytes())
+    run = to_sarif(scan_file(apk))["runs"][0]
+    uris = [run["artifacts"][0]["location"]["uri"]] + [
+        loc["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"] for loc in r["locations"]]
+    assert uris and all(not u.lower().startswith("javascript:") and ":" not in u for u in uris)
