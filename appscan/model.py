@@ -322,6 +322,19 @@ class InputFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Anomaly:
+    """Something in the APK container that a parser and Android may read differently: an anti-analysis trick,
+    reported with how appscan read it (as Android does)."""
+
+    kind: str
+    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex"""
+    entry: str
+    """The zip entry (``member!entry`` inside a bundle)."""
+    detail: str
+    """What the trick is and what appscan did (in English)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ApkFacts:
     """Everything appscan knows about one app, before any judgement."""
 
@@ -335,6 +348,8 @@ class ApkFacts:
     code: CodeFacts
     resources: Resources
     incomplete: tuple[Incomplete, ...]
+    anomalies: tuple[Anomaly, ...] = ()
+    """Container tricks found while reading the input (``Anomaly``), in entry order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import os
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -114,3 +115,52 @@ def test_a_name_that_looks_like_a_url_is_a_file_in_sarif(tmp_path: Path) -> None
     uris = [run["artifacts"][0]["location"]["uri"]] + [
         loc["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"] for loc in r["locations"]]
     assert uris and all(not u.lower().startswith("javascript:") and ":" not in u for u in uris)
+
+
+def _rezip(tmp_path: Path, name: str, entries: list[tuple[str, bytes]]) -> Path:
+    """An APK of these entries (stored), written entry by entry so that names may repeat; a ``|`` in a name
+    becomes a NUL in the file (zipfile itself cuts names at a NUL)."""
+    path = tmp_path / name
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate names this test writes on purpose
+        for entry, data in entries:
+            zf.writestr(zipfile.ZipInfo(entry, (2020, 1, 1, 0, 0, 0)), data)
+    raw = path.read_bytes()
+    for entry, _ in entries:
+        if "|" in entry:  # the name's bytes in the local and central headers only
+            raw = raw.replace(entry.encode(), entry.replace("|", "\x00").encode())
+    path.write_bytes(raw)
+    return path
+
+
+def _clean_entries() -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(CLEAN) as zf:
+        return [(i.filename, zf.read(i)) for i in zf.infolist() if not i.filename.startswith("META-INF/")]
+
+
+def test_dex_android_never_loads_is_not_the_apps_code(tmp_path: Path) -> None:
+    """classes.dex is loaded, classes3.dex after the missing classes2.dex is not, nor classes1.dex."""
+    entries = _clean_entries()
+    dex = dict(entries)["classes.dex"]
+    apk = _rezip(tmp_path, "gap.apk", [*entries, ("classes3.dex", dex), ("classes1.dex", dex)])
+    facts = scan_file(apk).facts
+    assert [d.name for d in facts.code.dex] == ["classes.dex"]
+    assert sorted(a.entry for a in facts.anomalies if a.kind == "unloaded-dex") == ["classes1.dex", "classes3.dex"]
+    assert any(f.rule == "SEC-009" and f.severity == "high" for f in scan_file(apk).findings)
+
+
+def test_duplicate_and_nul_names_are_read_as_android_reads_them(tmp_path: Path) -> None:
+    """A second classes.dex (garbage) is not analysed in place of the first; an entry named "classes.dex\\0x"
+    is no classes.dex at all (zipfile would cut the name at the NUL and read it as one)."""
+    entries = _clean_entries()
+    apk = _rezip(tmp_path, "dup.apk", [*entries, ("classes.dex", b"garbage"), ("classes.dex|.png", b"junk")])
+    result = scan_file(apk)
+    assert [d.name for d in result.facts.code.dex] == ["classes.dex"] and result.facts.code.classes
+    kinds = {a.kind for a in result.facts.anomalies}
+    assert kinds == {"duplicate-entry", "nul-in-name"}
+    finding = next(f for f in result.findings if f.rule == "SEC-009")
+    assert "duplicate-entry" in finding.title.en and "nul-in-name" in finding.title.en
+    flagged = tmp_path / "flagged.apk"
+    flagged.write_bytes(_set_encrypted_flag(CLEAN.read_bytes()))
+    assert {a.kind for a in scan_file(flagged).facts.anomalies} == {"encrypted-flag"}
+    assert not scan_file(CLEAN).facts.anomalies

@@ -12,7 +12,7 @@ import re
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from androguard.core.axml import ARSCParser, AXMLParser
@@ -26,6 +26,7 @@ from appscan.apk.resources import ResourceTable, native_libs, read_resources
 from appscan.apk.signing import read_signing
 from appscan.errors import ApkReadError
 from appscan.model import (
+    Anomaly,
     ApkFacts,
     AppInfo,
     CallSite,
@@ -55,10 +56,17 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_VERSION_FILE = 256
 
 
-def _dex_order(name: str) -> int:
-    """classes.dex first, then classes2.dex, classes3.dex... in numeric order."""
-    m = _DEX.match(name)
-    return int(m.group(1) or 1) if m else 0
+def _loaded_dex(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The dex entries Android loads, in load order, and those it never loads: ``classes.dex``, then
+    ``classes2.dex``, ``classes3.dex``... up to the first number missing; ``classes1.dex``, ``classes02.dex`` or a
+    ``classes5.dex`` after a gap are never loaded, and code there is not the app's."""
+    present = {n for n in names if _DEX.match(n)}
+    loaded: list[str] = []
+    expected = "classes.dex"
+    while expected in present:
+        loaded.append(expected)
+        expected = f"classes{len(loaded) + 1}.dex"
+    return loaded, sorted(present - set(loaded))
 
 
 def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
@@ -70,7 +78,7 @@ def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
     if front is not None:
         yield PREPENDED_DEX, None, lambda: front
     for member in archive.members:
-        for name in sorted((n for n in member.names() if _DEX.match(n)), key=_dex_order):
+        for name in _loaded_dex(member.names())[0]:
             yield (name if member.split is None else f"{member.name}!{name}"), None, functools.partial(member.read, name)
     for member in archive.members:
         yield from _plugin_sources(member, incomplete)
@@ -96,7 +104,7 @@ def _plugin_sources(member: ApkMember, incomplete: list[Incomplete]
             except EntryError as exc:
                 incomplete.append(Incomplete(container, f"plug-in skipped: {exc}"))
                 continue
-            for dex_name in sorted((n for n in inner.names() if _DEX.match(n)), key=_dex_order):
+            for dex_name in _loaded_dex(inner.names())[0]:
                 yield f"{container}!{dex_name}", container, functools.partial(inner.read, dex_name)
 
 
@@ -327,4 +335,17 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     return ApkFacts(
         source=display_name(path), files=archive.input_files(), app=app, signing=signing, manifest=manifest,
         native_libs=native_libs(entries), code=code, resources=resources,
-        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))))
+        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))), anomalies=_anomalies(archive))
+
+
+def _anomalies(archive: ApkArchive) -> tuple[Anomaly, ...]:
+    """The container tricks of every APK of the input (``ApkMember.anomalies``), and its dex files Android never
+    loads (not analysed)."""
+    out: list[Anomaly] = []
+    for m in archive.members:
+        prefix = "" if m.split is None else f"{m.name}!"
+        out.extend(Anomaly(kind, prefix + entry, detail) for kind, entry, detail in m.anomalies)
+        out.extend(Anomaly("unloaded-dex", prefix + name, "a dex Android never loads (outside the classes.dex, "
+                           "classes2.dex... sequence): not analysed as the app's code")
+                   for name in _loaded_dex(m.names())[1])
+    return tuple(out)

@@ -51,6 +51,11 @@ class ApkMember:
     data: bytes
     split: str | None
     zip: zipfile.ZipFile = field(repr=False)
+    anomalies: list[tuple[str, str, str]] = field(init=False, repr=False)
+    """(kind, entry, detail) of the container tricks found, read as Android reads them (``_normalise``)."""
+
+    def __post_init__(self) -> None:
+        self.anomalies = _normalise(self.zip)
 
     def names(self) -> list[str]:
         """Entry names, in central-directory order."""
@@ -162,6 +167,51 @@ def _bomb_reason(info: zipfile.ZipInfo, limit: int) -> str | None:
     return None
 
 
+_SHOWN_PER_KIND = 20
+"""Entries listed per kind of trick (an APK can flag every one of thousands of entries)."""
+
+
+def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """Make ``zf`` read entries as Android does, and say where that differs from a plain zip reader:
+
+    * the "encrypted" flag is ignored (no APK entry is really encrypted; Android installs such APKs, while zipfile
+      refuses the entry, so the app would escape analysis);
+    * a name holding a NUL is not the name before the NUL (zipfile cuts it there, and could then read it as
+      ``classes.dex``); Android never loads it: it is left out;
+    * of a name that appears twice only the first is kept (Android refuses such APKs since the 2013 "master key"
+      fixes, and older versions could run a copy the signature did not cover).
+    """
+    found: list[tuple[str, str, str]] = []
+    counts: dict[str, int] = {}
+
+    def note(kind: str, entry: str, detail: str) -> None:
+        counts[kind] = counts.get(kind, 0) + 1
+        if counts[kind] <= _SHOWN_PER_KIND:
+            found.append((kind, entry, detail))
+
+    kept: list[zipfile.ZipInfo] = []
+    names: set[str] = set()
+    for info in zf.infolist():
+        if "\x00" in info.orig_filename:
+            note("nul-in-name", info.orig_filename.replace("\x00", "\\x00"),
+                 "a NUL inside the entry name: Android reads the whole name, so this is no entry it loads; left out")
+            continue
+        if info.flag_bits & _ENCRYPTED:
+            info.flag_bits &= ~_ENCRYPTED
+            note("encrypted-flag", info.filename, "flagged as encrypted, which Android ignores: read as it is")
+        if info.filename in names:
+            note("duplicate-entry", info.filename,
+                 "the name appears twice: Android refuses to install such an APK, older versions could run either "
+                 "copy; the first one is analysed")
+            continue
+        names.add(info.filename)
+        kept.append(info)
+    if len(kept) != len(zf.filelist):
+        zf.filelist = kept
+        zf.NameToInfo = {info.filename: info for info in kept}
+    return found
+
+
 def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     """Open bytes as a zip, turning every failure into one ``InputError`` line.
 
@@ -174,10 +224,6 @@ def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
         if data[:2] != b"PK":
             raise InputError(f"{what}: not an APK (not a zip archive)") from exc
         raise InputError(f"{what}: not a readable zip archive (truncated or corrupt: {exc})") from exc
-    for info in zf.infolist():
-        # Android's installer ignores the "encrypted" flag (no APK entry is really encrypted); zipfile would
-        # refuse the entry, and an APK flagged this way would escape analysis while installing fine.
-        info.flag_bits &= ~_ENCRYPTED
     total = sum(i.file_size for i in zf.infolist())
     if total > MAX_TOTAL_BYTES:
         raise InputError(f"{what}: entries declare {total} bytes uncompressed, over the "

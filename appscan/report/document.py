@@ -82,7 +82,7 @@ def _facts(doc: Mapping[str, Any]) -> ApkFacts:
         "code": {"dex": code["dex"], "classes": [], "call_sites": [], "strings": {},
                  "reflection": code.get("reflection", [])},
         "resources": {"strings": [], "layout_texts": [], **doc["resources"]},
-        "incomplete": doc["incomplete"],
+        "incomplete": doc["incomplete"], "anomalies": doc.get("anomalies", []),
     })
 
 

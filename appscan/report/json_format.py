@@ -100,6 +100,7 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
             "domains": list(res.domains), "ips": list(res.ips),
         },
         "incomplete": _plain(facts.incomplete),
+        "anomalies": _plain(facts.anomalies),
         "ruleset": _plain(result.ruleset),
         "app_type": result.app_type,
         "sdks": _plain(result.sdks),

@@ -196,6 +196,17 @@ def janus_dex(ctx: Context) -> Iterator[Hit]:
         yield Hit("janus", tuple(evidence), {"schemes": ", ".join(ctx.facts.signing.schemes) or "none"})
 
 
+@check("container-tricks")
+def container_tricks(ctx: Context) -> Iterator[Hit]:
+    """Zip structures a plain reader and Android read differently (``ApkFacts.anomalies``): no build tool makes
+    them, so they are tampering or an attempt to escape analysis. appscan has read the file as Android does."""
+    anomalies = ctx.facts.anomalies
+    if anomalies:
+        kinds = ", ".join(sorted({a.kind for a in anomalies}))
+        yield Hit(f"container|{kinds}", tuple(Evidence("file", a.entry, f"{a.kind}: {a.detail}") for a in anomalies),
+                  {"kinds": kinds, "kinds_en": kinds})
+
+
 @check("v1-only-signing")
 def v1_only_signing(ctx: Context) -> Iterator[Hit]:
     """Only the v1 (JAR) signature scheme: Janus (CVE-2017-13156) on Android 5.0-8.0."""
