@@ -344,7 +344,8 @@ def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution |
     counts = _package_counts(facts, attribution)
     versions = SdkVersions(facts, attribution.of, sdks)
     libs = [(lib.name, lib.path) for lib in facts.native_libs]
-    assets = facts.resources.assets
+    # Each asset with its path below assets/, computed once: an APK may carry 100k assets and the catalogue 500 SDKs.
+    assets = [(path, posixpath.relpath(path, "assets")) for path in facts.resources.assets]
     components = [c.name for c in facts.manifest.components if not attribution.is_app(c.name.rpartition(".")[0])]
     meta_keys = {m.name for m in facts.manifest.meta_data}
     out = []
@@ -364,8 +365,8 @@ def detect_sdks(facts: ApkFacts, sdks: Iterable[Sdk], attribution: Attribution |
             if name not in seen_libs and _glob_any(name, sig.native_libs):
                 seen_libs.add(name)
                 evidence.append(Evidence("native-lib", name, path))
-        for path in assets:
-            if _glob_any(path, sig.assets) or _glob_any(posixpath.relpath(path, "assets"), sig.assets):
+        for path, below in assets if sig.assets else ():
+            if _glob_any(path, sig.assets) or _glob_any(below, sig.assets):
                 evidence.append(Evidence("asset", path))
         for key in sig.meta_data:
             if key in meta_keys:

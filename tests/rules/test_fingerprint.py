@@ -18,7 +18,7 @@ from appscan.errors import AppscanError
 from appscan.model import ApkFacts, Evidence, MetaData, SdkDetection
 from appscan.rules.catalog import Fingerprint, Sdk, SdkSignals
 from appscan.rules.errors import RuleLoadError
-from appscan.rules.fingerprint import class_features, mask_descriptor, match_fingerprints
+from appscan.rules.fingerprint import MIN_SCORE, class_features, mask_descriptor, match_fingerprints
 from appscan.rules.loader import bundled_dir, load_layers, load_rulesets
 from appscan.rules.sdk_match import Attribution, detect_sdks
 from tests.conftest import corpus_path, require
@@ -100,6 +100,24 @@ def test_a_few_shared_features_do_not_fire() -> None:
     (match,) = match_fingerprints(facts, [_learned()], Attribution.for_app(facts, [VENDOR]))
     assert match.found["strings"] == 2 and not match.fires
     assert detect_sdks(facts, [VENDOR], None, [_learned()]) == ()
+
+
+def test_another_version_fires_while_the_found_share_reaches_min_score() -> None:
+    """A fingerprint learned from another version has features this copy lacks (padded strings here): the SDK is
+    still named while the share found reaches MIN_SCORE, and no longer below it."""
+    learned = _learned()
+    found = sum(len(v) for v in learned.features.values())
+    facts = _facts("a.b")
+    attribution = Attribution.for_app(facts, [VENDOR])
+    fires = []
+    for extra in (int(found / MIN_SCORE) - found - 1, int(found / MIN_SCORE) - found + 1):
+        padded = {**learned.features,
+                  "strings": (*learned.features["strings"], *(f"other version text {i}" for i in range(extra)))}
+        fp = Fingerprint("acme", ("test.apk",), MappingProxyType(padded))
+        (match,) = match_fingerprints(facts, [fp], attribution)
+        assert sum(match.found.values()) == found
+        fires.append(match.fires)
+    assert fires == [True, False]
 
 
 def test_code_owned_by_a_library_is_not_looked_at() -> None:
