@@ -6,6 +6,8 @@ bound, so it is handed an adapter that reads through appscan's bounded ``ApkMemb
 
 from __future__ import annotations
 
+import re
+import struct
 from typing import Any
 
 from androguard.core.apk import APK
@@ -18,14 +20,29 @@ __all__ = ["AOSP_TEST_KEYS", "read_signing"]
 _MAX_SIGNATURE_FILE = 4 * 1024 * 1024
 
 
+_MAX_V1_SIGNERS = 8
+"""v1 signature blocks (``META-INF/*.RSA|DSA|EC``) read at most: real APKs have one to three, and each costs
+androguard milliseconds of ASN.1 parsing (30,000 of them held a scan for two minutes)."""
+_MAX_BLOCK_PAIRS = 256
+"""ID-value pairs of the APK Signing Block looked at most: real blocks hold a handful (v2, v3, v3.1, padding,
+source stamp); androguard walks every one."""
+_SIGNER = re.compile(r"^META-INF/[^/]+\.(RSA|DSA|EC)$", re.IGNORECASE)
+
+
 class _BoundedZip:
-    """The subset of apkInspector's ``ZipEntry`` that androguard's signing code calls, over a bounded reader."""
+    """The subset of apkInspector's ``ZipEntry`` that androguard's signing code calls, over a bounded reader; only
+    the first ``_MAX_V1_SIGNERS`` signature blocks are visible to it."""
 
     def __init__(self, member: ApkMember) -> None:
         self._member = member
+        names = member.names()
+        signers = [n for n in names if _SIGNER.match(n)]
+        self.hidden = signers[_MAX_V1_SIGNERS:]
+        hidden = set(self.hidden)
+        self._names = [n for n in names if n not in hidden] if hidden else names
 
     def namelist(self) -> list[str]:
-        return self._member.names()
+        return self._names
 
     def read(self, name: str) -> bytes:
         return self._member.read(name, _MAX_SIGNATURE_FILE)
@@ -65,11 +82,42 @@ def _certificate(cert: Any) -> Certificate:
     return Certificate(_dn(cert.subject), _dn(cert.issuer), fingerprint, debug, AOSP_TEST_KEYS.get(fingerprint))
 
 
+def _block_pairs(data: bytes) -> int | None:
+    """How many ID-value pairs the APK Signing Block holds (counting stops past ``_MAX_BLOCK_PAIRS``); None when the
+    file has no block. Read from the end-of-central-directory record, as Android finds it."""
+    eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if eocd < 0 or eocd + 20 > len(data):
+        return None
+    (cd_offset,) = struct.unpack_from("<I", data, eocd + 16)
+    if cd_offset < 24 or cd_offset > len(data) or data[cd_offset - 16:cd_offset] != b"APK Sig Block 42":
+        return None
+    (size,) = struct.unpack_from("<Q", data, cd_offset - 24)
+    start = cd_offset - size - 8
+    if size < 24 or start < 0:
+        return None
+    pos, end, pairs = start + 8, cd_offset - 24, 0
+    while pos + 12 <= end and pairs <= _MAX_BLOCK_PAIRS:
+        (length,) = struct.unpack_from("<Q", data, pos)
+        if length < 4 or pos + 8 + length > end:
+            break
+        pos += 8 + length
+        pairs += 1
+    return pairs
+
+
 def read_signing(member: ApkMember) -> tuple[Signing, list[str]]:
     """(signing facts, problems). Problems are one-line reasons a part of the signature could not be read."""
     problems: list[str] = []
     apk = APK(member.data, raw=True, skip_analysis=True)
-    apk.zip = _BoundedZip(member)
+    bounded = _BoundedZip(member)
+    apk.zip = bounded
+    if bounded.hidden:
+        problems.append(f"{len(bounded.hidden) + _MAX_V1_SIGNERS} v1 signature blocks; only the first "
+                        f"{_MAX_V1_SIGNERS} were read")
+    pairs = _block_pairs(member.data)
+    block_ok = pairs is None or pairs <= _MAX_BLOCK_PAIRS
+    if not block_ok:
+        problems.append(f"APK Signing Block with over {_MAX_BLOCK_PAIRS} entries: not read")
     schemes = []
     certs: dict[str, Certificate] = {}
     try:
@@ -82,6 +130,8 @@ def read_signing(member: ApkMember) -> tuple[Signing, list[str]]:
         problems.append(f"v1 signature unreadable: {exc}")
     for scheme, present, getter in (("v2", apk.is_signed_v2, apk.get_certificates_v2),
                                     ("v3", apk.is_signed_v3, apk.get_certificates_v3)):
+        if not block_ok:
+            break
         try:
             if present():
                 schemes.append(scheme)
