@@ -21,7 +21,7 @@ from loguru import logger as _androguard_logger
 from appscan.apk.archive import ApkArchive, ApkMember, EntryError, display_name, open_input
 from appscan.apk.dex import DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
-from appscan.apk.manifest import ManifestReader, parse_axml
+from appscan.apk.manifest import ManifestReader, axml_shape_problem, parse_axml
 from appscan.apk.resources import ResourceTable, native_libs, read_resources
 from appscan.apk.signing import read_signing
 from appscan.errors import ApkReadError
@@ -266,6 +266,9 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
         manifest_bytes = base.read("AndroidManifest.xml", _MAX_MANIFEST)
     except EntryError as exc:
         raise ApkReadError(f"{display_name(path)}: no readable AndroidManifest.xml ({exc})") from exc
+    problem = axml_shape_problem(manifest_bytes)
+    if problem is not None:
+        raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml refused: {problem}")
     root = parse_axml(manifest_bytes)
     if root is None or root.tag != "manifest":
         raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml is not valid binary XML")

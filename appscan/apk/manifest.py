@@ -6,6 +6,8 @@ Exported-ness is decided the way the platform decides it, so that rules never re
 
 from __future__ import annotations
 
+import struct
+
 import lxml.etree as ET
 from androguard.core.axml import AXMLPrinter
 
@@ -31,8 +33,48 @@ _DATA_ATTRS = (("scheme", "scheme"), ("host", "host"), ("port", "port"), ("path"
                ("path_prefix", "pathPrefix"), ("path_pattern", "pathPattern"), ("mime_type", "mimeType"))
 
 
+MAX_XML_ELEMENTS = 50_000
+"""Elements of one binary XML file (the largest real manifests hold a few thousand)."""
+MAX_XML_DEPTH = 128
+"""Element nesting (manifests nest six deep; layouts a few dozen)."""
+MAX_XML_NAMESPACES = 64
+_START_NAMESPACE, _START_ELEMENT, _END_ELEMENT = 0x0100, 0x0102, 0x0103
+
+
+def axml_shape_problem(data: bytes) -> str | None:
+    """Why binary XML is refused before it is decoded (androguard's decoder has no bounds: 100,000 nested elements
+    took it over a minute), from its chunk headers alone; None when it is within bounds. A chunk stream that does
+    not advance (zero padding, a size below the header) is refused too: the platform's parser rejects it."""
+    if len(data) < 8:
+        return "too short"
+    elements = depth = namespaces = 0
+    header, total = struct.unpack_from("<HI", data, 2)
+    off, end = header, min(total, len(data))
+    while off + 8 <= end:  # bytes past the declared size (padding) are not XML, as for the platform
+        kind, _, size = struct.unpack_from("<HHI", data, off)
+        if size < 8:
+            return f"a chunk of {size} bytes at offset {off}"
+        if kind == _START_ELEMENT:
+            elements += 1
+            depth += 1
+            if elements > MAX_XML_ELEMENTS or depth > MAX_XML_DEPTH:
+                return (f"over {MAX_XML_ELEMENTS} elements" if elements > MAX_XML_ELEMENTS
+                        else f"elements nested over {MAX_XML_DEPTH} deep")
+        elif kind == _END_ELEMENT:
+            depth = max(depth - 1, 0)
+        elif kind == _START_NAMESPACE:
+            namespaces += 1
+            if namespaces > MAX_XML_NAMESPACES:
+                return f"over {MAX_XML_NAMESPACES} namespace declarations"
+        off += size
+    return None
+
+
 def parse_axml(data: bytes) -> ET._Element | None:
-    """Decode binary XML into an lxml element; None when it is not valid binary XML."""
+    """Decode binary XML into an lxml element; None when it is not valid binary XML or is out of bounds
+    (``axml_shape_problem``)."""
+    if axml_shape_problem(data) is not None:
+        return None
     try:
         printer = AXMLPrinter(data)
         if not printer.is_valid():
