@@ -76,8 +76,9 @@ class LocalDispatcher:
         """Cancel what has not started and stop the pool's processes now, scans in progress included: their
         uploads stay ``queued`` in the database (a scan is stored in one transaction or not at all) and the next
         start queues them again, so stopping loses nothing and leaves no orphan process behind."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        # Taken before shutdown, which forgets them (ProcessPoolExecutor keeps no public list of its processes).
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
         for process in processes:

@@ -27,6 +27,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _wait_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    """Until the server answers /health (a minute at most; its log is the failure message)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, API key) of a server on its own SQLite file, scanning in its local pool."""
@@ -42,15 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
                                stdout=(tmp / "server.log").open("w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, (tmp / "server.log").read_text()
-        time.sleep(0.3)
+    _wait_healthy(process, base, tmp / "server.log")
     yield base, created.stdout.strip()
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
@@ -149,15 +154,7 @@ def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: sign
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.3)
+        _wait_healthy(process, base, tmp_path / "server.log")
         assert _upload(base, key, "sdks.apk", (SAMPLES / "sdks.apk").read_bytes()).status_code == 202
         deadline = time.monotonic() + 30
         while len(_session_members(process.pid)) < 3:  # the server, the forkserver and a pool process at least
@@ -167,7 +164,9 @@ def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: sign
         assert process.wait(timeout=30) is not None
         deadline = time.monotonic() + 15
         while _session_members(process.pid):
-            assert time.monotonic() < deadline, f"left behind: {_session_members(process.pid)}"
+            assert time.monotonic() < deadline, "left behind: " + "; ".join(
+                Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]
+                for pid in _session_members(process.pid))
             time.sleep(0.2)
         assert "Traceback" not in (tmp_path / "server.log").read_text()
     finally:
