@@ -245,3 +245,31 @@ def test_binary_xml_is_bounded_before_decoding(tmp_path: Path) -> None:
     zero = _manifest_variant(tmp_path, "zero.apk",
                              lambda m: m[:4] + struct.pack("<I", len(m) + 64) + m[8:] + bytes(64))
     _one_line_error(run_appscan("scan", "--no-store", zero), "a chunk of 0 bytes")
+
+
+def test_one_bad_index_does_not_hide_the_dex(tmp_path: Path) -> None:
+    """One invoke naming a method id past the table made the whole dex "malformed", and every call in it vanished;
+    now only that reference is left out, and the scan says so."""
+    from appscan.apk.dex import parse_dex
+
+    entries = _clean_entries()
+    dex = bytearray(dict(entries)["classes.dex"])
+    parsed = parse_dex(bytes(dex))
+    patched = None
+    for method, off in sorted(parsed.code_offsets.items()):
+        (size,) = struct.unpack_from("<I", dex, off + 12)
+        start = off + 16
+        for unit in range(size):
+            op = dex[start + 2 * unit]
+            if 0x6E <= op <= 0x72 and unit + 2 < size:
+                struct.pack_into("<H", dex, start + 2 * unit + 2, 0xFFFF)  # method id far past the table
+                patched = method
+                break
+        if patched:
+            break
+    assert patched is not None
+    apk = _rezip(tmp_path, "badref.apk", [(n, bytes(dex) if n == "classes.dex" else d) for n, d in entries])
+    result = scan_file(apk)
+    assert [d.name for d in result.facts.code.dex] == ["classes.dex"]
+    assert len(result.facts.code.call_sites) == len(parsed.call_sites) - 1
+    assert any("point outside the dex's tables" in i.reason for i in result.facts.incomplete)

@@ -170,6 +170,9 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
         texts.extend(_url_texts(data))
         infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count,
                              container))
+        if dex.bad_references:
+            incomplete.append(Incomplete(label, f"{dex.bad_references} instruction operands point outside the dex's "
+                                         "tables and were left out (the rest of the file was analysed)"))
         classes.extend(ClassDef(c.name, c.superclass, c.interfaces, c.access_flags, label, c.methods)
                        for c in dex.classes)
         call_sites.extend(dex.call_sites)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import struct
 import sys
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from appscan.model import CallSite
 
@@ -115,6 +117,8 @@ class DexCode:
     version_constants: dict[str, str]
     """Static String constants whose field (or class) name says version, and those of ``BuildConfig`` classes:
     smali field -> value."""
+    bad_references: int = 0
+    """Instruction operands (method, string, type, field, call-site ids) outside the dex's tables, left out."""
 
 
 def uleb128(data: bytes, pos: int) -> tuple[int, int]:
@@ -481,6 +485,23 @@ def parse_dex(data: bytes) -> DexCode:
         raise DexFormatError(f"malformed dex: {exc}") from exc
 
 
+_BAD_REF = (IndexError, struct.error, ValueError, UnicodeError, OverflowError)
+"""What resolving an id that points outside its table (or at garbage) raises."""
+
+
+def _resolved(refs: Iterable[Any], resolve: Callable[[Any], Any], bad: list[int]) -> list[Any]:
+    """Each reference resolved (an id, or an (id, opcode) pair whose id is resolved), those that cannot be left out
+    and counted in ``bad[0]``. One out-of-range index in one instruction must not hide the whole dex: the verifier
+    rejects only the class holding it, and a file that hid every call behind one bad index would evade analysis."""
+    out = []
+    for ref in refs:
+        try:
+            out.append((resolve(ref[0]), ref[1]) if isinstance(ref, tuple) else resolve(ref))
+        except _BAD_REF:
+            bad[0] += 1
+    return out
+
+
 def _parse(data: bytes) -> DexCode:
     """The body of ``parse_dex``; any index or struct error escaping it means a malformed file."""
     t = DexTables(data)
@@ -505,6 +526,7 @@ def _parse(data: bytes) -> DexCode:
     store_ids: dict[int, list[str]] = {}
     versions = _VersionConstants(t)
     version_constants: dict[str, str] = {}
+    bad = [0]
     for c in range(t.class_size):
         cls_idx, access, super_idx, ifaces_off, _, _, data_off, values_off = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
@@ -528,28 +550,33 @@ def _parse(data: bytes) -> DexCode:
                            class_refs, stores)
                 if stores:
                     for f in set(stores):
-                        store_ids.setdefault(f, []).append(caller)
+                        if f < t.field_size:
+                            store_ids.setdefault(f, []).append(caller)
                     stores.clear()
                 if invokes:
-                    call_sites.extend(_site(CallSite, (caller, t.method(m), _KIND[op])) for m, op in invokes)
+                    try:
+                        call_sites.extend([_site(CallSite, (caller, t.method(m), _KIND[op])) for m, op in invokes])
+                    except _BAD_REF:
+                        call_sites.extend(_site(CallSite, (caller, callee, _KIND[op]))
+                                          for callee, op in _resolved(invokes, t.method, bad))
                     invokes.clear()
                 if customs:
-                    call_sites.extend(_site(CallSite, (caller, t.call_site_target(s), "custom")) for s in customs)
+                    call_sites.extend(_site(CallSite, (caller, target, "custom"))
+                                      for target in _resolved(customs, t.call_site_target, bad))
                     customs.clear()
                 if consts:
-                    strings[caller] = tuple(dict.fromkeys(t.string(s) for s in consts))
+                    strings[caller] = tuple(dict.fromkeys(_resolved(consts, t.string, bad)))
                     consts.clear()
                 if class_refs:
-                    const_classes[caller] = tuple(dict.fromkeys(t.type(c) for c in class_refs))
+                    const_classes[caller] = tuple(dict.fromkeys(_resolved(class_refs, t.type, bad)))
                     class_refs.clear()
                 if fields:
-                    for f in fields:
-                        target = t.field(f)
-                        if target.startswith(_FIELD_PREFIXES):
-                            field_reads.append(_site(CallSite, (caller, target, "sget")))
+                    field_reads.extend(_site(CallSite, (caller, target, "sget"))
+                                       for target in _resolved(fields, t.field, bad)
+                                       if target.startswith(_FIELD_PREFIXES))
                     fields.clear()
         method_count += len(defined)
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
     return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
                    const_classes, method_count, t.string_size, t, code_offsets,
-                   {t.field(f): tuple(methods) for f, methods in store_ids.items()}, version_constants)
+                   {t.field(f): tuple(methods) for f, methods in store_ids.items()}, version_constants, bad[0])
