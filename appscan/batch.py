@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
 import time
@@ -33,6 +34,8 @@ SOFT_LIMIT_SHARE = 0.8
 that a slow but finite APK gives a partial result rather than a kill."""
 
 _POLL_S = 0.5
+_EXIT_MEMORY = 3
+"""A child's exit status when its scan ran out of the memory ``--memory-limit`` allows."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ def _child(path: Path, db_url: str, ruleset: Ruleset, options: BatchOptions, out
     try:
         soft = options.time_limit * SOFT_LIMIT_SHARE if options.time_limit else None
         out.send(ingest(store, path, ruleset, soft, force=True))
+    except MemoryError:
+        os._exit(_EXIT_MEMORY)  # no room left to report anything else; the parent records the reason
     finally:
         store.close()
 
@@ -177,11 +182,15 @@ class _Batch:
     def _reap(self, child: _Running) -> None:
         """Collect a finished (or killed) child's outcome; record a failure when it sent none."""
         child.process.join()
-        outcome = child.result.recv() if child.result.poll() else None
+        try:
+            outcome = child.result.recv() if child.result.poll() else None
+        except (EOFError, OSError, pickle.UnpicklingError):  # the child died without (or while) reporting
+            outcome = None
         child.result.close()
         if outcome is None:
             code = child.process.exitcode or 0
-            reason = (f"killed by signal {-code}" if code < 0 else f"exited with status {code}")
+            reason = (f"ran out of memory (limit {self.options.memory_limit_mb} MB)" if code == _EXIT_MEMORY
+                      else f"killed by signal {-code}" if code < 0 else f"exited with status {code}")
             self._finish(record_failed(self.store, child.path, child.sha256, f"{child.path}: scan process {reason}",
                                        time.monotonic() - child.started, self.ruleset))
         else:

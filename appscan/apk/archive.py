@@ -280,11 +280,12 @@ def open_input(path: Path) -> ApkArchive:
         raise InputError(f"{what}: {info.st_size} bytes, over the {MAX_INPUT_BYTES}-byte input limit")
     try:
         with path.open("rb") as stream:
-            data = stream.read(MAX_INPUT_BYTES + 1)
+            # read(n) allocates n bytes up front: ask for what stat said (one more shows a file still growing).
+            data = stream.read(info.st_size + 1)
     except OSError as exc:
         raise InputError(f"{what}: cannot read ({exc.strerror or exc})") from exc
-    if len(data) > MAX_INPUT_BYTES:  # it grew while being read
-        raise InputError(f"{what}: over the {MAX_INPUT_BYTES}-byte input limit")
+    if len(data) > info.st_size:
+        raise InputError(f"{what}: the file grew while it was being read")
     zf = _open_zip(data, what)
     outer = ApkMember(what, data, None, zf)
     names = set(zf.namelist())

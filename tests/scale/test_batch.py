@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
 from appscan.store import list_scans, open_store
-from tests.conftest import corpus_path
+from tests.conftest import REPO_ROOT, corpus_path
 from tests.scale.conftest import invoke_appscan, run_appscan, stored_results
 
 BIG_APK = "pypi__airtest-1.4.3_Yosemite.apk"
@@ -61,3 +64,24 @@ def test_runaway_apks_are_stopped_and_the_batch_goes_on(sample_dir: Path, tmp_pa
     assert f"{apks - 1} scanned, 0 reused, 1 failed" in timed.stdout
     assert [(n, e) for n, s, e in _scans(time_db) if s == "failed"] \
         == [(BIG_APK, f"{sample_dir / BIG_APK}: time limit of 2 s exceeded")]
+
+
+def test_a_child_that_dies_without_reporting_does_not_stop_the_batch(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan process that dies before it reports (out of memory, killed) closed its pipe, and reading the outcome
+    raised EOFError in the parent: the whole batch ended with nothing stored. Each such APK is now recorded as
+    failed with the reason, and the batch goes on."""
+    from appscan import batch
+    from appscan.rules.loader import load_rulesets
+
+    def dies(path: Path, db_url: str, ruleset: object, options: object, out: object) -> None:
+        os._exit(batch._EXIT_MEMORY if path.name == "sdks.apk" else 9)
+
+    monkeypatch.setattr(batch, "_child", dies)  # the fork inherits the patched function
+    db = f"sqlite:///{tmp_path / 'dies.db'}"
+    paths = [REPO_ROOT / "samples" / "sdks.apk", REPO_ROOT / "samples" / "clean.apk"]
+    summary = batch.run_batch(paths, db, load_rulesets(), batch.BatchOptions(workers=1, memory_limit_mb=100))
+    assert [o.status for o in summary.outcomes] == ["failed", "failed"]
+    errors = {n: e for n, s, e in _scans(db)}
+    assert "ran out of memory (limit 100 MB)" in (errors["sdks.apk"] or "")
+    assert "exited with status 9" in (errors["clean.apk"] or "")
