@@ -21,8 +21,8 @@ from appscan.store import Store, open_store
 
 __all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "choose_dispatcher"]
 
-_TASKS_PER_CHILD = 50
-"""A pool process is replaced after this many scans, so memory a scan leaked cannot accumulate."""
+_TASKS_PER_PROCESS = 50
+"""Scans per pool process, on average, before its pool is replaced: memory a scan leaked cannot accumulate."""
 
 
 class Dispatcher(Protocol):
@@ -56,28 +56,47 @@ def _pool_scan(path: str, db_url: str) -> dict[str, Any]:
 
 
 class LocalDispatcher:
-    """A process pool in the service's own process tree; pending scans live as long as the service."""
+    """A process pool in the service's own process tree; pending scans live as long as the service.
 
-    def __init__(self, db_url: str, workers: int) -> None:
+    Processes are recycled by replacing the whole pool every ``workers * tasks_per_process`` submissions (the old
+    one finishes what it was given, then exits), not with ``max_tasks_per_child``: on this Python that option can
+    leave the executor unable to start a replacement process, and the service then stops taking work for good
+    (CPython gh-115634)."""
+
+    def __init__(self, db_url: str, workers: int, tasks_per_process: int = _TASKS_PER_PROCESS) -> None:
         self.db_url = db_url
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])  # not __main__: the pool must not re-run the server's script
-        self.pool = ProcessPoolExecutor(workers, mp_context=context,
-                                        max_tasks_per_child=_TASKS_PER_CHILD)
+        self.workers = workers
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload([__name__])  # not __main__: the pool must not re-run the server's script
+        self.per_pool = workers * tasks_per_process
+        self.pool = self._new_pool()
+        self.retired: list[tuple[ProcessPoolExecutor, list[Any]]] = []
+        """Replaced pools still finishing their scans, with their processes (for ``close``)."""
+        self.submitted = 0
+        """Submissions to the current pool."""
         self.futures: dict[str, Future[dict[str, Any]]] = {}
         self.description = f"local process pool ({workers} processes)"
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+
     def submit(self, path: Path) -> str:
+        if self.submitted >= self.per_pool:
+            old = self.pool
+            self.retired.append((old, _processes(old)))
+            old.shutdown(wait=False)  # it finishes the scans it holds; its processes then exit
+            self.pool, self.submitted = self._new_pool(), 0
+        self.retired = [(pool, procs) for pool, procs in self.retired if any(p.is_alive() for p in procs)]
         ref = path.name
         self.futures[ref] = self.pool.submit(_pool_scan, str(path), self.db_url)
+        self.submitted += 1
         return ref
 
     def close(self) -> None:
-        """Cancel what has not started and stop the pool's processes now, scans in progress included: their
+        """Cancel what has not started and stop every pool process now, scans in progress included: their
         uploads stay ``queued`` in the database (a scan is stored in one transaction or not at all) and the next
         start queues them again, so stopping loses nothing and leaves no orphan process behind."""
-        # Taken before shutdown, which forgets them (ProcessPoolExecutor keeps no public list of its processes).
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        processes = _processes(self.pool) + [p for _, procs in self.retired for p in procs]
         self.pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
@@ -123,6 +142,11 @@ class CeleryDispatcher:
             return {"status": "failed", "error": f"worker error: {result.result}", "scan_id": None,
                     "sha256": None}
         return None
+
+
+def _processes(pool: ProcessPoolExecutor) -> list[Any]:
+    """The processes of a pool, taken while it has them (``shutdown`` forgets them; there is no public list)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
 
 
 def _broker_answers() -> bool:

@@ -172,3 +172,33 @@ def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: sign
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_the_local_pool_keeps_taking_work_past_its_recycling_point(tmp_path: Path) -> None:
+    """With ``max_tasks_per_child`` the executor of Python 3.11 could stop starting processes after workers x N
+    tasks, and the service then took no more scans (CPython gh-115634). Pools are now replaced whole: with one
+    process and two scans per pool, nine scans go through five pools and all finish."""
+    from appscan.service_dispatch import LocalDispatcher
+    from appscan.store import open_store
+
+    db = f"sqlite:///{tmp_path / 'pool.db'}"
+    open_store(db).close()  # the schema, as the service creates it at start-up
+    dispatcher = LocalDispatcher(db, workers=1, tasks_per_process=2)
+    try:
+        refs = []
+        for k in range(9):
+            copy = tmp_path / f"clean{k}.apk"
+            copy.write_bytes((SAMPLES / "clean.apk").read_bytes() + bytes(k))  # distinct files, distinct scans
+            refs.append(dispatcher.submit(copy))
+        outcomes: dict[str, dict[str, object]] = {}
+        deadline = time.monotonic() + 120
+        while len(outcomes) < len(refs):
+            assert time.monotonic() < deadline, f"finished {len(outcomes)} of {len(refs)}"
+            for ref in refs:
+                if ref not in outcomes and (outcome := dispatcher.poll(ref)) is not None:
+                    outcomes[ref] = outcome
+            time.sleep(0.2)
+        assert all(o["status"] == "scanned" and o["scan_id"] for o in outcomes.values()), outcomes
+        assert len(dispatcher.retired) <= 4
+    finally:
+        dispatcher.close()
