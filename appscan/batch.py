@@ -25,7 +25,7 @@ from appscan.errors import InputError
 from appscan.ingest import Outcome, file_sha256, ingest, record_failed
 from appscan.rules.catalog import Ruleset
 from appscan.scan import APK_SUFFIXES, expand_inputs
-from appscan.store import Store, find_scan, open_store, scan_verdicts
+from appscan.store import Store, failure_count, find_scan, open_store, scan_verdicts
 
 __all__ = ["BatchOptions", "BatchSummary", "SOFT_LIMIT_SHARE", "batch_inputs", "run_batch"]
 
@@ -48,7 +48,10 @@ class BatchOptions:
     memory_limit_mb: int | None = None
     """Address space (MB) one scan may add to its process before allocations fail."""
     force: bool = False
-    """Scan again even when the same bytes were stored with the same ruleset."""
+    """Scan again even when the same bytes were stored with the same ruleset (or failed ``max_failures`` times)."""
+    max_failures: int | None = 3
+    """An input whose scans with this ruleset failed this many times is not tried again (a poison APK: a memory
+    bomb, a file that kills its scanner); None: always retried."""
 
 
 @dataclass
@@ -174,6 +177,13 @@ class _Batch:
             existing = None if self.options.force else find_scan(self.store, sha256, self.ruleset.sha256)
             if existing is not None:
                 self._finish(Outcome(str(path), sha256, "reused", existing))
+                continue
+            limit = self.options.max_failures
+            if not self.options.force and limit is not None and \
+                    (failed := failure_count(self.store, sha256, self.ruleset.sha256)) >= limit:
+                self._finish(Outcome(str(path), sha256, "skipped", None,
+                                     f"{path}: failed {failed} times with these rules: not tried again "
+                                     "(--force tries it)"))
                 continue
             self._start(path, sha256)
             busy.add(sha256)

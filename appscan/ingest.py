@@ -27,7 +27,8 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one input: ``status`` is ``reused``, ``scanned`` or ``failed``."""
+    """What became of one input: ``status`` is ``reused``, ``scanned``, ``failed``, or ``skipped`` (it failed
+    too often before, see ``BatchOptions.max_failures``)."""
 
     source: str
     sha256: str | None
@@ -48,7 +49,7 @@ def file_sha256(path: Path) -> str:
 def record_failed(store: Store, path: Path, sha256: str | None, error: str, duration_s: float,
                   ruleset: Ruleset) -> Outcome:
     """Store a failed scan (a bad file, a runaway stopped by a limit) and describe it."""
-    scan_id = record_failure(store, str(path), error, duration_s, ruleset.info, failed_verdict(error))
+    scan_id = record_failure(store, str(path), error, duration_s, ruleset.info, failed_verdict(error), sha256)
     return Outcome(str(path), sha256, "failed", scan_id, error)
 
 

@@ -24,8 +24,10 @@ def format_summary(summary: BatchSummary) -> str:
     verdicts = ", ".join(f"{summary.verdicts[level]} {level} ({LABELS[level].zh})" if level in LABELS
                          else f"{summary.verdicts[level]} {level}"
                          for level in (*LEVELS, "none") if summary.verdicts.get(level))
+    skipped = summary.count("skipped")
     return (f"{summary.count('scanned')} scanned, {summary.count('reused')} reused, "
-            f"{summary.count('failed')} failed in {summary.elapsed_s:.1f} s "
+            f"{summary.count('failed')} failed" + (f", {skipped} skipped after repeated failures" if skipped else "")
+            + f" in {summary.elapsed_s:.1f} s "
             f"({summary.per_minute:.1f} APKs/min)\nverdicts: {verdicts or 'none'}")
 
 
@@ -40,15 +42,19 @@ def format_summary(summary: BatchSummary) -> str:
               help="Address space one scan may add to its process; beyond it the APK is recorded as failed.")
 @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the database (default: $APPSCAN_DB or "
                                                     "./appscan.db).")
-@click.option("--force", is_flag=True, help="Scan again APKs already stored with the same ruleset.")
+@click.option("--force", is_flag=True, help="Scan again APKs already stored with the same ruleset, and APKs skipped "
+                                            "after repeated failures.")
+@click.option("--max-failures", type=click.IntRange(min=0), default=3, show_default=True, metavar="N",
+              help="An APK that failed N times with the same rules is not tried again (a poison APK); 0: always "
+                   "retried.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def batch(sources: tuple[Path, ...], workers: int, time_limit: float, memory_limit: int | None,
-          db_url: str | None, force: bool, debug: bool) -> None:
+          db_url: str | None, force: bool, max_failures: int, debug: bool) -> None:
     """Scan folders of APKs, or LIST files naming one APK per line, into the database.
 
     APKs already stored with the same ruleset are skipped, so an interrupted batch resumes. A file that cannot be
-    scanned, or that exceeds a limit, is recorded as failed and the batch goes on. Exit code 0 when every APK is
-    stored, 2 when any failed.
+    scanned, or that exceeds a limit, is recorded as failed and the batch goes on; one that failed --max-failures
+    times is not tried again. Exit code 0 when every APK is stored, 2 when any failed or was skipped.
     """
     paths = batch_inputs(sources)
     if not paths:
@@ -58,15 +64,15 @@ def batch(sources: tuple[Path, ...], workers: int, time_limit: float, memory_lim
     bar = tqdm(total=len(paths), desc="batch", unit="apk", file=sys.stderr, dynamic_ncols=True)
 
     def progress(outcome: Outcome) -> None:
-        if outcome.status == "failed":
-            tqdm.write(f"appscan: failed: {outcome.error}", file=sys.stderr)
+        if outcome.status in ("failed", "skipped"):
+            tqdm.write(f"appscan: {outcome.status}: {outcome.error}", file=sys.stderr)
         bar.update(1)
 
     try:
         summary = run_batch(paths, db_url, ruleset,
-                            BatchOptions(workers, time_limit, memory_limit, force), progress)
+                            BatchOptions(workers, time_limit, memory_limit, force, max_failures or None), progress)
     finally:
         bar.close()
     click.echo(format_summary(summary))
-    if summary.count("failed"):
+    if summary.count("failed") or summary.count("skipped"):
         sys.exit(EXIT_ERROR)

@@ -18,6 +18,7 @@ from appscan.store.queries import (
 from appscan.store.repository import (
                                       add_suppression,
                                       delete_suppression,
+                                      failure_count,
                                       find_scan,
                                       get_scan_document,
                                       list_scans,
@@ -28,7 +29,7 @@ from appscan.store.repository import (
                                       sync_clauses,
 )
 
-__all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url", "save_scan", "record_failure", "find_scan",
+__all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url", "save_scan", "record_failure", "find_scan", "failure_count",
            "list_scans", "scan_verdicts", "get_scan_document", "sync_clauses", "add_suppression",
            "list_suppressions", "delete_suppression", "apps_with_sdk", "apps_with_data_type",
            "apps_with_unidentified_code", "history",

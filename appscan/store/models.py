@@ -87,6 +87,7 @@ class Scan(Base):
         CheckConstraint("status IN ('ok', 'failed')", name="status"),
         Index(None, "app_version_id", "ruleset_sha256", "status"),
         Index(None, "verdict"),
+        Index(None, "input_sha256"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     app_version_id: Mapped[int | None] = mapped_column(ForeignKey("app_version.id"))
@@ -108,6 +109,9 @@ class Scan(Base):
     the document. A failed scan is undetermined; NULL for scans stored before migration 0003."""
     verdict_rule: Mapped[str | None] = mapped_column(String(64))
     """The verdict rule that decided (``appscan.rules.verdict``)."""
+    input_sha256: Mapped[str | None] = mapped_column(String(64))
+    """For a failed scan, the sha256 of its input file when it could be read (successful scans have it through
+    their app version): how a poison input is recognised (``failure_count``)."""
 
 
 class ScanIncomplete(Base):

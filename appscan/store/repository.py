@@ -260,16 +260,28 @@ def save_scan(store: Store, result: ScanResult, document: dict[str, Any],
 
 
 def record_failure(store: Store, source: str, error: str, duration_s: float,
-                   ruleset: RulesetInfo | None = None, verdict: Verdict | None = None) -> int:
-    """Store a scan that failed (an unreadable file): status ``failed``, the one-line error, no version, and the
-    verdict the caller gives such a scan (``appscan.rules.verdict.failed_verdict``: undetermined)."""
+                   ruleset: RulesetInfo | None = None, verdict: Verdict | None = None,
+                   sha256: str | None = None) -> int:
+    """Store a scan that failed (an unreadable file): status ``failed``, the one-line error, no version, the
+    verdict the caller gives such a scan (``appscan.rules.verdict.failed_verdict``: undetermined) and the input's
+    sha256 when known."""
     finished = _now()
     row = {"source": source, "started_at": finished - timedelta(seconds=duration_s), "finished_at": finished,
            "status": "failed", "error": error, "tool_version": __version__,
            "ruleset_name": ruleset and ruleset.name, "ruleset_version": ruleset and ruleset.version,
            "ruleset_sha256": ruleset and ruleset.sha256, "duration_ms": round(duration_s * 1000),
-           "app_type": None, "facts_json": None, "app_version_id": None, **_verdict_columns(verdict)}
+           "app_type": None, "facts_json": None, "app_version_id": None, "input_sha256": sha256,
+           **_verdict_columns(verdict)}
     return store.write(lambda session: session.scalar(insert(m.Scan).returning(m.Scan.id), row))
+
+
+def failure_count(store: Store, sha256: str, ruleset_sha256: str | None) -> int:
+    """How many scans of this input file with these rules failed."""
+    same_rules = (m.Scan.ruleset_sha256.is_(None) if ruleset_sha256 is None
+                  else m.Scan.ruleset_sha256 == ruleset_sha256)
+    query = select(func.count()).select_from(m.Scan).where(m.Scan.input_sha256 == sha256, m.Scan.status == "failed",
+                                                           same_rules)
+    return int(store.read(lambda session: session.scalar(query)) or 0)
 
 
 def find_scan(store: Store, sha256: str, ruleset_sha256: str | None) -> int | None:

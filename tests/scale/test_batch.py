@@ -85,3 +85,21 @@ def test_a_child_that_dies_without_reporting_does_not_stop_the_batch(tmp_path: P
     errors = {n: e for n, s, e in _scans(db)}
     assert "ran out of memory (limit 100 MB)" in (errors["sdks.apk"] or "")
     assert "exited with status 9" in (errors["clean.apk"] or "")
+
+
+def test_a_poison_apk_is_not_retried_without_end(tmp_path: Path) -> None:
+    """An APK that failed --max-failures times with the same rules is skipped (and reported) by later batches;
+    --force tries it again."""
+    folder = tmp_path / "poison"
+    folder.mkdir()
+    (folder / "broken.apk").write_bytes(b"PK\x03\x04 not really a zip")
+    (folder / "clean.apk").write_bytes((REPO_ROOT / "samples" / "clean.apk").read_bytes())
+    db = f"sqlite:///{tmp_path / 'poison.db'}"
+    outputs = [invoke_appscan("batch", str(folder), "--max-failures", "2", "--db", db) for _ in range(3)]
+    assert [o.exit_code for o in outputs] == [2, 2, 2]
+    assert "1 scanned, 0 reused, 1 failed in" in outputs[0].stdout
+    assert "0 scanned, 1 reused, 1 failed in" in outputs[1].stdout
+    assert "0 scanned, 1 reused, 0 failed, 1 skipped after repeated failures" in outputs[2].stdout
+    assert sum(1 for n, s, _ in _scans(db) if n.endswith("broken.apk") and s == "failed") == 2
+    forced = invoke_appscan("batch", str(folder), "--max-failures", "2", "--force", "--db", db)
+    assert "1 failed" in forced.stdout and "skipped" not in forced.stdout
