@@ -273,3 +273,42 @@ def test_one_bad_index_does_not_hide_the_dex(tmp_path: Path) -> None:
     assert [d.name for d in result.facts.code.dex] == ["classes.dex"]
     assert len(result.facts.code.call_sites) == len(parsed.call_sites) - 1
     assert any("point outside the dex's tables" in i.reason for i in result.facts.incomplete)
+
+
+def _resize_types(table: bytes, entries: int) -> bytes:
+    """A resource table whose type chunks each claim ``entries`` slots, all pointing at the chunk's first entry."""
+    header = struct.unpack_from("<H", table, 2)[0]
+    package_at = header + struct.unpack_from("<I", table, header + 4)[0]  # after the global string pool
+    package_header, package_size = struct.unpack_from("<HI", table, package_at + 2)
+    chunks, off = [], package_at + package_header
+    while off < package_at + package_size:
+        kind, head, size = struct.unpack_from("<HHI", table, off)
+        chunk = bytearray(table[off:off + size])
+        if kind == 0x0201:
+            start = struct.unpack_from("<I", chunk, 16)[0]
+            chunk = bytearray(chunk[:head]) + bytes(4 * entries) + chunk[start:]
+            struct.pack_into("<III", chunk, 4, len(chunk), 0, head + 4 * entries)
+            struct.pack_into("<I", chunk, 12, entries)
+        chunks.append(bytes(chunk))
+        off += size
+    package = bytearray(table[package_at:package_at + package_header] + b"".join(chunks))
+    struct.pack_into("<I", package, 4, len(package))
+    out = bytearray(table[:package_at] + bytes(package))
+    struct.pack_into("<I", out, 4, len(out))
+    return bytes(out)
+
+
+def test_a_resource_table_claiming_millions_of_entries_is_not_parsed(tmp_path: Path) -> None:
+    """4 million entry slots (32 MB, stored) made androguard's parser hold 2.8 GB: the table is left out with a
+    reason, the rest of the app is scanned."""
+    sdks = ROOT / "samples" / "sdks.apk"
+    apk = tmp_path / "arsc.apk"
+    with zipfile.ZipFile(sdks) as src, zipfile.ZipFile(apk, "w", zipfile.ZIP_STORED) as zf:
+        for info in src.infolist():
+            data = src.read(info)
+            zf.writestr(info.filename, _resize_types(data, 4_000_000) if info.filename == "resources.arsc" else data)
+    proc = run_appscan("scan", "--no-store", "--format", "json", apk)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert any("4000000 entries, over the" in i["reason"] for i in doc["incomplete"])
+    assert doc["app"]["package"] == "com.example.sdks" and doc["sdks"]

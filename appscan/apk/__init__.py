@@ -22,7 +22,7 @@ from appscan.apk.archive import ApkArchive, ApkMember, EntryError, display_name,
 from appscan.apk.dex import DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, axml_shape_problem, parse_axml
-from appscan.apk.resources import ResourceTable, native_libs, read_resources
+from appscan.apk.resources import ResourceTable, arsc_shape_problem, native_libs, read_resources
 from appscan.apk.signing import read_signing
 from appscan.errors import ApkReadError
 from appscan.model import (
@@ -239,7 +239,12 @@ def _resource_table(member: ApkMember, incomplete: list[Incomplete]) -> ARSCPars
         return None
     label = "resources.arsc" if member.split is None else f"{member.name}!resources.arsc"
     try:
-        return ARSCParser(member.read("resources.arsc", _MAX_ARSC))
+        data = member.read("resources.arsc", _MAX_ARSC)
+        problem = arsc_shape_problem(data)
+        if problem is not None:
+            incomplete.append(Incomplete(label, f"resource table not read: {problem}"))
+            return None
+        return ARSCParser(data)
     except Exception as exc:  # androguard raises many kinds of errors on corrupt tables
         incomplete.append(Incomplete(label, f"resource table unreadable: {exc}"))
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 import re
+import struct
 from collections.abc import Callable, Iterable
 
 import lxml.etree as ET
@@ -16,7 +17,40 @@ from androguard.core.axml import ARSCParser, ARSCResTableConfig
 
 from appscan.model import NativeLib, NestedFile, Resources
 
-__all__ = ["ResourceTable", "read_resources", "native_libs", "network_indicators"]
+__all__ = ["MAX_ARSC_ENTRIES", "MAX_ARSC_STRINGS", "ResourceTable", "arsc_shape_problem", "read_resources",
+           "native_libs", "network_indicators"]
+
+MAX_ARSC_ENTRIES = 1_000_000
+"""Entry slots over all type chunks of one resource table (the largest corpus app has 186,000); androguard's
+parser holds about 700 bytes per slot, so 4 million slots took 2.8 GB."""
+MAX_ARSC_STRINGS = 1_000_000
+"""Strings over all string pools of one resource table (the corpus's most: 52,500)."""
+_STRING_POOL, _PACKAGE, _TYPE = 0x0001, 0x0200, 0x0201
+
+
+def arsc_shape_problem(data: bytes) -> str | None:
+    """Why a resource table is not handed to androguard, from its chunk headers alone; None when it is within
+    ``MAX_ARSC_ENTRIES`` and ``MAX_ARSC_STRINGS`` (or too broken to say: the parser then reports it)."""
+    entries = strings = 0
+    spans = [(struct.unpack_from("<H", data, 2)[0], len(data))] if len(data) >= 12 else []
+    while spans:
+        off, end = spans.pop()
+        while off + 12 <= end:
+            kind, header, size = struct.unpack_from("<HHI", data, off)
+            if size < 8 or off + size > end:
+                break
+            if kind == _STRING_POOL:
+                strings += struct.unpack_from("<I", data, off + 8)[0]
+            elif kind == _TYPE and off + 16 <= end:
+                entries += struct.unpack_from("<I", data, off + 12)[0]
+            elif kind == _PACKAGE:
+                spans.append((off + header, off + size))
+            off += size
+    if entries > MAX_ARSC_ENTRIES:
+        return f"{entries} entries, over the {MAX_ARSC_ENTRIES} limit"
+    if strings > MAX_ARSC_STRINGS:
+        return f"{strings} strings, over the {MAX_ARSC_STRINGS} limit"
+    return None
 
 _REF = re.compile(r"^@(?:[\w.]+:)?([0-9A-Fa-f]{8})$")
 _URL = re.compile(r"\b(?:https?|wss?|ftp)://[^\s\"'<>\\`{}|^\x00-\x1f\x7f]+")
