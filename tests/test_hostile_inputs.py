@@ -312,3 +312,16 @@ def test_a_resource_table_claiming_millions_of_entries_is_not_parsed(tmp_path: P
     doc = json.loads(proc.stdout)
     assert any("4000000 entries, over the" in i["reason"] for i in doc["incomplete"])
     assert doc["app"]["package"] == "com.example.sdks" and doc["sdks"]
+
+
+def test_the_code_walk_stops_at_its_call_site_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Methods sharing one code item let a tiny dex name billions of call sites: the walk stops at
+    ``MAX_CALL_SITES`` (lowered here to what the sample holds) and says the rest was not read."""
+    from appscan.apk import dex
+
+    full = dex.parse_dex(dict(_clean_entries())["classes.dex"])
+    assert len(full.call_sites) > 2 and not full.truncated
+    monkeypatch.setattr(dex, "MAX_CALL_SITES", 1)
+    cut = dex.parse_dex(dict(_clean_entries())["classes.dex"])
+    assert cut.truncated and 1 < len(cut.call_sites) < len(full.call_sites)
+    assert [c.name for c in cut.classes] == [c.name for c in full.classes]

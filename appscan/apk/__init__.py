@@ -19,7 +19,7 @@ from androguard.core.axml import ARSCParser, AXMLParser
 from loguru import logger as _androguard_logger
 
 from appscan.apk.archive import ApkArchive, ApkMember, EntryError, display_name, open_input
-from appscan.apk.dex import DexFormatError, parse_dex
+from appscan.apk.dex import MAX_CALL_SITES, DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, axml_shape_problem, parse_axml
 from appscan.apk.resources import ResourceTable, arsc_shape_problem, native_libs, read_resources
@@ -170,6 +170,9 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
         texts.extend(_url_texts(data))
         infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count,
                              container))
+        if dex.truncated:
+            incomplete.append(Incomplete(label, f"over {MAX_CALL_SITES} call sites: the code of the rest of this dex "
+                                         "was not read"))
         if dex.bad_references:
             incomplete.append(Incomplete(label, f"{dex.bad_references} instruction operands point outside the dex's "
                                          "tables and were left out (the rest of the file was analysed)"))

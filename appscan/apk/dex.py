@@ -20,7 +20,8 @@ from typing import Any
 
 from appscan.model import CallSite
 
-__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "parse_dex", "read_class_fields", "uleb128"]
+__all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "MAX_CALL_SITES", "parse_dex", "read_class_fields",
+           "uleb128"]
 
 _NO_INDEX = 0xFFFFFFFF
 _site = tuple.__new__
@@ -119,6 +120,8 @@ class DexCode:
     smali field -> value."""
     bad_references: int = 0
     """Instruction operands (method, string, type, field, call-site ids) outside the dex's tables, left out."""
+    truncated: bool = False
+    """The code walk stopped at ``MAX_CALL_SITES``: later methods' code was not read."""
 
 
 def uleb128(data: bytes, pos: int) -> tuple[int, int]:
@@ -485,6 +488,9 @@ def parse_dex(data: bytes) -> DexCode:
         raise DexFormatError(f"malformed dex: {exc}") from exc
 
 
+MAX_CALL_SITES = 3_000_000
+"""Call sites read from one dex at most (the largest real dex files hold a few hundred thousand). Methods may share
+one code item, so a 4 KB file can name billions: past this the rest of the file's code is not walked."""
 _BAD_REF = (IndexError, struct.error, ValueError, UnicodeError, OverflowError)
 """What resolving an id that points outside its table (or at garbage) raises."""
 
@@ -527,6 +533,7 @@ def _parse(data: bytes) -> DexCode:
     versions = _VersionConstants(t)
     version_constants: dict[str, str] = {}
     bad = [0]
+    cut = False
     for c in range(t.class_size):
         cls_idx, access, super_idx, ifaces_off, _, _, data_off, values_off = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
@@ -539,7 +546,7 @@ def _parse(data: bytes) -> DexCode:
             for midx, code_off in _read_class_data(data, data_off):
                 caller = t.method(midx)
                 defined.append(caller)
-                if not code_off:
+                if not code_off or cut:
                     continue
                 (insns,) = struct.unpack_from("<I", data, code_off + 12)
                 start = (code_off + 16) // 2
@@ -560,6 +567,7 @@ def _parse(data: bytes) -> DexCode:
                         call_sites.extend(_site(CallSite, (caller, callee, _KIND[op]))
                                           for callee, op in _resolved(invokes, t.method, bad))
                     invokes.clear()
+                    cut = len(call_sites) > MAX_CALL_SITES
                 if customs:
                     call_sites.extend(_site(CallSite, (caller, target, "custom"))
                                       for target in _resolved(customs, t.call_site_target, bad))
@@ -579,4 +587,4 @@ def _parse(data: bytes) -> DexCode:
         classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
     return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
                    const_classes, method_count, t.string_size, t, code_offsets,
-                   {t.field(f): tuple(methods) for f, methods in store_ids.items()}, version_constants, bad[0])
+                   {t.field(f): tuple(methods) for f, methods in store_ids.items()}, version_constants, bad[0], cut)
