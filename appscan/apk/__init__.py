@@ -12,7 +12,7 @@ import re
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from androguard.core.axml import ARSCParser, AXMLParser
@@ -43,7 +43,6 @@ __all__ = ["extract_facts"]
 # androguard logs every parsed attribute at DEBUG through loguru: silence it (it also costs seconds).
 _androguard_logger.disable("androguard")
 
-_DEX = re.compile(r"^classes(\d*)\.dex$")
 _MAX_MANIFEST = 16 * 1024 * 1024
 _MAX_ARSC = 128 * 1024 * 1024
 _URL_HINT = re.compile(rb"://|\d\.\d{1,3}\.\d")
@@ -56,19 +55,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_VERSION_FILE = 256
 
 
-def _loaded_dex(names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """The dex entries Android loads, in load order, and those it never loads: ``classes.dex``, then
-    ``classes2.dex``, ``classes3.dex``... up to the first number missing; ``classes1.dex``, ``classes02.dex`` or a
-    ``classes5.dex`` after a gap are never loaded, and code there is not the app's."""
-    present = {n for n in names if _DEX.match(n)}
-    loaded: list[str] = []
-    expected = "classes.dex"
-    while expected in present:
-        loaded.append(expected)
-        expected = f"classes{len(loaded) + 1}.dex"
-    return loaded, sorted(present - set(loaded))
-
-
 def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
                  ) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
     """Every dex of the input in load order, with its container (None, or the plug-in asset it comes from) and its
@@ -78,7 +64,7 @@ def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
     if front is not None:
         yield PREPENDED_DEX, None, lambda: front
     for member in archive.members:
-        for name in _loaded_dex(member.names())[0]:
+        for name in member.dex_entries[0]:
             yield (name if member.split is None else f"{member.name}!{name}"), None, functools.partial(member.read, name)
     for member in archive.members:
         yield from _plugin_sources(member, incomplete)
@@ -104,7 +90,7 @@ def _plugin_sources(member: ApkMember, incomplete: list[Incomplete]
             except EntryError as exc:
                 incomplete.append(Incomplete(container, f"plug-in skipped: {exc}"))
                 continue
-            for dex_name in _loaded_dex(inner.names())[0]:
+            for dex_name in inner.dex_entries[0]:
                 yield f"{container}!{dex_name}", container, functools.partial(inner.read, dex_name)
 
 
@@ -324,11 +310,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
         """The first bytes of an entry (magic numbers), never of one judged a bomb."""
         for m in archive.members:
             if m.has(name) and name not in bad:
-                try:
-                    with m.zip.open(name) as stream:
-                        return stream.read(4)
-                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError):
-                    return b""  # a corrupt entry has no readable head; its extension still counts
+                return _head(m, name)  # a corrupt entry has no readable head; its extension still counts
         return b""
 
     split_tables = [ResourceTable(_resource_table(m, incomplete), read_xml) for m in archive.members[1:]
@@ -361,5 +343,5 @@ def _anomalies(archive: ApkArchive) -> tuple[Anomaly, ...]:
         out.extend(Anomaly(kind, prefix + entry, detail) for kind, entry, detail in m.anomalies)
         out.extend(Anomaly("unloaded-dex", prefix + name, "a dex Android never loads (outside the classes.dex, "
                            "classes2.dex... sequence): not analysed as the app's code")
-                   for name in _loaded_dex(m.names())[1])
+                   for name in m.dex_entries[1])
     return tuple(out)

@@ -7,9 +7,11 @@ a bundle's base and split APKs are opened as one app.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import posixpath
+import re
 import stat
 import zipfile
 import zlib
@@ -32,6 +34,7 @@ MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 1000
 """An entry over 16 MB that claims more than this compression ratio is a bomb, not data."""
 _BOMB_MIN = 16 * 1024 * 1024
+_DEX = re.compile(r"^classes(\d*)\.dex$")
 _DEX_MAGIC = b"dex\n"
 _ENCRYPTED = 0x1
 """General-purpose flag bit 0 of a zip entry."""
@@ -60,6 +63,19 @@ class ApkMember:
     def names(self) -> list[str]:
         """Entry names, in central-directory order."""
         return self.zip.namelist()
+
+    @functools.cached_property
+    def dex_entries(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The dex entries Android loads, in load order, and those it never loads: ``classes.dex``, then
+        ``classes2.dex``, ``classes3.dex``... up to the first number missing; ``classes1.dex``, ``classes02.dex``
+        or a ``classes5.dex`` after a gap are never loaded, and code there is not the app's."""
+        present = {n for n in self.zip.NameToInfo if _DEX.match(n)}
+        loaded: list[str] = []
+        expected = "classes.dex"
+        while expected in present:
+            loaded.append(expected)
+            expected = f"classes{len(loaded) + 1}.dex"
+        return tuple(loaded), tuple(sorted(present - set(loaded)))
 
     def has(self, name: str) -> bool:
         """Whether the archive holds this entry (a dict lookup; ``names()`` builds a new list each call)."""

@@ -70,12 +70,11 @@ def run_gate(results: Iterable[ScanResult], fail_on: str | None, files: GateFile
     """
     day = today or dt.date.today()
     entries = (*files.suppressions, *stored)
-    accepted = set(files.accepted)
     for entry in expired(entries, day):
         click.echo(f"appscan: warning: suppression expired on {entry.expires}: {entry.describe()}", err=True)
     code = 0
     for result in results:
-        exit_code, kept, aside = gate(result.findings, fail_on, accepted, entries, day)
+        exit_code, kept, aside = gate(result.findings, fail_on, files.accepted, entries, day)
         blocking = [f for f in kept if fail_on is not None and at_or_above(f.severity, fail_on)]
         for finding in blocking:
             click.echo(f"appscan: {result.facts.source}: [{finding.severity}] {finding.rule} {finding.title.en} "

@@ -122,11 +122,7 @@ def consent_gates(facts: ApkFacts, consent_apis: Iterable[str]) -> dict[str, Gat
     apis = tuple(consent_apis)
     checks = apis + _PREF_READS
     strings = facts.code.strings
-    sites = facts.code.call_sites
-    own: dict[str, list[CallSite]] = {s.caller: [] for s in sites if s.callee.startswith(checks)}
-    for s in sites:
-        if s.caller in own:
-            own[s.caller].append(s)
+    own = _sites_of(facts, dict.fromkeys(s.caller for s in facts.code.call_sites if s.callee.startswith(checks)))
     gates: dict[str, Gate] = {}
     for caller, calls in own.items():
         keyed = any(CONSENT_WORDS.search(s) for s in strings.get(caller, ()))

@@ -275,21 +275,23 @@ def record_failure(store: Store, source: str, error: str, duration_s: float,
     return store.write(lambda session: session.scalar(insert(m.Scan).returning(m.Scan.id), row))
 
 
+def _same_rules(ruleset_sha256: str | None) -> Any:
+    """The condition "scanned with these rules" (none: scanned without a ruleset)."""
+    return (m.Scan.ruleset_sha256.is_(None) if ruleset_sha256 is None
+            else m.Scan.ruleset_sha256 == ruleset_sha256)
+
+
 def failure_count(store: Store, sha256: str, ruleset_sha256: str | None) -> int:
     """How many scans of this input file with these rules failed."""
-    same_rules = (m.Scan.ruleset_sha256.is_(None) if ruleset_sha256 is None
-                  else m.Scan.ruleset_sha256 == ruleset_sha256)
     query = select(func.count()).select_from(m.Scan).where(m.Scan.input_sha256 == sha256, m.Scan.status == "failed",
-                                                           same_rules)
+                                                           _same_rules(ruleset_sha256))
     return int(store.read(lambda session: session.scalar(query)) or 0)
 
 
 def find_scan(store: Store, sha256: str, ruleset_sha256: str | None) -> int | None:
     """The newest successful scan of this input file with these rules, for reuse without ``--force``."""
-    same_rules = (m.Scan.ruleset_sha256.is_(None) if ruleset_sha256 is None
-                  else m.Scan.ruleset_sha256 == ruleset_sha256)
     query = (select(m.Scan.id).join(m.AppVersion, m.Scan.app_version_id == m.AppVersion.id)
-             .where(m.AppVersion.sha256 == sha256, m.Scan.status == "ok", same_rules)
+             .where(m.AppVersion.sha256 == sha256, m.Scan.status == "ok", _same_rules(ruleset_sha256))
              .order_by(m.Scan.id.desc()).limit(1))
     return store.read(lambda session: session.scalar(query))
 
