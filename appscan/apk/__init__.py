@@ -263,10 +263,9 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
         manifest_bytes = base.read("AndroidManifest.xml", _MAX_MANIFEST)
     except EntryError as exc:
         raise ApkReadError(f"{display_name(path)}: no readable AndroidManifest.xml ({exc})") from exc
-    problem = axml_shape_problem(manifest_bytes)
-    if problem is not None:
-        raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml refused: {problem}")
     root = parse_axml(manifest_bytes)
+    if root is None and (problem := axml_shape_problem(manifest_bytes)) is not None:
+        raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml refused: {problem}")
     if root is None or root.tag != "manifest":
         raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml is not valid binary XML")
 

@@ -496,13 +496,13 @@ _BAD_REF = (IndexError, struct.error, ValueError, UnicodeError, OverflowError)
 
 
 def _resolved(refs: Iterable[Any], resolve: Callable[[Any], Any], bad: list[int]) -> list[Any]:
-    """Each reference resolved (an id, or an (id, opcode) pair whose id is resolved), those that cannot be left out
-    and counted in ``bad[0]``. One out-of-range index in one instruction must not hide the whole dex: the verifier
-    rejects only the class holding it, and a file that hid every call behind one bad index would evade analysis."""
+    """Each reference resolved, those that cannot be left out and counted in ``bad[0]``. One out-of-range index in
+    one instruction must not hide the whole dex: the verifier rejects only the class holding it, and a file that hid
+    every call behind one bad index would evade analysis."""
     out = []
     for ref in refs:
         try:
-            out.append((resolve(ref[0]), ref[1]) if isinstance(ref, tuple) else resolve(ref))
+            out.append(resolve(ref))
         except _BAD_REF:
             bad[0] += 1
     return out
@@ -564,8 +564,8 @@ def _parse(data: bytes) -> DexCode:
                     try:
                         call_sites.extend([_site(CallSite, (caller, t.method(m), _KIND[op])) for m, op in invokes])
                     except _BAD_REF:
-                        call_sites.extend(_site(CallSite, (caller, callee, _KIND[op]))
-                                          for callee, op in _resolved(invokes, t.method, bad))
+                        call_sites.extend(_site(CallSite, (caller, callee, _KIND[op])) for callee, op in
+                                          _resolved(invokes, lambda invoke: (t.method(invoke[0]), invoke[1]), bad))
                     invokes.clear()
                     cut = len(call_sites) > MAX_CALL_SITES
                 if customs:

@@ -196,6 +196,22 @@ def param_types(method: str) -> list[str]:
     return out
 
 
+def _parameter_registers(method: str, registers: int, ins: int) -> tuple[bool, dict[int, Value]]:
+    """(whether the method is static, the register of each object parameter with its ``param`` value): the
+    parameters occupy the last ``ins`` registers, ``this`` first for an instance method."""
+    params = param_types(method)
+    slots = _slots(params)
+    words = (slots[-1] + (2 if params[-1] in ("J", "D") else 1)) if params else 0
+    static = ins == words
+    first = registers - ins
+    out = {} if static else {first: Value("param", "0")}
+    shift = 0 if static else 1
+    for n, (typ, slot) in enumerate(zip(params, slots)):
+        if typ[0] in "L[":
+            out[first + shift + slot] = Value("param", str(n + shift))
+    return static, out
+
+
 def _slots(types: list[str]) -> list[int]:
     """Register offsets of each parameter (long and double take two registers)."""
     out, pos = [], 0
@@ -294,17 +310,9 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
     end = start + size
     values: dict[int, set[Value]] = {}
     copies: list[tuple[int, int]] = []
-    params = param_types(method)
-    slots = _slots(params)
-    words = (slots[-1] + (2 if params[-1] in ("J", "D") else 1)) if params else 0
-    static = ins == words
-    first = registers - ins
-    if not static:
-        values.setdefault(first, set()).add(Value("param", "0"))
-    for n, (typ, slot) in enumerate(zip(params, slots)):
-        if typ[0] in "L[":
-            values.setdefault(first + (0 if static else 1) + slot, set()).add(Value("param", str(n + (0 if static
-                                                                                                          else 1))))
+    static, params = _parameter_registers(method, registers, ins)
+    for reg, value in params.items():
+        values[reg] = {value}
     invokes: list[tuple[str, str, list[int]]] = []
     returns: list[int] = []
     writes: list[tuple[str, int]] = []
@@ -452,15 +460,8 @@ class _Code:
         if size > _MAX_UNITS:
             raise ValueError("method too long")
         start = (code_off + 16) // 2
-        params = param_types(method)
-        slots = _slots(params)
-        words = (slots[-1] + (2 if params[-1] in ("J", "D") else 1)) if params else 0
-        static = ins == words
-        first = registers - ins
-        self.params: dict[int, Value] = {} if static else {first: Value("param", "0")}
-        for n, (typ, slot) in enumerate(zip(params, slots)):
-            if typ[0] in "L[":
-                self.params[first + (0 if static else 1) + slot] = Value("param", str(n + (0 if static else 1)))
+        self.params = _parameter_registers(method, registers, ins)[1]
+        """The registers holding object parameters on entry, with their values."""
         pcs: list[int] = []
         self.dests: list[int] = []
         self.defs: list[Value | int | None] = []

@@ -11,7 +11,7 @@ import struct
 import lxml.etree as ET
 from androguard.core.axml import AXMLPrinter
 
-from appscan.apk.resources import ResourceTable
+from appscan.apk.resources import ResourceTable, res_chunks
 from appscan.model import (
     Component,
     DefinedPermission,
@@ -49,9 +49,8 @@ def axml_shape_problem(data: bytes) -> str | None:
         return "too short"
     elements = depth = namespaces = 0
     header, total = struct.unpack_from("<HI", data, 2)
-    off, end = header, min(total, len(data))
-    while off + 8 <= end:  # bytes past the declared size (padding) are not XML, as for the platform
-        kind, _, size = struct.unpack_from("<HHI", data, off)
+    # Bytes past the declared size (padding) are not XML, as for the platform.
+    for off, kind, _, size in res_chunks(data, header, min(total, len(data))):
         if size < 8:
             return f"a chunk of {size} bytes at offset {off}"
         if kind == _START_ELEMENT:
@@ -66,7 +65,6 @@ def axml_shape_problem(data: bytes) -> str | None:
             namespaces += 1
             if namespaces > MAX_XML_NAMESPACES:
                 return f"over {MAX_XML_NAMESPACES} namespace declarations"
-        off += size
     return None
 
 

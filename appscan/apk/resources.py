@@ -10,7 +10,7 @@ import ipaddress
 import posixpath
 import re
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import lxml.etree as ET
 from androguard.core.axml import ARSCParser, ARSCResTableConfig
@@ -18,7 +18,7 @@ from androguard.core.axml import ARSCParser, ARSCResTableConfig
 from appscan.model import NativeLib, NestedFile, Resources
 
 __all__ = ["MAX_ARSC_ENTRIES", "MAX_ARSC_STRINGS", "ResourceTable", "arsc_shape_problem", "read_resources",
-           "native_libs", "network_indicators"]
+           "native_libs", "network_indicators", "res_chunks"]
 
 MAX_ARSC_ENTRIES = 1_000_000
 """Entry slots over all type chunks of one resource table (the largest corpus app has 186,000); androguard's
@@ -28,24 +28,34 @@ MAX_ARSC_STRINGS = 1_000_000
 _STRING_POOL, _PACKAGE, _TYPE = 0x0001, 0x0200, 0x0201
 
 
+def res_chunks(data: bytes, off: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+    """(offset, type, header size, size) of each chunk of an Android resource chunk stream (binary XML, resource
+    tables) between ``off`` and ``end``, from the ResChunk_header alone. A chunk whose size is below a header's
+    (8 bytes) is yielded and ends the walk: the stream cannot advance past it."""
+    while off + 8 <= end:
+        kind, header, size = struct.unpack_from("<HHI", data, off)
+        yield off, kind, header, size
+        if size < 8:
+            return
+        off += size
+
+
 def arsc_shape_problem(data: bytes) -> str | None:
     """Why a resource table is not handed to androguard, from its chunk headers alone; None when it is within
     ``MAX_ARSC_ENTRIES`` and ``MAX_ARSC_STRINGS`` (or too broken to say: the parser then reports it)."""
     entries = strings = 0
     spans = [(struct.unpack_from("<H", data, 2)[0], len(data))] if len(data) >= 12 else []
     while spans:
-        off, end = spans.pop()
-        while off + 12 <= end:
-            kind, header, size = struct.unpack_from("<HHI", data, off)
+        start, end = spans.pop()
+        for off, kind, header, size in res_chunks(data, start, end):
             if size < 8 or off + size > end:
                 break
-            if kind == _STRING_POOL:
+            if kind == _STRING_POOL and off + 12 <= end:
                 strings += struct.unpack_from("<I", data, off + 8)[0]
             elif kind == _TYPE and off + 16 <= end:
                 entries += struct.unpack_from("<I", data, off + 12)[0]
             elif kind == _PACKAGE:
                 spans.append((off + header, off + size))
-            off += size
     if entries > MAX_ARSC_ENTRIES:
         return f"{entries} entries, over the {MAX_ARSC_ENTRIES} limit"
     if strings > MAX_ARSC_STRINGS:
