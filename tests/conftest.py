@@ -7,6 +7,8 @@ In CI (``APPSCAN_REQUIRE_SERVICES=1``) the same absence is a failure, so a broke
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +35,14 @@ def corpus_path() -> Path:
     """The corpus APK folder; skips (or fails, see ``require``) when this checkout has no ``../shared``."""
     require(CORPUS_APKS.is_dir(), "../shared/corpus not present (a user's clone has no ../shared)")
     return CORPUS_APKS
+
+
+def run_cli(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user would (no ``APPSCAN_DEBUG``), bounded in time. Output is
+    decoded as UTF-8 with undecodable bytes kept as surrogates, so that a file name that is not UTF-8 survives."""
+    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "appscan", *map(os.fsencode, args)], capture_output=True,
+                          encoding="utf-8", errors="surrogateescape", env=env, cwd=REPO_ROOT, timeout=timeout)
 
 
 @cache

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "samples" / "bad"
 CLEAN = ROOT / "samples" / "clean.apk"
-
-
-def run_appscan(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as a user would."""
-    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_DEBUG"}
-    return subprocess.run([sys.executable, "-m", "appscan", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
 
 
 @pytest.mark.parametrize("name, message", [
@@ -30,7 +22,7 @@ def run_appscan(*args: str | Path) -> subprocess.CompletedProcess[str]:
     ("hello.txt", "not an APK"),
 ])
 def test_bad_file_gives_one_line_and_exit_2(name: str, message: str) -> None:
-    proc = run_appscan("scan", BAD / name)
+    proc = run_cli("scan", BAD / name)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -39,13 +31,13 @@ def test_bad_file_gives_one_line_and_exit_2(name: str, message: str) -> None:
 
 
 def test_missing_file_is_one_line() -> None:
-    proc = run_appscan("scan", BAD / "does-not-exist.apk")
+    proc = run_cli("scan", BAD / "does-not-exist.apk")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_corrupt_dex_is_skipped_and_recorded() -> None:
-    proc = run_appscan("scan", "--format", "json", BAD / "corrupt-dex.apk")
+    proc = run_cli("scan", "--format", "json", BAD / "corrupt-dex.apk")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     skipped = [i for i in doc["incomplete"] if i["item"] == "classes.dex"]
@@ -55,7 +47,7 @@ def test_corrupt_dex_is_skipped_and_recorded() -> None:
 
 def test_zip_bomb_is_bounded() -> None:
     """The bomb's entry is never inflated past its limits: the scan ends quickly with a clean outcome."""
-    proc = run_appscan("scan", "--format", "json", BAD / "zip-bomb.apk")
+    proc = run_cli("scan", "--format", "json", BAD / "zip-bomb.apk")
     assert "Traceback" not in proc.stderr
     if proc.returncode == 0:
         doc = json.loads(proc.stdout)
@@ -70,7 +62,7 @@ def test_mixed_folder_scans_good_files_and_reports_each_bad_one(tmp_path: Path) 
     (folder / "good.apk").write_bytes(CLEAN.read_bytes())
     for name in ("not-a-zip.apk", "truncated.apk", "bad-manifest.apk"):
         (folder / name).write_bytes((BAD / name).read_bytes())
-    proc = run_appscan("scan", "--format", "json", folder)
+    proc = run_cli("scan", "--format", "json", folder)
     assert proc.returncode == 2
     errors = proc.stderr.strip().splitlines()
     assert len(errors) == 3 and all(line.startswith("appscan: error: ") for line in errors)
@@ -79,5 +71,5 @@ def test_mixed_folder_scans_good_files_and_reports_each_bad_one(tmp_path: Path) 
 
 
 def test_debug_shows_the_traceback() -> None:
-    proc = run_appscan("scan", "--debug", BAD / "not-a-zip.apk")
+    proc = run_cli("scan", "--debug", BAD / "not-a-zip.apk")
     assert proc.returncode != 0 and "Traceback" in proc.stderr
