@@ -106,23 +106,28 @@ class _Analysis:
         out: set[int] = set()
         prefixes = self.failing.prefixes
         for k, (callee, kind) in enumerate(flow.calls):
-            failing = callee.startswith(prefixes)
-            targets = None if failing else self._targets(callee, kind)
-            if not failing and not targets:
-                continue
-            args = tuple(_bind(flow.arg(k, p), binding) for p in range(flow.arity(k)))
-            if failing:
-                if self.failing.fails(callee, args):
+            if callee.startswith(prefixes):
+                if self.failing.fails(callee, self._args(flow, k, binding)):
                     out.add(k)
-            elif targets and all(self._always_throws(t, args, depth + 1) for t in targets):
+                continue
+            targets = self._targets(callee, kind)
+            if not targets:
+                continue
+            args = self._args(flow, k, binding)
+            if all(self._always_throws(t, args, depth + 1) for t in targets):
                 out.add(k)
-            elif any(t in self.parametric for t in targets) and _has_parameter(args):  # type: ignore[union-attr]
+            elif any(t in self.parametric for t in targets) and _has_parameter(args):
                 self.parametric.add(flow.method)
         return out
 
+    @staticmethod
+    def _args(flow: MethodFlow, index: int, binding: Args | None) -> Args:
+        """The values of every argument of the ``index``-th invoke, parameters bound to ``binding``."""
+        return tuple(_bind(flow.arg(index, p), binding) for p in range(flow.arity(index)))
+
     def _depends_on_parameter(self, flow: MethodFlow, index: int, callee: str) -> bool:
         """The failing API at invoke ``index`` does not fail as such, and is given a parameter of the method."""
-        args = tuple(flow.arg(index, p) for p in range(flow.arity(index)))
+        args = self._args(flow, index, None)
         return not self.failing.fails(callee, args) and _has_parameter(args)
 
     def _targets(self, callee: str, kind: str) -> list[str] | None:
