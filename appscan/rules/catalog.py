@@ -241,6 +241,9 @@ class Library:
     name_zh: str | None = None
     license: str | None = None
     note: str = ""
+    carved_from: str | None = None
+    """An SDK whose prefix contains this library's packages on purpose (a vendor's small artifact under the SDK's
+    package tree that is not the SDK); the longest prefix rule then keeps those classes from naming the SDK."""
 
 
 @dataclass(frozen=True, slots=True)

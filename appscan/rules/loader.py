@@ -68,6 +68,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "app_types": (("necessary_data", "data_types"), ("necessary_permissions", "permissions")),
     "rules": (("clauses", "clauses"),),
     "fingerprints": (("id", "sdks"),),
+    "libraries": (("carved_from", "sdks"),),
 }
 """kind -> (field, kind its values must be ids of)."""
 
@@ -379,7 +380,7 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "sdks": _sdk,
     "libraries": lambda d: Library(d["id"], d["name"], d["origin"], d["category"], d["maintainer"],
                                    _tuple(d, "packages"), _tuple(d, "sources"), d.get("name_zh"), d.get("license"),
-                                   d.get("note", "")),
+                                   d.get("note", ""), d.get("carved_from")),
     "permissions": lambda d: PermissionRule(d["name"], d["kind"], _tuple(d, "data_types"), _tuple(d, "apis"),
                                             _tuple(d, "clauses"), _text(d["description"])),
     "clauses": lambda d: Clause(d["id"], _text(d["source"]), _text(d["title"]), _text(d["advice"]), d["severity"]),

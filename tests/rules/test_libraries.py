@@ -42,14 +42,15 @@ def test_brief_list_is_catalogued() -> None:
 
 def test_no_library_prefix_equals_or_lies_inside_an_sdk_prefix() -> None:
     """A library prefix equal to an SDK's would make ownership depend on tie-breaking, and one inside an SDK's
-    prefix would take that SDK's code (and its data collection) away from it."""
+    prefix would take that SDK's code (and its data collection) away from it, unless the library says it is
+    carved out of that SDK's tree on purpose (``carved_from``)."""
     sdk_prefixes = {p: s.id for s in RULES.sdks for p in s.signals.packages}
     clashes = []
     for library in RULES.libraries:
         for prefix in library.packages:
             probe = prefix
             while probe:
-                if probe in sdk_prefixes:
+                if probe in sdk_prefixes and (probe == prefix or sdk_prefixes[probe] != library.carved_from):
                     clashes.append(f"{library.id}:{prefix} in {sdk_prefixes[probe]}:{probe}")
                 probe = probe.rpartition(".")[0]
     assert clashes == []

@@ -169,12 +169,9 @@ MISSES: dict[str, frozenset[str]] = {
 
 KNOWN_WRONG: dict[str, set[str]] = {
     # (github__jmlink-demo.apk, whose own code sits in cn.jiguang.jmlinkdemo under manifest package
-    # com.jiguang.jmlinkdemo, is no longer here: sdk_match.app_namespaces counts that twin as the app's.)
-    # play-services-basement's places.PlaceReport (2 classes) lies under google-location's prefix
-    # com.google.android.gms.location; detection counts every class below a prefix rather than the classes the
-    # prefix owns, so the location SDK is named without its code: a sdk_match.py limitation.
-    "androguard__com.example.android.wearable.wear.weardrawers.apk": {"google-location"},
-    "exodus-core__blooddonation.apk": {"google-location"},
+    # com.jiguang.jmlinkdemo, is no longer here: sdk_match.app_namespaces counts that twin as the app's. Nor are
+    # the wear sample and blooddonation, whose two-class place-report artifact under
+    # com.google.android.gms.location.places named Google location: libraries.yaml now owns that package.)
 }
 
 
