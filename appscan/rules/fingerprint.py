@@ -33,7 +33,7 @@ from appscan.rules.catalog import Fingerprint, Sdk
 if TYPE_CHECKING:
     from appscan.rules.sdk_match import Attribution
 
-__all__ = ["MIN_FEATURES", "MIN_SCORE", "SIGNALS", "FingerprintMatch", "class_features", "mask_descriptor",
+__all__ = ["CLAIM_FEATURES", "MIN_FEATURES", "MIN_SCORE", "SIGNALS", "FingerprintMatch", "class_features", "mask_descriptor",
            "match_fingerprints", "usable_string", "with_fingerprints"]
 
 SIGNALS = ("strings", "descriptors", "methods", "classes")
@@ -48,6 +48,10 @@ Firebase IID, its successor); every value from 0.17 to 0.23 gives the same detec
 MIN_FEATURES = 6
 """Fewest features that must be found, whatever the share: a fingerprint of a tiny SDK cannot fire on a couple
 of coincidences."""
+CLAIM_FEATURES = 2
+"""Features of a reported SDK's fingerprint a class must hold to be that SDK's code. An app's own class may hold
+one (a key or host it passes to the SDK); the features were chosen to occur in no other code of the corpus, so two
+in one class are the SDK's."""
 MIN_SIGNALS = 2
 """Signals that must each find at least one feature: a string table copied into other code is not the SDK."""
 
@@ -175,6 +179,8 @@ class FingerprintMatch:
     """Signal -> how many features of that signal the fingerprint has."""
     packages: tuple[str, ...]
     """Packages holding found features, most features first (``(default)`` for the unnamed package)."""
+    classes: tuple[str, ...] = ()
+    """Classes holding at least ``CLAIM_FEATURES`` of the fingerprint's features: the renamed SDK code itself."""
 
     @property
     def score(self) -> float:
@@ -216,22 +222,29 @@ def match_fingerprints(facts: ApkFacts, fingerprints: Iterable[Fingerprint], att
 
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: {s: set() for s in SIGNALS})
     where: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    holders: dict[str, list[str]] = defaultdict(list)
     for cls, features in class_features(facts, unattributed):
         package = cls.name[1:-1].rpartition("/")[0].replace("/", ".") or "(default)"
+        held: dict[str, int] = defaultdict(int)
         for signal in SIGNALS:
             index = wanted[signal]
             for feature in features[signal]:
                 for sdk_id in index.get(feature, ()):
+                    held[sdk_id] += 1
                     if feature not in found[sdk_id][signal]:
                         found[sdk_id][signal].add(feature)
                         where[sdk_id][package] += 1
+        for sdk_id, n in held.items():
+            if n >= CLAIM_FEATURES:
+                holders[sdk_id].append(cls.name)
     out = []
     for fp in sorted(prints, key=lambda f: f.id):
         if fp.id not in found:
             continue
         packages = sorted(where[fp.id], key=lambda p: (-where[fp.id][p], p))
         out.append(FingerprintMatch(fp.id, {s: len(found[fp.id][s]) for s in SIGNALS},
-                                    {s: len(fp.features.get(s, ())) for s in SIGNALS}, tuple(packages)))
+                                    {s: len(fp.features.get(s, ())) for s in SIGNALS}, tuple(packages),
+                                    tuple(sorted(holders[fp.id]))))
     return tuple(out)
 
 
@@ -241,15 +254,20 @@ def with_fingerprints(detections: Iterable[SdkDetection], facts: ApkFacts, sdks:
 
     An SDK whose package prefixes already matched code is not fingerprinted again (its code is attributed). One
     found only from the manifest (``declared``) that a fingerprint finds in renamed code becomes ``present``, with
-    the fingerprint evidence added to its own.
+    the fingerprint evidence added to its own. The classes holding the reported SDK's features are claimed for it
+    in ``attribution`` (``Attribution.claim``), so that their calls are the SDK's, never the app's. A class two
+    reported SDKs' fingerprints both claim stays where its package puts it.
     """
     by_id = {d.id: d for d in detections}
     catalogue = {s.id: s for s in sdks}
     have_code = {d.id for d in by_id.values() if any(e.kind == "package" for e in d.evidence)}
     fingerprints = [f for f in fingerprints if f.id in catalogue]
+    claims: dict[str, set[str]] = defaultdict(set)
     for match in match_fingerprints(facts, fingerprints, attribution, have_code):
         if not match.fires:
             continue
+        for cls in match.classes:
+            claims[cls].add(match.sdk)
         evidence = match.evidence()
         known = by_id.get(match.sdk)
         if known is not None:
@@ -258,4 +276,5 @@ def with_fingerprints(detections: Iterable[SdkDetection], facts: ApkFacts, sdks:
             sdk = catalogue[match.sdk]
             by_id[match.sdk] = SdkDetection(sdk.id, sdk.name, sdk.vendor, sdk.category, sdk.region, (evidence,),
                                             None, "present")
+    attribution.claim({cls: sdk_ids.pop() for cls, sdk_ids in claims.items() if len(sdk_ids) == 1})
     return tuple(sorted(by_id.values(), key=lambda d: d.id))

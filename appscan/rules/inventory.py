@@ -110,7 +110,7 @@ def code_inventory(facts: ApkFacts, attribution: Attribution, sdks: Iterable[Sdk
         if cls.name in plugin_sdk_code:
             continue
         package = java_package(cls.name)
-        owner = attribution.owner_of_package(package)
+        owner = attribution.owner(cls.name)
         if owner.kind == "library" and owner.id is not None:
             library_classes[owner.id] += 1
             match = attribution.catalogue.match(package)

@@ -244,6 +244,7 @@ class Attribution:
         for ns in self.namespaces:
             self._inner.update(list(_ancestors(ns.package))[1:])
         self._cache: dict[str, Owner] = {}
+        self._claimed: dict[str, Owner] = {}
 
     @classmethod
     def for_app(cls, facts: ApkFacts, sdks: Iterable[Sdk], libraries: Iterable[Library] = ()) -> Attribution:
@@ -269,8 +270,20 @@ class Attribution:
             return _APP
         return Owner("unidentified", unidentified_root(package, self._inner))
 
+    def claim(self, classes: dict[str, str]) -> None:
+        """Give classes (smali descriptors) to SDKs whatever their package: renamed SDK code that a fingerprint
+        recognised (``appscan.rules.fingerprint.with_fingerprints``). Only code no prefix gives to an SDK or library
+        is claimed."""
+        for cls, sdk_id in classes.items():
+            if self.owner(cls).kind in ("app", "unidentified"):
+                self._claimed[cls] = Owner("sdk", sdk_id)
+
     def owner(self, method_or_class: str) -> Owner:
-        """The owner of a smali method or class descriptor."""
+        """The owner of a smali method or class descriptor: a claimed class's SDK, else its package's owner."""
+        if self._claimed:
+            claimed = self._claimed.get(method_or_class.split("->", 1)[0])
+            if claimed is not None:
+                return claimed
         return self.owner_of_package(java_package(method_or_class))
 
     def package_owner(self, package: str) -> str | None:
@@ -280,7 +293,8 @@ class Attribution:
 
     def of(self, method_or_class: str) -> str | None:
         """The SDK id whose code this smali method or class descriptor is, None for any other owner."""
-        return self.package_owner(java_package(method_or_class))
+        owner = self.owner(method_or_class)
+        return owner.id if owner.kind == "sdk" else None
 
     def is_app(self, package: str) -> bool:
         """True when code in this dotted package is the app's own."""

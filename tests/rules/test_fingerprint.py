@@ -81,6 +81,21 @@ def test_renamed_code_is_found_with_fingerprint_evidence() -> None:
     assert evidence.location == "a.b"
 
 
+def test_renamed_classes_holding_features_are_claimed_for_the_sdk() -> None:
+    """Their calls are the SDK's, not the app's: a class holding CLAIM_FEATURES of the fingerprint's features is
+    claimed; code with fewer (the app's own class passing the SDK one of its strings) keeps its package's owner."""
+    classes, calls, strings = _acme_code("com.example")  # renamed into the app's package (R8 repackaging)
+    app_class = "Lcom/example/Main;"
+    facts = apk([*classes, klass(app_class, "onCreate()V")], calls,  # type: ignore[list-item, arg-type]
+                strings={**strings, f"{app_class}->onCreate()V": ("acme_device_token",)})  # type: ignore[dict-item]
+    attribution = Attribution.for_app(facts, [VENDOR])
+    assert attribution.owner("Lcom/example/b;").kind == "app"
+    detect_sdks(facts, [VENDOR], attribution, [_learned()])
+    assert attribution.of("Lcom/example/b;->a()V") == "acme"  # strings, descriptor and method digest
+    assert attribution.of("Lcom/example/a;") == "acme"  # descriptor and class shape
+    assert attribution.owner(app_class).kind == "app"
+
+
 def test_prefix_match_is_not_fingerprinted_again() -> None:
     (detection,) = detect_sdks(_facts("com.acme"), [VENDOR], None, [_learned()])
     assert [e.kind for e in detection.evidence] == ["package"]
