@@ -1,41 +1,31 @@
 """Scanning many APKs on one machine: one child process per APK, a hard time limit and a memory cap each.
 
 A pool of long-lived workers cannot stop one runaway task, so every APK gets its own forked child (cheap: the
-parent has already imported the scanner and loaded the rules). The parent kills a child that outlives the time
-limit; the child caps its own address space with ``RLIMIT_AS``. Either way the APK is recorded as failed with its
-reason and the batch goes on. Inputs already stored with the same ruleset are skipped before any child is
-started, so an interrupted batch resumes where it stopped.
+parent has already imported the scanner and loaded the rules), supervised as ``appscan.supervise`` describes: a
+runaway is recorded as failed with its reason and the batch goes on. Inputs already stored with the same ruleset
+are skipped before any child is started, so an interrupted batch resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
-import pickle
-import resource
-import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from appscan.errors import InputError
-from appscan.ingest import Outcome, file_sha256, ingest, record_failed
+from appscan.ingest import Outcome, file_sha256, record_failed
 from appscan.rules.catalog import Ruleset
 from appscan.scan import APK_SUFFIXES, expand_inputs
-from appscan.store import Store, failure_count, find_scan, open_store, scan_verdicts
+from appscan.store import Store, open_store, scan_verdicts
+from appscan.supervise import Limits, Supervised, admit
 
-__all__ = ["BatchOptions", "BatchSummary", "SOFT_LIMIT_SHARE", "batch_inputs", "run_batch"]
-
-SOFT_LIMIT_SHARE = 0.8
-"""Share of the hard time limit after which the scanner itself cuts the code pass (recorded as incomplete), so
-that a slow but finite APK gives a partial result rather than a kill."""
+__all__ = ["BatchOptions", "BatchSummary", "batch_inputs", "run_batch"]
 
 _POLL_S = 0.5
-_EXIT_MEMORY = 3
-"""A child's exit status when its scan ran out of the memory ``--memory-limit`` allows."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +42,11 @@ class BatchOptions:
     max_failures: int | None = 3
     """An input whose scans with this ruleset failed this many times is not tried again (a poison APK: a memory
     bomb, a file that kills its scanner); None: always retried."""
+
+    @property
+    def limits(self) -> Limits:
+        """The per-APK limits the children run under."""
+        return Limits(self.time_limit, self.memory_limit_mb)
 
 
 @dataclass
@@ -96,42 +91,6 @@ def batch_inputs(sources: Iterable[Path]) -> list[Path]:
     return paths
 
 
-def _address_space() -> int:
-    """This process's current virtual memory size in bytes (Linux), 0 where /proc is missing."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0
-
-
-def _child(path: Path, db_url: str, ruleset: Ruleset, options: BatchOptions, out: Connection) -> None:
-    """Runs in the forked child: cap memory, scan into the store, report the outcome to the parent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if options.memory_limit_mb is not None:
-        cap = _address_space() + options.memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    store = open_store(db_url, migrate=False)
-    try:
-        soft = options.time_limit * SOFT_LIMIT_SHARE if options.time_limit else None
-        out.send(ingest(store, path, ruleset, soft, force=True))
-    except MemoryError:
-        os._exit(_EXIT_MEMORY)  # no room left to report anything else; the parent records the reason
-    finally:
-        store.close()
-
-
-@dataclass
-class _Running:
-    """A child process scanning one APK."""
-
-    process: multiprocessing.process.BaseProcess
-    result: Connection
-    path: Path
-    sha256: str
-    started: float
-
-
 class _Batch:
     """The scheduling loop: keeps ``workers`` children busy, enforces deadlines, records what children cannot."""
 
@@ -140,7 +99,7 @@ class _Batch:
         self.store, self.db_url, self.ruleset, self.options = store, db_url, ruleset, options
         self.on_outcome = on_outcome
         self.context = multiprocessing.get_context("fork")
-        self.running: list[_Running] = []
+        self.running: list[Supervised] = []
         self.summary = BatchSummary()
 
     def _finish(self, outcome: Outcome) -> None:
@@ -148,12 +107,7 @@ class _Batch:
         self.on_outcome(outcome)
 
     def _start(self, path: Path, sha256: str) -> None:
-        receive, send = self.context.Pipe(duplex=False)
-        process = self.context.Process(target=_child, args=(path, self.db_url, self.ruleset, self.options, send),
-                                       name=f"appscan-scan:{path.name}", daemon=True)
-        process.start()
-        send.close()
-        self.running.append(_Running(process, receive, path, sha256, time.monotonic()))
+        self.running.append(Supervised(self.context, path, sha256, self.db_url, self.ruleset, self.options.limits))
 
     def _dispatch(self, queue: deque[Path]) -> None:
         """Start children for queued inputs while slots are free; stored inputs are reused without a child.
@@ -174,53 +128,19 @@ class _Batch:
             if sha256 in busy:
                 deferred.append(path)
                 continue
-            existing = None if self.options.force else find_scan(self.store, sha256, self.ruleset.sha256)
-            if existing is not None:
-                self._finish(Outcome(str(path), sha256, "reused", existing))
-                continue
-            limit = self.options.max_failures
-            if not self.options.force and limit is not None and \
-                    (failed := failure_count(self.store, sha256, self.ruleset.sha256)) >= limit:
-                self._finish(Outcome(str(path), sha256, "skipped", None,
-                                     f"{path}: failed {failed} times with these rules: not tried again "
-                                     "(--force tries it)"))
+            settled = admit(self.store, path, sha256, self.ruleset, self.options.force, self.options.max_failures)
+            if settled is not None:
+                self._finish(settled)
                 continue
             self._start(path, sha256)
             busy.add(sha256)
         queue.extendleft(reversed(deferred))
 
-    def _reap(self, child: _Running) -> None:
-        """Collect a finished (or killed) child's outcome; record a failure when it sent none."""
-        child.process.join()
-        try:
-            outcome = child.result.recv() if child.result.poll() else None
-        except (EOFError, OSError, pickle.UnpicklingError):  # the child died without (or while) reporting
-            outcome = None
-        child.result.close()
-        if outcome is None:
-            code = child.process.exitcode or 0
-            reason = (f"ran out of memory (limit {self.options.memory_limit_mb} MB)" if code == _EXIT_MEMORY
-                      else f"killed by signal {-code}" if code < 0 else f"exited with status {code}")
-            self._finish(record_failed(self.store, child.path, child.sha256, f"{child.path}: scan process {reason}",
-                                       time.monotonic() - child.started, self.ruleset))
-        else:
-            self._finish(outcome)
-        self.running.remove(child)
-
     def _kill_overdue(self) -> None:
         """Kill every child past its deadline and record it as failed."""
-        limit = self.options.time_limit
-        if limit is None:
-            return
-        for child in list(self.running):
-            if time.monotonic() - child.started > limit and child.process.exitcode is None:
-                child.process.kill()
-                child.process.join()
-                child.result.close()
-                self.running.remove(child)
-                self._finish(record_failed(self.store, child.path, child.sha256,
-                                           f"{child.path}: time limit of {limit:g} s exceeded",
-                                           time.monotonic() - child.started, self.ruleset))
+        for child in [c for c in self.running if c.overdue]:
+            self.running.remove(child)
+            self._finish(child.expire(self.store))
 
     def run(self, paths: list[Path]) -> BatchSummary:
         start = time.monotonic()
@@ -230,12 +150,12 @@ class _Batch:
                 self._dispatch(queue)
                 ready = wait([r.process.sentinel for r in self.running], timeout=_POLL_S)
                 for child in [r for r in self.running if r.process.sentinel in ready]:
-                    self._reap(child)
+                    self.running.remove(child)
+                    self._finish(child.settle(self.store))
                 self._kill_overdue()
         finally:
             for child in self.running:  # interrupted: leave no orphan scanning in the background
-                child.process.kill()
-                child.process.join()
+                child.kill()
         self.summary.elapsed_s = time.monotonic() - start
         levels = scan_verdicts(self.store, (o.scan_id for o in self.summary.outcomes if o.scan_id is not None))
         self.summary.verdicts = dict(Counter(levels.get(o.scan_id) or "none"

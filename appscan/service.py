@@ -8,6 +8,8 @@ reach clients through one handler mapping ``AppscanError`` classes to HTTP statu
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,8 +33,9 @@ from appscan.errors import (
 from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
-from appscan.service_dispatch import Dispatcher, LocalDispatcher, choose_dispatcher
+from appscan.service_dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
 from appscan.service_upload import UploadRejected, receive_apk
+from appscan.supervise import Limits
 from appscan.store import Store, get_scan_document, open_store
 from appscan.store.service_records import (
     Upload,
@@ -67,6 +70,18 @@ class ServiceSettings:
     upload_dir: Path = Path("appscan-uploads")
     max_upload_mb: int = 512
     workers: int = 2
+    time_limit: float | None = 600.0
+    """Seconds one local scan may run before its process is killed and the upload recorded as failed."""
+    memory_limit_mb: int | None = 4096
+    """Address space one local scan may add before its allocations fail (recorded as failed)."""
+    max_queue: int = 100
+    """Local scans waiting or running at most; one more upload is refused with 429 and Retry-After."""
+    read_timeout_s: float = 30.0
+    """Longest wait for the next piece of an upload's body before it is refused (408)."""
+    sweep_every_s: float = 60.0
+    """How often unfinished uploads are polled (their outcome recorded, their file removed) and orphan files
+    older than ``orphan_age_s`` removed from the upload folder, whether or not a client ever polls."""
+    orphan_age_s: float = 3600.0
 
 
 class _State:
@@ -76,26 +91,70 @@ class _State:
         self.settings = settings
         self.store: Store = open_store(settings.db_url)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
-        self.dispatcher: Dispatcher = choose_dispatcher(self.store.engine.url.render_as_string(hide_password=False),
-                                                        settings.workers)
-        if isinstance(self.dispatcher, LocalDispatcher):  # a local pool forgets its queue: queue again
+        self.dispatcher: Dispatcher = choose_dispatcher(
+            self.store.engine.url.render_as_string(hide_password=False), settings.workers,
+            Limits(settings.time_limit, settings.memory_limit_mb), settings.max_queue)
+        if isinstance(self.dispatcher, LocalDispatcher):  # local scans are forgotten at a restart: queue again
             for pending in pending_uploads(self.store):
-                update_upload(self.store, pending.id, task_id=self.dispatcher.submit(Path(pending.path)))
+                try:
+                    update_upload(self.store, pending.id, task_id=self.dispatcher.submit(Path(pending.path)))
+                except QueueFull:  # more left over than the queue holds: the next start takes the rest
+                    break
+        self.refreshing = threading.Lock()
+        self.stopped = threading.Event()
+        self.sweeper = threading.Thread(target=self._sweep_periodically, name="appscan-sweep", daemon=True)
+        self.sweeper.start()
+
+    def _sweep_periodically(self) -> None:
+        while not self.stopped.wait(self.settings.sweep_every_s):
+            try:
+                self.sweep()
+            except AppscanError:  # the database is down for now: the next round tries again
+                continue
+
+    def sweep(self) -> None:
+        """Record the outcome of every finished upload nobody polled (removing its file), then remove files of
+        the upload folder that no unfinished upload holds and that are older than ``orphan_age_s`` (an upload
+        interrupted by a crash, a file whose record was lost)."""
+        held = {Path(u.path).name for u in (self.refresh(p) for p in pending_uploads(self.store))
+                if u.status == "queued"}
+        cutoff = time.time() - self.settings.orphan_age_s
+        for file in self.settings.upload_dir.iterdir():
+            try:
+                if file.name not in held and file.is_file() and file.stat().st_mtime < cutoff:
+                    file.unlink()
+            except OSError:  # removed meanwhile, or not ours to remove
+                continue
+
+    def close(self) -> None:
+        """Stop the sweeper and the dispatcher, then the store."""
+        self.stopped.set()
+        self.sweeper.join()
+        self.dispatcher.close()
+        self.store.close()
 
     def refresh(self, upload: Upload) -> Upload:
         """Ask the dispatcher about an unfinished upload and record its outcome once there is one."""
         if upload.status != "queued" or upload.task_id is None:
             return upload
-        outcome = self.dispatcher.poll(upload.task_id)
-        if outcome is None:
-            return upload
-        values: dict[str, Any] = {"status": "done" if outcome["status"] != "failed" else "failed",
+        with self.refreshing:  # the sweeper and requests may poll one upload at once; its outcome is read once
+            current = get_upload(self.store, upload.id)
+            if current is None or current.status != "queued" or current.task_id is None:
+                return current or upload
+            outcome = self.dispatcher.poll(current.task_id)
+            if outcome is None:
+                return current
+            return self._record(current, outcome)
+
+    def _record(self, upload: Upload, outcome: dict[str, Any]) -> Upload:
+        """Store a scan's outcome on its upload and remove the uploaded file (reports come from the store)."""
+        values: dict[str, Any] = {"status": "done" if outcome["status"] in ("scanned", "reused") else "failed",
                                   "scan_id": outcome.get("scan_id"), "sha256": outcome.get("sha256"),
                                   "error": outcome.get("error")}
         if values["status"] == "done":
             values["package"] = get_scan_document(self.store, values["scan_id"])["app"]["package"]
         update_upload(self.store, upload.id, **values)
-        Path(upload.path).unlink(missing_ok=True)  # the stored scan is what reports are made from
+        Path(upload.path).unlink(missing_ok=True)
         return get_upload(self.store, upload.id) or upload
 
 
@@ -124,8 +183,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state["s"] = await run_in_threadpool(_State, settings)
         yield
-        state["s"].dispatcher.close()  # uvicorn runs this on SIGTERM and SIGINT
-        state["s"].store.close()
+        state["s"].close()  # uvicorn runs this on SIGTERM and SIGINT
 
     app = FastAPI(title="appscan", version=__version__, lifespan=lifespan,
                   description="Upload Android APKs for static privacy scanning and fetch the reports.")
@@ -137,6 +195,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     @app.exception_handler(UploadRejected)
     async def upload_rejected(_request: Request, exc: UploadRejected) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(QueueFull)
+    async def queue_full(_request: Request, exc: QueueFull) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
     def service() -> _State:
         return state["s"]
@@ -162,18 +224,28 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.post("/scans", status_code=202, dependencies=[Auth])
     async def upload_scan(request: Request) -> dict[str, Any]:
-        """Upload an APK as the multipart field ``file``; returns the scan id at once (status ``queued``)."""
+        """Upload an APK as the multipart field ``file``; returns the scan id at once (status ``queued``). A full
+        queue answers 429 with Retry-After before the body is read."""
         s = service()
+        wait_s = s.dispatcher.accepting()
+        if wait_s is not None:
+            raise QueueFull(wait_s)
         destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
         length = request.headers.get("content-length")
         try:
             received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
                                          int(length) if length and length.isdigit() else None, destination,
-                                         s.settings.max_upload_mb * 1024 * 1024)
+                                         s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
         except ClientDisconnect as exc:
             raise UploadRejected(400, "the upload was interrupted") from exc
         upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size)
-        task_id = await run_in_threadpool(s.dispatcher.submit, destination)
+        try:
+            task_id = await run_in_threadpool(s.dispatcher.submit, destination)
+        except QueueFull:  # filled up while this body streamed in: no scan will come of this upload
+            await run_in_threadpool(update_upload, s.store, upload.id, status="failed",
+                                    error="refused: the scan queue was full (429)")
+            destination.unlink(missing_ok=True)
+            raise
         await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
         return _view(upload)
 

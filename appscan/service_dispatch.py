@@ -1,28 +1,32 @@
-"""Where the upload service's scans run: the Celery workers when a broker answers, a local process pool otherwise.
+"""Where the upload service's scans run: the Celery workers when a broker answers, local scan processes otherwise.
 
-Both dispatchers run the same ``ingest`` (through the Celery task, or directly in the pool) and are polled the same
-way: ``poll`` returns ``None`` while the scan is pending, else the outcome as the task returns it.
+Both dispatchers run the same supervised scan (``appscan.supervise``, through the Celery task or from a local
+thread) and are polled the same way: ``poll`` returns ``None`` while the scan is pending, else the outcome as the
+task returns it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
-from functools import cache
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
-from appscan.ingest import ingest
-from appscan.rules.catalog import Ruleset
+from appscan.ingest import file_sha256, record_failed
 from appscan.rules.loader import load_rulesets
-from appscan.store import Store, open_store
+from appscan.store import open_store
+from appscan.supervise import Limits, ScanProcess, scan_supervised
 
-__all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "choose_dispatcher"]
+__all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "QueueFull", "choose_dispatcher"]
 
-_TASKS_PER_PROCESS = 50
-"""Scans per pool process, on average, before its pool is replaced: memory a scan leaked cannot accumulate."""
+
+class QueueFull(Exception):
+    """The local dispatcher holds as many scans as it may; ``retry_after`` estimates seconds until a slot frees."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"the scan queue is full: retry in {retry_after} s")
+        self.retry_after = retry_after
 
 
 class Dispatcher(Protocol):
@@ -31,7 +35,10 @@ class Dispatcher(Protocol):
     description: str
 
     def submit(self, path: Path) -> str:
-        """Start scanning ``path``; returns a reference for ``poll``."""
+        """Start scanning ``path``; returns a reference for ``poll``. Raises ``QueueFull`` when it takes no more."""
+
+    def accepting(self) -> int | None:
+        """None when a submission would be taken now, else seconds a client should wait before retrying."""
 
     def poll(self, ref: str) -> dict[str, Any] | None:
         """The outcome (source, sha256, status, scan_id, error) once finished, else None."""
@@ -40,70 +47,63 @@ class Dispatcher(Protocol):
         """Stop at service shutdown: nothing of this dispatcher may outlive the service's process."""
 
 
-@cache
-def _pool_store(db_url: str) -> Store:
-    return open_store(db_url, migrate=False)
-
-
-@cache
-def _pool_ruleset() -> Ruleset:
-    return load_rulesets()
-
-
-def _pool_scan(path: str, db_url: str) -> dict[str, Any]:
-    """Runs in a pool process: the same idempotent ingest as the Celery task."""
-    return dataclasses.asdict(ingest(_pool_store(db_url), Path(path), _pool_ruleset()))
-
-
 class LocalDispatcher:
-    """A process pool in the service's own process tree; pending scans live as long as the service.
+    """Scans in the service's own process tree: ``workers`` threads, each supervising one scan process at a time
+    (``appscan.supervise``: the same time and memory limits, hard kill and failure records as ``batch``).
 
-    Processes are recycled by replacing the whole pool every ``workers * tasks_per_process`` submissions (the old
-    one finishes what it was given, then exits), not with ``max_tasks_per_child``: on this Python that option can
-    leave the executor unable to start a replacement process, and the service then stops taking work for good
-    (CPython gh-115634)."""
+    Every scan gets a fresh process, so no pool process is reused (memory a scan leaked cannot
+    accumulate) and no pool recycling can stall the executor (CPython gh-115634 hit ``max_tasks_per_child``). At
+    most ``max_queue`` scans wait or run; beyond that ``submit`` raises ``QueueFull`` (the API answers 429). A
+    poison upload (failed ``max_failures`` times with these rules) is skipped, not scanned again at each restart.
+    Pending scans live as long as the service; its start-up queues the unfinished uploads again."""
 
-    def __init__(self, db_url: str, workers: int, tasks_per_process: int = _TASKS_PER_PROCESS) -> None:
-        self.db_url = db_url
-        self.workers = workers
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload([__name__])  # not __main__: the pool must not re-run the server's script
-        self.per_pool = workers * tasks_per_process
-        self.pool = self._new_pool()
-        self.retired: list[tuple[ProcessPoolExecutor, list[Any]]] = []
-        """Replaced pools still finishing their scans, with their processes (for ``close``)."""
-        self.submitted = 0
-        """Submissions to the current pool."""
+    def __init__(self, db_url: str, workers: int, limits: Limits = Limits(), max_queue: int = 100,
+                 max_failures: int | None = 3) -> None:
+        self.db_url, self.workers, self.limits = db_url, workers, limits
+        self.max_queue, self.max_failures = max_queue, max_failures
+        self.store = open_store(db_url, migrate=False)
+        self.ruleset = load_rulesets()
+        self.threads = ThreadPoolExecutor(workers, thread_name_prefix="appscan-scan")
+        self.running: list[ScanProcess] = []
+        """Scan processes now running (for ``close``)."""
         self.futures: dict[str, Future[dict[str, Any]]] = {}
-        self.description = f"local process pool ({workers} processes)"
+        self.description = f"local scan processes ({workers} at a time)"
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+    def _scan(self, path: Path) -> dict[str, Any]:
+        try:
+            sha256 = file_sha256(path)
+        except OSError as exc:
+            outcome = record_failed(self.store, path, None, f"{path}: cannot read: {exc.strerror or exc}", 0.0,
+                                    self.ruleset)
+        else:
+            outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,
+                                      self.max_failures, self.running)
+        return dataclasses.asdict(outcome)
+
+    def accepting(self) -> int | None:
+        waiting = sum(1 for f in self.futures.values() if not f.done())
+        if waiting < self.max_queue:
+            return None
+        per_scan = self.limits.time_limit or 60
+        return max(1, int(per_scan * (waiting - self.max_queue + 1) / self.workers))
 
     def submit(self, path: Path) -> str:
-        if self.submitted >= self.per_pool:
-            old = self.pool
-            self.retired.append((old, _processes(old)))
-            old.shutdown(wait=False)  # it finishes the scans it holds; its processes then exit
-            self.pool, self.submitted = self._new_pool(), 0
-        self.retired = [(pool, procs) for pool, procs in self.retired if any(p.is_alive() for p in procs)]
+        wait_s = self.accepting()
+        if wait_s is not None:
+            raise QueueFull(wait_s)
         ref = path.name
-        self.futures[ref] = self.pool.submit(_pool_scan, str(path), self.db_url)
-        self.submitted += 1
+        self.futures[ref] = self.threads.submit(self._scan, path)
         return ref
 
     def close(self) -> None:
-        """Cancel what has not started and stop every pool process now, scans in progress included: their
-        uploads stay ``queued`` in the database (a scan is stored in one transaction or not at all) and the next
-        start queues them again, so stopping loses nothing and leaves no orphan process behind."""
-        processes = _processes(self.pool) + [p for _, procs in self.retired for p in procs]
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
+        """Cancel what has not started and kill every running scan process: their uploads stay ``queued`` in the
+        database (a scan is stored in one transaction or not at all) and the next start queues them again, so
+        stopping loses nothing and leaves no orphan process behind."""
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        for child in list(self.running):
+            child.abandon()
+        self.threads.shutdown(wait=True)
+        self.store.close()
 
     def poll(self, ref: str) -> dict[str, Any] | None:
         future = self.futures.get(ref)
@@ -131,6 +131,10 @@ class CeleryDispatcher:
     def submit(self, path: Path) -> str:
         return str(self.task.delay(str(path.resolve())).id)
 
+    def accepting(self) -> int | None:
+        """The broker holds the queue; its workers take tasks at their own pace."""
+        return None
+
     def close(self) -> None:
         """The workers are separate processes with their own lifetime; queued tasks stay in the broker."""
 
@@ -142,11 +146,6 @@ class CeleryDispatcher:
             return {"status": "failed", "error": f"worker error: {result.result}", "scan_id": None,
                     "sha256": None}
         return None
-
-
-def _processes(pool: ProcessPoolExecutor) -> list[Any]:
-    """The processes of a pool, taken while it has them (``shutdown`` forgets them; there is no public list)."""
-    return list((getattr(pool, "_processes", None) or {}).values())
 
 
 def _broker_answers() -> bool:
@@ -166,6 +165,7 @@ def _broker_answers() -> bool:
         return False
 
 
-def choose_dispatcher(db_url: str, workers: int) -> Dispatcher:
-    """Celery when a broker is configured and reachable, else a local pool of ``workers`` processes."""
-    return CeleryDispatcher() if _broker_answers() else LocalDispatcher(db_url, workers)
+def choose_dispatcher(db_url: str, workers: int, limits: Limits = Limits(), max_queue: int = 100) -> Dispatcher:
+    """Celery when a broker is configured and reachable (the workers apply their own limits), else local scan
+    processes, ``workers`` at a time."""
+    return CeleryDispatcher() if _broker_answers() else LocalDispatcher(db_url, workers, limits, max_queue)

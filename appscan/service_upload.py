@@ -8,6 +8,7 @@ directory record: an oversized, non-APK or truncated upload is refused without b
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +109,22 @@ def _has_zip_end(path: Path, size: int) -> bool:
         return ZIP_END_RECORD in handle.read()
 
 
+async def _chunks(body: AsyncIterator[bytes], timeout: float | None) -> AsyncIterator[bytes]:
+    """The body's chunks; ``UploadRejected`` (408) when the next one takes longer than ``timeout`` seconds, so a
+    client trickling its body cannot hold a connection and a file open for as long as it likes."""
+    iterator = aiter(body)
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(iterator), timeout)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError as exc:
+            raise UploadRejected(408, f"the upload stalled: no data for {timeout:g} s") from exc
+        yield chunk
+
+
 async def receive_apk(body: AsyncIterator[bytes], content_type: str, content_length: int | None,
-                      destination: Path, limit: int) -> ReceivedFile:
+                      destination: Path, limit: int, read_timeout: float | None = None) -> ReceivedFile:
     """Stream the ``file`` part of a multipart body to ``destination``; raises ``UploadRejected``.
 
     ``destination`` is removed again when the upload is refused.
@@ -123,7 +138,7 @@ async def receive_apk(body: AsyncIterator[bytes], content_type: str, content_len
             parser = MultipartParser(boundary, {name: getattr(part, name)  # type: ignore[misc]
                                                 for name in dir(part) if name.startswith("on_")})
             try:
-                async for chunk in body:
+                async for chunk in _chunks(body, read_timeout):
                     parser.write(chunk)
                 parser.finalize()
             except MultipartParseError as exc:

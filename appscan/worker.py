@@ -7,6 +7,11 @@ idempotent by the file's sha256: it holds a Redis lock on that sha256 while it c
 and does nothing when the store already has the scan. The lock is kept alive by a heartbeat, so it outlives a
 long scan but expires soon after its worker is killed.
 
+Each scan runs in a process of its own under ``APPSCAN_TIME_LIMIT`` and ``APPSCAN_MEMORY_LIMIT``, supervised by the
+task's process (``appscan.supervise``, as in ``batch``): a scan that hangs in any part of the analysis is killed at
+the limit and stored as failed, and the worker takes the next task. An APK that failed ``APPSCAN_MAX_FAILURES``
+times is not scanned again.
+
 Error mapping (the one place for the worker): an unreadable APK is stored as a failed scan and the task succeeds
 with status ``failed``; a database that is down (``StoreError``) or a sha256 locked by another worker makes the
 task retry later; anything else is a bug and fails the task.
@@ -31,6 +36,7 @@ from appscan.ingest import file_sha256, ingest
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import Store, open_store
+from appscan.supervise import Limits, scan_supervised
 
 __all__ = ["DEFAULT_BROKER", "app", "broker_url", "scan_apk"]
 
@@ -134,7 +140,6 @@ def scan_apk(self: Task, path: str) -> dict[str, Any]:
 
     Returns the outcome as a dict: source, sha256, status (scanned, reused, failed), scan_id, error.
     """
-    time_limit = float(os.environ["APPSCAN_TIME_LIMIT"]) if os.environ.get("APPSCAN_TIME_LIMIT") else None
     try:
         sha256 = file_sha256(Path(path))
     except OSError:
@@ -143,7 +148,26 @@ def scan_apk(self: Task, path: str) -> dict[str, Any]:
         with _sha_lock(sha256 or path) as held:
             if not held:
                 raise self.retry(countdown=RETRY_S)
-            outcome = ingest(_store(), Path(path), _ruleset(), time_limit)
+            if sha256 is None:
+                outcome = ingest(_store(), Path(path), _ruleset())
+            else:
+                outcome = scan_supervised(_store(), _store().engine.url.render_as_string(hide_password=False),
+                                          Path(path), sha256, _ruleset(), limits(), _max_failures())
     except StoreError as exc:
         raise self.retry(exc=exc, countdown=RETRY_S)
     return dataclasses.asdict(outcome)
+
+
+def limits() -> Limits:
+    """The per-scan limits from ``APPSCAN_TIME_LIMIT`` (seconds) and ``APPSCAN_MEMORY_LIMIT`` (MB); unset means
+    unlimited. The task's process supervises a scan process under them, as ``batch`` does."""
+    time_limit = os.environ.get("APPSCAN_TIME_LIMIT")
+    memory = os.environ.get("APPSCAN_MEMORY_LIMIT")
+    return Limits(float(time_limit) if time_limit else None, int(memory) if memory else None)
+
+
+def _max_failures() -> int | None:
+    """``APPSCAN_MAX_FAILURES`` (default 3): an APK that failed this often with these rules is not scanned again;
+    0 retries it without end."""
+    value = int(os.environ.get("APPSCAN_MAX_FAILURES") or 3)
+    return value or None

@@ -26,14 +26,28 @@ _DB_HELP = "SQLAlchemy URL of the database (default: $APPSCAN_DB or ./appscan.db
               help="Where uploads wait for their scan; with Celery workers, a folder they all see at this path.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Local scan processes when no broker ($APPSCAN_BROKER) answers.")
-def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_dir: Path, workers: int) -> None:
-    """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json."""
+@click.option("--time-limit", type=click.FloatRange(min=1), default=600, show_default=True, metavar="SECONDS",
+              help="Kill a local scan after this long and record the upload as failed.")
+@click.option("--memory-limit", type=click.IntRange(min=100), default=4096, show_default=True, metavar="MB",
+              help="Address space one local scan may add; beyond it the upload is recorded as failed.")
+@click.option("--max-queue", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Local scans waiting or running at most; further uploads get 429 with Retry-After.")
+@click.option("--read-timeout", type=click.FloatRange(min=1), default=30, show_default=True, metavar="SECONDS",
+              help="Refuse an upload (408) whose body stalls this long.")
+def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_dir: Path, workers: int,
+          time_limit: float, memory_limit: int, max_queue: int, read_timeout: float) -> None:
+    """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json.
+
+    Without a broker each upload is scanned in a process of its own under --time-limit and --memory-limit; with
+    Celery workers ($APPSCAN_BROKER), the workers' limits apply ($APPSCAN_TIME_LIMIT, $APPSCAN_MEMORY_LIMIT).
+    """
     with extra_needed("server", "appscan serve"):
         import uvicorn
 
         from appscan.service import ServiceSettings, create_app
 
-    settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers)
+    settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers, time_limit, memory_limit,
+                               max_queue, read_timeout)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

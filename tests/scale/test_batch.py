@@ -71,13 +71,13 @@ def test_a_child_that_dies_without_reporting_does_not_stop_the_batch(tmp_path: P
     """A scan process that dies before it reports (out of memory, killed) closed its pipe, and reading the outcome
     raised EOFError in the parent: the whole batch ended with nothing stored. Each such APK is now recorded as
     failed with the reason, and the batch goes on."""
-    from appscan import batch
+    from appscan import batch, supervise
     from appscan.rules.loader import load_rulesets
 
-    def dies(path: Path, db_url: str, ruleset: object, options: object, out: object) -> None:
-        os._exit(batch._EXIT_MEMORY if path.name == "sdks.apk" else 9)
+    def dies(path: Path, db_url: str, ruleset: object, limits: object, out: object) -> None:
+        os._exit(supervise.EXIT_MEMORY if path.name == "sdks.apk" else 9)
 
-    monkeypatch.setattr(batch, "_child", dies)  # the fork inherits the patched function
+    monkeypatch.setattr(supervise, "_child", dies)  # the fork inherits the patched function
     db = f"sqlite:///{tmp_path / 'dies.db'}"
     paths = [REPO_ROOT / "samples" / "sdks.apk", REPO_ROOT / "samples" / "clean.apk"]
     summary = batch.run_batch(paths, db, load_rulesets(), batch.BatchOptions(workers=1, memory_limit_mb=100))

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, corpus_path
 from tests.scale.conftest import SAMPLES, appscan_cmd, run_appscan
+from tests.scale.test_batch import BIG_APK
 
 MAX_MB = 1
 
@@ -142,8 +144,9 @@ def _session_members(sid: int) -> list[int]:
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: signal.Signals) -> None:
-    """A signal to the server process alone (as systemd or Ctrl-C sends it) ends its scan processes too, and the
-    server exits without a traceback."""
+    """A signal to the server process alone (as systemd or Ctrl-C sends it) ends its scan processes too, the
+    server exits without a traceback, and the interrupted uploads stay queued (a shutdown is no failure of theirs:
+    nothing counts towards the poison limit) for the next start to scan."""
     env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
     env["APPSCAN_DB"] = f"sqlite:///{tmp_path / 'service.db'}"
     key = run_appscan("apikey", "create", env=env).stdout.strip()
@@ -155,11 +158,13 @@ def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: sign
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(process, base, tmp_path / "server.log")
-        assert _upload(base, key, "sdks.apk", (SAMPLES / "sdks.apk").read_bytes()).status_code == 202
+        data = (SAMPLES / "sdks.apk").read_bytes()
+        for k in range(4):  # distinct bytes, distinct scans: one of them is running when the signal comes
+            assert _upload(base, key, f"sdks{k}.apk", data + bytes(k)).status_code == 202
         deadline = time.monotonic() + 30
-        while len(_session_members(process.pid)) < 3:  # the server, the forkserver and a pool process at least
+        while len(_session_members(process.pid)) < 2:  # the server and a scan process
             assert time.monotonic() < deadline, _session_members(process.pid)
-            time.sleep(0.1)
+            time.sleep(0.05)
         process.send_signal(stop)
         assert process.wait(timeout=30) is not None
         deadline = time.monotonic() + 15
@@ -169,36 +174,134 @@ def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: sign
                 for pid in _session_members(process.pid))
             time.sleep(0.2)
         assert "Traceback" not in (tmp_path / "server.log").read_text()
+        from appscan.store import open_store
+        from appscan.store.service_records import list_uploads
+        store = open_store(env["APPSCAN_DB"], existing=True)
+        try:
+            statuses = [u.status for u in list_uploads(store)]
+            failures = store.read(lambda session: session.execute(
+                sqlalchemy.text("select count(*) from scan where status = 'failed'")).scalar())
+        finally:
+            store.close()
+        assert "queued" in statuses and "failed" not in statuses and failures == 0, statuses
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_the_local_pool_keeps_taking_work_past_its_recycling_point(tmp_path: Path) -> None:
-    """With ``max_tasks_per_child`` the executor of Python 3.11 could stop starting processes after workers x N
-    tasks, and the service then took no more scans (CPython gh-115634). Pools are now replaced whole: with one
-    process and two scans per pool, nine scans go through five pools and all finish."""
-    from appscan.service_dispatch import LocalDispatcher
-    from appscan.store import open_store
+def _outcomes(dispatcher: object, refs: list[str], timeout: float) -> dict[str, dict[str, object]]:
+    outcomes: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + timeout
+    while len(outcomes) < len(refs):
+        assert time.monotonic() < deadline, f"finished {len(outcomes)} of {len(refs)}"
+        for ref in refs:
+            if ref not in outcomes and (outcome := dispatcher.poll(ref)) is not None:  # type: ignore[attr-defined]
+                outcomes[ref] = outcome
+        time.sleep(0.2)
+    return outcomes
 
-    db = f"sqlite:///{tmp_path / 'pool.db'}"
+
+def test_local_scans_keep_going_with_a_bounded_queue(tmp_path: Path) -> None:
+    """One scan process at a time: every submission gets a fresh process, so nothing caps how many scans the
+    service runs (the recycled pool of Python 3.11 could stop for good, CPython gh-115634). Beyond ``max_queue``
+    waiting or running scans, ``submit`` refuses (the API's 429) with a Retry-After estimate, and takes work again
+    once the queue drains."""
+    from appscan.service_dispatch import LocalDispatcher, QueueFull
+    from appscan.store import open_store
+    from appscan.supervise import Limits
+
+    db = f"sqlite:///{tmp_path / 'local.db'}"
     open_store(db).close()  # the schema, as the service creates it at start-up
-    dispatcher = LocalDispatcher(db, workers=1, tasks_per_process=2)
+    dispatcher = LocalDispatcher(db, workers=1, limits=Limits(60, None), max_queue=5)
+    copies = []
+    for k in range(9):
+        copy = tmp_path / f"clean{k}.apk"
+        copy.write_bytes((SAMPLES / "clean.apk").read_bytes() + bytes(k))  # distinct files, distinct scans
+        copies.append(copy)
     try:
-        refs = []
-        for k in range(9):
-            copy = tmp_path / f"clean{k}.apk"
-            copy.write_bytes((SAMPLES / "clean.apk").read_bytes() + bytes(k))  # distinct files, distinct scans
-            refs.append(dispatcher.submit(copy))
-        outcomes: dict[str, dict[str, object]] = {}
-        deadline = time.monotonic() + 120
-        while len(outcomes) < len(refs):
-            assert time.monotonic() < deadline, f"finished {len(outcomes)} of {len(refs)}"
-            for ref in refs:
-                if ref not in outcomes and (outcome := dispatcher.poll(ref)) is not None:
-                    outcomes[ref] = outcome
-            time.sleep(0.2)
-        assert all(o["status"] == "scanned" and o["scan_id"] for o in outcomes.values()), outcomes
-        assert len(dispatcher.retired) <= 4
+        refs = [dispatcher.submit(copy) for copy in copies[:5]]
+        with pytest.raises(QueueFull) as full:
+            dispatcher.submit(copies[5])
+        assert 1 <= full.value.retry_after <= 60
+        outcomes = _outcomes(dispatcher, refs, 120)
+        assert dispatcher.accepting() is None
+        refs = [dispatcher.submit(copy) for copy in copies[5:]]
+        outcomes.update(_outcomes(dispatcher, refs, 120))
+        assert len(outcomes) == 9 and all(o["status"] == "scanned" and o["scan_id"] for o in outcomes.values())
     finally:
         dispatcher.close()
+
+
+def test_a_local_scan_is_stopped_at_its_limits_and_recorded(tmp_path: Path) -> None:
+    """The service's scans run under the batch's limits: killed at the time limit, failing at the memory cap,
+    each recorded as a failed scan with its reason; a poison upload is then skipped rather than scanned again."""
+    from appscan.service_dispatch import LocalDispatcher
+    from appscan.store import open_store
+    from appscan.supervise import Limits
+
+    big = corpus_path() / BIG_APK
+    db = f"sqlite:///{tmp_path / 'limits.db'}"
+    open_store(db).close()
+    timed = LocalDispatcher(db, workers=1, limits=Limits(2, None), max_failures=2)
+    try:
+        started = time.monotonic()
+        (outcome,) = _outcomes(timed, [timed.submit(big)], 60).values()
+        assert outcome["status"] == "failed" and "time limit of 2 s exceeded" in str(outcome["error"])
+        assert time.monotonic() - started < 10
+        (again,) = _outcomes(timed, [timed.submit(big)], 60).values()
+        assert again["status"] == "failed"
+        (poison,) = _outcomes(timed, [timed.submit(big)], 60).values()
+        assert poison["status"] == "skipped" and "failed 2 times" in str(poison["error"])
+    finally:
+        timed.close()
+    memory_db = f"sqlite:///{tmp_path / 'memory.db'}"
+    open_store(memory_db).close()
+    capped = LocalDispatcher(memory_db, workers=1, limits=Limits(None, 100))
+    try:
+        (outcome,) = _outcomes(capped, [capped.submit(big)], 120).values()
+        assert outcome["status"] == "failed" and "memory" in str(outcome["error"]), outcome
+    finally:
+        capped.close()
+
+
+def test_a_full_queue_answers_429_and_a_stalled_body_408(tmp_path: Path) -> None:
+    """Back-pressure and read timeouts on a real server: with one scan allowed in the queue, an upload arriving
+    while it runs is refused with 429 and a Retry-After before its body is read; a client that stops sending its
+    body mid-way gets 408 after the read timeout, and no upload file is left behind."""
+    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
+    env["APPSCAN_DB"] = f"sqlite:///{tmp_path / 'service.db'}"
+    key = run_appscan("apikey", "create", env=env).stdout.strip()
+    port = _free_port()
+    uploads = tmp_path / "up"
+    process = subprocess.Popen(appscan_cmd("serve", "--port", str(port), "--upload-dir", str(uploads),
+                                           "--workers", "1", "--max-queue", "1", "--read-timeout", "2"),
+                               cwd=REPO_ROOT, env=env, stdout=(tmp_path / "server.log").open("w"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(process, base, tmp_path / "server.log")
+        data = (SAMPLES / "sdks.apk").read_bytes()
+        first = _upload(base, key, "a.apk", data)
+        second = _upload(base, key, "b.apk", data + b"\0")
+        assert first.status_code == 202
+        assert second.status_code == 429 and int(second.headers["Retry-After"]) >= 1, second.text
+        boundary = "x" * 16
+        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.apk\"\r\n\r\n"
+                ).encode() + data[:1000]
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            deadline = time.monotonic() + 60  # the first scan may still hold the queue: wait until it frees
+            while httpx.get(f"{base}/scans/{first.json()['id']}", headers={"X-API-Key": key}).json()["status"] \
+                    == "queued":
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            sock.sendall(f"POST /scans HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Type: multipart/form-data; "
+                         f"boundary={boundary}\r\nContent-Length: {len(data) + 500}\r\n\r\n".encode() + head)
+            sock.settimeout(30)
+            started = time.monotonic()
+            reply = sock.recv(4096).decode(errors="replace")
+        assert reply.startswith("HTTP/1.1 408"), reply
+        assert time.monotonic() - started < 15
+        assert [p.name for p in uploads.iterdir()] == []
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

@@ -1,0 +1,234 @@
+"""One APK scanned in a child process under limits the parent enforces: the unit of every job runner.
+
+A runaway scan cannot be stopped from inside its own process (a hang in C code never returns to Python; a memory
+bomb takes the process down), so ``batch``, the Celery worker and the upload service all scan each APK in a child
+of their own and supervise it the same way: the parent kills a child that outlives ``Limits.time_limit``, the child
+caps its own address space at ``Limits.memory_limit_mb`` before it reads anything, and a child that ends without
+reporting (killed, out of memory, crashed) is recorded as a failed scan with its reason. Inputs already stored, and
+poison inputs that failed ``max_failures`` times with these rules, are settled by the parent without a child.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+from appscan.ingest import Outcome, ingest, record_failed
+from appscan.rules.catalog import Ruleset
+from appscan.rules.loader import load_rulesets
+from appscan.store import Store, failure_count, find_scan, open_store
+
+__all__ = ["EXIT_MEMORY", "Abandoned", "Limits", "SOFT_LIMIT_SHARE", "ScanProcess", "Supervised", "admit",
+           "scan_supervised"]
+
+SOFT_LIMIT_SHARE = 0.8
+"""Share of the hard time limit after which the scanner itself cuts the code pass (recorded as incomplete), so
+that a slow but finite APK gives a partial result rather than a kill."""
+EXIT_MEMORY = 3
+"""A child's exit status when its scan ran out of the memory the limit allows."""
+
+
+class Abandoned(Exception):
+    """The scan was stopped because its runner is shutting down: nothing is recorded, the input is scanned again
+    at the next start (a shutdown is not the input's failure and must not count towards ``max_failures``)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-APK limits; ``None`` means unlimited."""
+
+    time_limit: float | None = None
+    """Wall-clock seconds before the scan's process is killed."""
+    memory_limit_mb: int | None = None
+    """Address space (MB) one scan may add to its process before allocations fail."""
+
+
+def _address_space() -> int:
+    """This process's current virtual memory size in bytes (Linux), 0 where /proc is missing."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _scan_capped(path: Path, db_url: str | None, ruleset: Ruleset, limits: Limits,
+                 report: Callable[[Outcome], None]) -> None:
+    """Runs in the scan process: cap memory, scan into the store, report the outcome to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if limits.memory_limit_mb is not None:
+        cap = _address_space() + limits.memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    store = open_store(db_url, migrate=False)
+    try:
+        soft = limits.time_limit * SOFT_LIMIT_SHARE if limits.time_limit else None
+        report(ingest(store, path, ruleset, soft, force=True))
+    except MemoryError:
+        os._exit(EXIT_MEMORY)  # no room left to report anything else; the parent records the reason
+    finally:
+        store.close()
+
+
+def _child(path: Path, db_url: str, ruleset: Ruleset, limits: Limits, out: Connection) -> None:
+    """A forked child: the outcome goes back through a pipe."""
+    _scan_capped(path, db_url, ruleset, limits, out.send)
+
+
+def main(argv: Sequence[str]) -> None:
+    """A scan process of its own (``python -m appscan.supervise APK TIME MEMORY``; the database URL comes in
+    ``APPSCAN_DB``, never on a command line others can read): the outcome goes back as JSON on stdout."""
+    path, time_limit, memory = argv
+    limits = Limits(float(time_limit) if time_limit else None, int(memory) if memory else None)
+    _scan_capped(Path(path), None, load_rulesets(), limits,
+                 lambda outcome: print(json.dumps(dataclasses.asdict(outcome)), flush=True))
+
+
+def _died(code: int, limits: Limits) -> str:
+    """Why a scan process that reported nothing ended, from its exit status."""
+    reason = (f"ran out of memory (limit {limits.memory_limit_mb} MB)" if code == EXIT_MEMORY
+              else f"killed by signal {-code}" if code < 0 else f"exited with status {code}")
+    return f"scan process {reason}"
+
+
+def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool = False,
+          max_failures: int | None = None) -> Outcome | None:
+    """The outcome settled without scanning (stored already: ``reused``; failed ``max_failures`` times with these
+    rules: ``skipped``), or None when the input must be scanned."""
+    if force:
+        return None
+    existing = find_scan(store, sha256, ruleset.sha256)
+    if existing is not None:
+        return Outcome(str(path), sha256, "reused", existing)
+    if max_failures is not None and (failed := failure_count(store, sha256, ruleset.sha256)) >= max_failures:
+        return Outcome(str(path), sha256, "skipped", None,
+                       f"{path}: failed {failed} times with these rules: not tried again (--force tries it)")
+    return None
+
+
+class Supervised:
+    """A forked child scanning one APK, and how its parent settles it: for a single-threaded parent holding the
+    rules already (``batch``), which starts and watches many children at once."""
+
+    def __init__(self, context: BaseContext, path: Path, sha256: str, db_url: str, ruleset: Ruleset,
+                 limits: Limits) -> None:
+        self.path, self.sha256, self.ruleset, self.limits = path, sha256, ruleset, limits
+        receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(path, db_url, ruleset, limits, send),
+                                       name=f"appscan-scan:{path.name}", daemon=True)
+        self.started = time.monotonic()
+        self.process.start()
+        send.close()
+        self.result = receive
+
+    @property
+    def overdue(self) -> bool:
+        """True once the child has outlived its time limit."""
+        limit = self.limits.time_limit
+        return limit is not None and time.monotonic() - self.started > limit and self.process.exitcode is None
+
+    def _record(self, store: Store, reason: str) -> Outcome:
+        return record_failed(store, self.path, self.sha256, f"{self.path}: {reason}",
+                             time.monotonic() - self.started, self.ruleset)
+
+    def settle(self, store: Store) -> Outcome:
+        """The finished child's outcome; a failure with its reason when it sent none (killed, out of memory)."""
+        self.process.join()
+        try:
+            outcome = self.result.recv() if self.result.poll() else None
+        except (EOFError, OSError, pickle.UnpicklingError):  # the child died without (or while) reporting
+            outcome = None
+        self.result.close()
+        if outcome is not None:
+            return outcome
+        return self._record(store, _died(self.process.exitcode or 0, self.limits))
+
+    def kill(self) -> None:
+        """Stop the child now (shutdown, or past its deadline)."""
+        self.process.kill()
+        self.process.join()
+        self.result.close()
+
+    def expire(self, store: Store) -> Outcome:
+        """Kill the overdue child and record the time limit as its failure."""
+        self.kill()
+        return self._record(store, f"time limit of {self.limits.time_limit:g} s exceeded")
+
+
+class ScanProcess:
+    """A scan in a fresh interpreter (``main``), for parents that cannot fork safely or at all: the upload service
+    (threads) and a Celery pool process (daemonic: multiprocessing refuses it children). Costs an interpreter
+    start and a rules load (about half a second) per scan."""
+
+    def __init__(self, path: Path, db_url: str, limits: Limits) -> None:
+        self.limits = limits
+        self.abandoned = False
+        """Set by ``abandon``: the runner is shutting down and records nothing for this scan."""
+        argv = [sys.executable, "-m", __name__, str(path), _arg(limits.time_limit), _arg(limits.memory_limit_mb)]
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, env={**os.environ, "APPSCAN_DB": db_url})
+
+    def wait(self) -> tuple[Outcome | None, str | None]:
+        """The outcome it reported, or None and why it reported none (time limit, killed, out of memory)."""
+        try:
+            out, _ = self.process.communicate(timeout=self.limits.time_limit)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            return None, f"time limit of {self.limits.time_limit:g} s exceeded"
+        lines = out.decode("utf-8", "replace").strip().splitlines()
+        try:
+            return Outcome(**json.loads(lines[-1])), None
+        except (IndexError, ValueError, TypeError):
+            return None, _died(self.process.returncode, self.limits)
+
+    def abandon(self) -> None:
+        """Stop the scan for a shutdown; whoever waits for it raises ``Abandoned`` instead of recording."""
+        self.abandoned = True
+        self.process.kill()
+
+
+def _arg(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def scan_supervised(store: Store, db_url: str, path: Path, sha256: str, ruleset: Ruleset, limits: Limits,
+                    max_failures: int | None = None, started: list[ScanProcess] | None = None) -> Outcome:
+    """Scan one APK in a supervised process of its own and wait for it (the blocking form, for a worker thread or
+    task). ``ruleset`` must be the bundled rules, which the scan process loads itself.
+
+    ``started`` receives the scan while it runs, so that a shutdown can ``abandon`` it (then ``Abandoned`` is
+    raised and nothing recorded).
+    """
+    settled = admit(store, path, sha256, ruleset, max_failures=max_failures)
+    if settled is not None:
+        return settled
+    begun = time.monotonic()
+    scan = ScanProcess(path, db_url, limits)
+    if started is not None:
+        started.append(scan)
+    try:
+        outcome, reason = scan.wait()
+    finally:
+        if started is not None:
+            started.remove(scan)
+    if scan.abandoned:
+        raise Abandoned(str(path))
+    if outcome is not None:
+        return outcome
+    return record_failed(store, path, sha256, f"{path}: {reason}", time.monotonic() - begun, ruleset)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
