@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -72,3 +73,30 @@ def test_killed_worker_loses_nothing_and_matches_batch(sample_dir: Path, tmp_pat
     distributed = stored_results(pg_url)
     assert all(count == 1 for count, _f, _s in distributed.values()), distributed
     assert distributed == expected
+
+
+def test_a_worker_kills_a_scan_at_its_time_limit_and_goes_on(tmp_path: Path, pg_url: str,
+                                                              redis_url: str) -> None:
+    """``APPSCAN_TIME_LIMIT`` is enforced from outside the scan: the task's process kills the scan process at the
+    limit whatever part of the analysis it is in, stores the failure with its reason and takes the next task."""
+    big = tmp_path / BIG_APK
+    big.symlink_to(corpus_path() / BIG_APK)
+    small = tmp_path / SMALL_CORPUS[0]
+    small.symlink_to(corpus_path() / SMALL_CORPUS[0])
+    env = {**os.environ, "APPSCAN_BROKER": redis_url, "APPSCAN_DB": pg_url, "APPSCAN_TIME_LIMIT": "2"}
+    run_appscan("db", "upgrade", env=env)
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(appscan_cmd("worker", "--concurrency", "1", "--name", "limited@test"),
+                              cwd=REPO_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        submitted = run_appscan("submit", "--wait", "--timeout", "120", str(big), str(small), env=env)
+        assert submitted.returncode == 0, submitted.stderr + log.read_text()
+        outcomes = {Path(o["source"]).name: o for o in (json.loads(line) for line in submitted.stdout.splitlines()
+                                                        if line.startswith("{"))}
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert outcomes[BIG_APK]["status"] == "failed"
+    assert outcomes[BIG_APK]["error"].endswith("time limit of 2 s exceeded")
+    assert outcomes[SMALL_CORPUS[0]]["status"] == "scanned"
