@@ -142,22 +142,29 @@ def _session_members(sid: int) -> list[int]:
     return members
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: signal.Signals) -> None:
-    """A signal to the server process alone (as systemd or Ctrl-C sends it) ends its scan processes too, the
-    server exits without a traceback, and the interrupted uploads stay queued (a shutdown is no failure of theirs:
-    nothing counts towards the poison limit) for the next start to scan."""
+def _own_server(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[bytes], str, str, dict[str, str]]:
+    """A server of this test alone (its own SQLite file, uploads in tmp_path/up, log in tmp_path/server.log, its
+    own session), answering /health: (process, base URL, API key, environment)."""
     env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
     env["APPSCAN_DB"] = f"sqlite:///{tmp_path / 'service.db'}"
     key = run_appscan("apikey", "create", env=env).stdout.strip()
     port = _free_port()
     process = subprocess.Popen(appscan_cmd("serve", "--port", str(port), "--upload-dir", str(tmp_path / "up"),
-                                           "--workers", "2"),
+                                           *options),
                                cwd=REPO_ROOT, env=env, stdout=(tmp_path / "server.log").open("w"),
                                stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    _wait_healthy(process, base, tmp_path / "server.log")
+    return process, base, key, env
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: signal.Signals) -> None:
+    """A signal to the server process alone (as systemd or Ctrl-C sends it) ends its scan processes too, the
+    server exits without a traceback, and the interrupted uploads stay queued (a shutdown is no failure of theirs:
+    nothing counts towards the poison limit) for the next start to scan."""
+    process, base, key, env = _own_server(tmp_path, "--workers", "2")
     try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_healthy(process, base, tmp_path / "server.log")
         data = (SAMPLES / "sdks.apk").read_bytes()
         for k in range(4):  # distinct bytes, distinct scans: one of them is running when the signal comes
             assert _upload(base, key, f"sdks{k}.apk", data + bytes(k)).status_code == 202
@@ -268,18 +275,9 @@ def test_a_full_queue_answers_429_and_a_stalled_body_408(tmp_path: Path) -> None
     """Back-pressure and read timeouts on a real server: with one scan allowed in the queue, an upload arriving
     while it runs is refused with 429 and a Retry-After before its body is read; a client that stops sending its
     body mid-way gets 408 after the read timeout, and no upload file is left behind."""
-    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
-    env["APPSCAN_DB"] = f"sqlite:///{tmp_path / 'service.db'}"
-    key = run_appscan("apikey", "create", env=env).stdout.strip()
-    port = _free_port()
-    uploads = tmp_path / "up"
-    process = subprocess.Popen(appscan_cmd("serve", "--port", str(port), "--upload-dir", str(uploads),
-                                           "--workers", "1", "--max-queue", "1", "--read-timeout", "2"),
-                               cwd=REPO_ROOT, env=env, stdout=(tmp_path / "server.log").open("w"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process, base, key, _env = _own_server(tmp_path, "--workers", "1", "--max-queue", "1", "--read-timeout", "2")
+    uploads, port = tmp_path / "up", int(base.rpartition(":")[2])
     try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_healthy(process, base, tmp_path / "server.log")
         data = (SAMPLES / "sdks.apk").read_bytes()
         first = _upload(base, key, "a.apk", data)
         second = _upload(base, key, "b.apk", data + b"\0")
