@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +21,12 @@ from appscan.store import open_store
 from appscan.supervise import Limits, ScanProcess, scan_supervised
 
 __all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "QueueFull", "choose_dispatcher"]
+
+
+_FIRST_GUESS_S = 10.0
+"""Seconds per scan assumed for Retry-After before any scan has finished."""
+_MAX_RETRY_AFTER_S = 600
+"""Longest Retry-After advised: a client should look again within ten minutes whatever the estimate."""
 
 
 class QueueFull(Exception):
@@ -67,9 +75,12 @@ class LocalDispatcher:
         self.running: list[ScanProcess] = []
         """Scan processes now running (for ``close``)."""
         self.futures: dict[str, Future[dict[str, Any]]] = {}
+        self.durations: deque[float] = deque(maxlen=20)
+        """Seconds the latest scans took, for the Retry-After estimate of a full queue."""
         self.description = f"local scan processes ({workers} at a time)"
 
     def _scan(self, path: Path) -> dict[str, Any]:
+        begun = time.monotonic()
         try:
             sha256 = file_sha256(path)
         except OSError as exc:
@@ -78,14 +89,16 @@ class LocalDispatcher:
         else:
             outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,
                                       self.max_failures, self.running)
+        self.durations.append(time.monotonic() - begun)
         return dataclasses.asdict(outcome)
 
     def accepting(self) -> int | None:
         waiting = sum(1 for f in self.futures.values() if not f.done())
         if waiting < self.max_queue:
             return None
-        per_scan = self.limits.time_limit or 60
-        return max(1, int(per_scan * (waiting - self.max_queue + 1) / self.workers))
+        recent = list(self.durations)
+        per_scan = sum(recent) / len(recent) if recent else _FIRST_GUESS_S
+        return max(1, min(_MAX_RETRY_AFTER_S, round(per_scan * (waiting - self.max_queue + 1) / self.workers)))
 
     def submit(self, path: Path) -> str:
         wait_s = self.accepting()

@@ -103,3 +103,68 @@ def test_a_poison_apk_is_not_retried_without_end(tmp_path: Path) -> None:
     assert sum(1 for n, s, _ in _scans(db) if n.endswith("broken.apk") and s == "failed") == 2
     forced = invoke_appscan("batch", str(folder), "--max-failures", "2", "--force", "--db", db)
     assert "1 failed" in forced.stdout and "skipped" not in forced.stdout
+
+
+def _hostile_child(path: Path, db_url: str, ruleset: object, limits: object, out: object) -> None:
+    """The scan process, misbehaving as a hostile input can make it: a memory bomb allocates until the cap stops
+    it, a hang never returns, a crash dies of a signal, an exit leaves without a word; other inputs scan."""
+    import signal as signals
+    import time
+
+    from appscan import supervise
+    kind = path.stem.rpartition("-")[2]
+    if kind == "bomb":
+        hoard = []
+        signals.signal(signals.SIGINT, signals.SIG_IGN)
+        if limits.memory_limit_mb is not None:  # type: ignore[attr-defined]
+            import resource
+            cap = supervise._address_space() + limits.memory_limit_mb * 1024 * 1024  # type: ignore[attr-defined]
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        try:
+            while True:
+                hoard.append(bytearray(16 * 1024 * 1024))
+        except MemoryError:
+            os._exit(supervise.EXIT_MEMORY)
+    if kind == "hang":
+        while True:
+            time.sleep(1)
+    if kind == "crash":
+        import faulthandler
+        faulthandler.disable()  # pytest's dump of the stack would only clutter the test's output
+        os.kill(os.getpid(), signals.SIGSEGV)
+    if kind == "exit":
+        os._exit(1)
+    ORIGINAL_CHILD(path, db_url, ruleset, limits, out)  # type: ignore[arg-type]
+
+
+ORIGINAL_CHILD = __import__("appscan.supervise", fromlist=["_child"])._child
+
+
+def test_hostile_apks_in_the_middle_of_a_batch_are_recorded_and_the_rest_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty APKs, five of them hostile in the middle (a memory bomb, two hangs, a crash, a silent exit): the
+    batch stores the fifteen healthy scans and five failures, each with its reason, and its two processes are
+    never held longer than the time limit."""
+    from appscan import batch, supervise
+    from appscan.rules.loader import load_rulesets
+
+    monkeypatch.setattr(supervise, "_child", _hostile_child)  # the forks inherit it
+    clean = (REPO_ROOT / "samples" / "clean.apk").read_bytes()
+    paths = []
+    kinds = ["bomb", "hang", "crash", "hang", "exit"]
+    for k in range(20):
+        kind = kinds[k - 8] if 8 <= k < 13 else "ok"
+        path = tmp_path / f"app{k:02d}-{kind}.apk"
+        path.write_bytes(clean + bytes(k))  # distinct bytes: twenty distinct scans
+        paths.append(path)
+    db = f"sqlite:///{tmp_path / 'mixed.db'}"
+    summary = batch.run_batch(paths, db, load_rulesets(),
+                              batch.BatchOptions(workers=2, time_limit=5, memory_limit_mb=200))
+    assert summary.count("scanned") == 15 and summary.count("failed") == 5
+    assert summary.elapsed_s < 60
+    errors = {n.rpartition("-")[2].removesuffix(".apk"): e for n, s, e in _scans(db) if s == "failed"}
+    assert "ran out of memory (limit 200 MB)" in (errors["bomb"] or "")
+    assert (errors["hang"] or "").endswith("time limit of 5 s exceeded")
+    assert "killed by signal 11" in (errors["crash"] or "")
+    assert "exited with status 1" in (errors["exit"] or "")
+    assert sorted(s for _n, s, _e in _scans(db)).count("ok") == 15

@@ -16,6 +16,8 @@ import httpx
 import pytest
 import sqlalchemy
 
+from appscan.store import list_scans, open_store
+from appscan.store.service_records import list_uploads
 from tests.conftest import REPO_ROOT, corpus_path
 from tests.scale.conftest import SAMPLES, appscan_cmd, run_appscan
 from tests.scale.test_batch import BIG_APK
@@ -181,8 +183,6 @@ def test_stopping_the_server_leaves_no_process_behind(tmp_path: Path, stop: sign
                 for pid in _session_members(process.pid))
             time.sleep(0.2)
         assert "Traceback" not in (tmp_path / "server.log").read_text()
-        from appscan.store import open_store
-        from appscan.store.service_records import list_uploads
         store = open_store(env["APPSCAN_DB"], existing=True)
         try:
             statuses = [u.status for u in list_uploads(store)]
@@ -214,7 +214,6 @@ def test_local_scans_keep_going_with_a_bounded_queue(tmp_path: Path) -> None:
     waiting or running scans, ``submit`` refuses (the API's 429) with a Retry-After estimate, and takes work again
     once the queue drains."""
     from appscan.service_dispatch import LocalDispatcher, QueueFull
-    from appscan.store import open_store
     from appscan.supervise import Limits
 
     db = f"sqlite:///{tmp_path / 'local.db'}"
@@ -243,7 +242,6 @@ def test_a_local_scan_is_stopped_at_its_limits_and_recorded(tmp_path: Path) -> N
     """The service's scans run under the batch's limits: killed at the time limit, failing at the memory cap,
     each recorded as a failed scan with its reason; a poison upload is then skipped rather than scanned again."""
     from appscan.service_dispatch import LocalDispatcher
-    from appscan.store import open_store
     from appscan.supervise import Limits
 
     big = corpus_path() / BIG_APK
@@ -300,6 +298,40 @@ def test_a_full_queue_answers_429_and_a_stalled_body_408(tmp_path: Path) -> None
         assert reply.startswith("HTTP/1.1 408"), reply
         assert time.monotonic() - started < 15
         assert [p.name for p in uploads.iterdir()] == []
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_three_hundred_uploads_in_a_row_all_end_done(tmp_path: Path) -> None:
+    """Three hundred uploads to a server scanning locally with two workers (the old pool stopped taking work after
+    workers x 50 scans): forty distinct APKs, each sent several times, all end ``done`` (the repeats reused from
+    the store), with no upload file left and every distinct APK stored once."""
+    process, base, key, env = _own_server(tmp_path, "--workers", "2", "--max-queue", "300")
+    headers = {"X-API-Key": key}
+    clean = (SAMPLES / "clean.apk").read_bytes()
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            ids = []
+            for k in range(300):
+                reply = client.post("/scans", files={"file": (f"app{k % 40}.apk", clean + bytes(k % 40))})
+                assert reply.status_code == 202, reply.text
+                ids.append(reply.json()["id"])
+            deadline = time.monotonic() + 240
+            pending = set(ids)
+            while pending:
+                assert time.monotonic() < deadline, f"{len(pending)} of 300 still queued"
+                listed = client.get("/scans", params={"limit": 1000}).json()
+                assert all(u["status"] != "failed" for u in listed), [u for u in listed if u["status"] == "failed"]
+                pending = {u["id"] for u in listed if u["status"] == "queued"}
+                time.sleep(1)
+        assert list((tmp_path / "up").iterdir()) == []
+        store = open_store(env["APPSCAN_DB"], existing=True)
+        try:
+            stored = [s.sha256 for s in list_scans(store) if s.status == "ok"]
+        finally:
+            store.close()
+        assert len(stored) == len(set(stored)) == 40
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
