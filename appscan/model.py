@@ -327,7 +327,7 @@ class Anomaly:
     reported with how appscan read it (as Android does)."""
 
     kind: str
-    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex"""
+    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex | zip-version"""
     entry: str
     """The zip entry (``member!entry`` inside a bundle)."""
     detail: str

@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -195,7 +196,8 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     * a name holding a NUL is not the name before the NUL (zipfile cuts it there, and could then read it as
       ``classes.dex``); Android never loads it: it is left out;
     * of a name that appears twice only the first is kept (Android refuses such APKs since the 2013 "master key"
-      fixes, and older versions could run a copy the signature did not cover).
+      fixes, and older versions could run a copy the signature did not cover);
+    * a "version needed to extract" over what zipfile supports is ignored, as Android ignores it (``_open_zip``).
     """
     found: list[tuple[str, str, str]] = []
     counts: dict[str, int] = {}
@@ -204,6 +206,10 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
         counts[kind] = counts.get(kind, 0) + 1
         if counts[kind] <= _SHOWN_PER_KIND:
             found.append((kind, entry, detail))
+
+    if getattr(zf, "version_lowered", False):
+        note("zip-version", "(central directory)", "entries claim a 'version needed to extract' over "
+             f"{_ZIP_VERSION_LIMIT / 10:.1f}, which plain zip readers refuse and Android ignores: read as Android reads them")
 
     kept: list[zipfile.ZipInfo] = []
     names: set[str] = set()
@@ -228,15 +234,47 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     return found
 
 
+class _Zip(zipfile.ZipFile):
+    """A zip as the scanner opened it; ``version_lowered`` when its central directory claimed a "version needed to
+    extract" that zipfile refuses (Android's reader ignores the field) and was read with that field lowered."""
+
+    version_lowered = False
+
+
+_ZIP_VERSION_LIMIT = zipfile.MAX_EXTRACT_VERSION
+_CENTRAL_HEADER = b"PK\x01\x02"
+
+
+def _below_version_limit(data: bytes) -> bytes:
+    """``data`` with every central-directory "version needed to extract" above zipfile's limit lowered to 2.0,
+    the version of deflate, which is all an APK entry uses (stored entries need 1.0)."""
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0 or end + 22 > len(data):
+        return data
+    (start,) = struct.unpack_from("<I", data, end + 16)
+    out = bytearray(data)
+    at = out.find(_CENTRAL_HEADER, min(start, end), end)
+    while at != -1:
+        if struct.unpack_from("<H", out, at + 6)[0] > _ZIP_VERSION_LIMIT:
+            struct.pack_into("<H", out, at + 6, 20)
+        at = out.find(_CENTRAL_HEADER, at + 4, end)
+    return bytes(out)
+
+
 def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     """Open bytes as a zip, turning every failure into one ``InputError`` line.
 
     A file that does not start with a zip header is still accepted when a zip follows other data (a dex put in
     front of an APK, the Janus trick, CVE-2017-13156): ``ApkMember.prepended_dex`` returns it.
     """
+    unreadable = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError)
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+        try:
+            zf = _Zip(io.BytesIO(data))
+        except NotImplementedError:  # a "version needed to extract" zipfile refuses and Android ignores
+            zf = _Zip(io.BytesIO(_below_version_limit(data)))
+            zf.version_lowered = True
+    except unreadable as exc:
         if data[:2] != b"PK":
             raise InputError(f"{what}: not an APK (not a zip archive)") from exc
         raise InputError(f"{what}: not a readable zip archive (truncated or corrupt: {exc})") from exc

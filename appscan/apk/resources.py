@@ -126,12 +126,15 @@ class ResourceTable:
 
     def strings(self) -> tuple[str, ...]:
         """Every string of the main string pool (string resources of all locales, plus file paths)."""
-        if self.arsc is None:
+        pool = self.arsc.stringpool_main if self.arsc is not None else None
+        if pool is None:  # no table, or one whose main string pool chunk was unreadable
             return ()
-        pool = self.arsc.stringpool_main
         out = set()
         for i in range(pool.stringCount):
-            s = pool.getString(i)
+            try:
+                s = pool.getString(i)
+            except (struct.error, IndexError, ValueError, UnicodeError):
+                continue  # one string whose length runs past the pool: the others are still read
             if s and not s.startswith("res/"):
                 out.add(s)
         return tuple(sorted(out))
