@@ -34,6 +34,7 @@ from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
 from appscan.service_dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
+from appscan.service_limits import KeyLimits, RateLimited
 from appscan.service_upload import UploadRejected, receive_apk
 from appscan.supervise import Limits
 from appscan.store import Store, get_scan_document, open_store
@@ -82,6 +83,10 @@ class ServiceSettings:
     """How often unfinished uploads are polled (their outcome recorded, their file removed) and orphan files
     older than ``orphan_age_s`` removed from the upload folder, whether or not a client ever polls."""
     orphan_age_s: float = 3600.0
+    key_rate: int = 600
+    """Requests one API key may make per minute (bursts up to as many); more get 429 with Retry-After."""
+    key_uploads: int = 4
+    """Upload bodies one API key may send at once; more get 429."""
 
 
 class _State:
@@ -100,6 +105,7 @@ class _State:
                     update_upload(self.store, pending.id, task_id=self.dispatcher.submit(Path(pending.path)))
                 except QueueFull:  # more left over than the queue holds: the next start takes the rest
                     break
+        self.limits = KeyLimits(settings.key_rate, settings.key_uploads)
         self.refreshing = threading.Lock()
         self.stopped = threading.Event()
         self.sweeper = threading.Thread(target=self._sweep_periodically, name="appscan-sweep", daemon=True)
@@ -197,17 +203,22 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(QueueFull)
-    async def queue_full(_request: Request, exc: QueueFull) -> JSONResponse:
+    @app.exception_handler(RateLimited)
+    async def too_many(_request: Request, exc: QueueFull | RateLimited) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
     def service() -> _State:
         return state["s"]
 
-    def authorised(x_api_key: Annotated[str | None, Header()] = None) -> None:
+    def authorised(x_api_key: Annotated[str | None, Header()] = None) -> str:
+        """The key's id, once the key is checked and its request rate allows one more request."""
         if not x_api_key:
             raise HTTPException(401, "an X-API-Key header is required", headers={"WWW-Authenticate": "X-API-Key"})
         if not check_key(service().store, x_api_key):
             raise HTTPException(403, "unknown API key")
+        key_id = x_api_key.partition(".")[0]
+        service().limits.request(key_id)
+        return key_id
 
     def found(upload_id: str) -> Upload:
         upload = get_upload(service().store, upload_id)
@@ -222,8 +233,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Liveness, and where scans run; needs no key."""
         return {"status": "ok", "version": __version__, "scans_run_in": service().dispatcher.description}
 
-    @app.post("/scans", status_code=202, dependencies=[Auth])
-    async def upload_scan(request: Request) -> dict[str, Any]:
+    @app.post("/scans", status_code=202)
+    async def upload_scan(request: Request, key_id: str = Auth) -> dict[str, Any]:
         """Upload an APK as the multipart field ``file``; returns the scan id at once (status ``queued``). A full
         queue answers 429 with Retry-After before the body is read."""
         s = service()
@@ -233,9 +244,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
         length = request.headers.get("content-length")
         try:
-            received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
-                                         int(length) if length and length.isdigit() else None, destination,
-                                         s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
+            with s.limits.upload(key_id):
+                received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
+                                             int(length) if length and length.isdigit() else None, destination,
+                                             s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
         except ClientDisconnect as exc:
             raise UploadRejected(400, "the upload was interrupted") from exc
         upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +30,15 @@ _FIRST_GUESS_S = 10.0
 """Seconds per scan assumed for Retry-After before any scan has finished."""
 _MAX_RETRY_AFTER_S = 600
 """Longest Retry-After advised: a client should look again within ten minutes whatever the estimate."""
+
+
+@dataclasses.dataclass
+class _Claim:
+    """The right to scan one file's bytes: the lock held while they are scanned, and the threads holding or
+    awaiting it (the claim is dropped when none is left)."""
+
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    holders: int = 0
 
 
 class QueueFull(Exception):
@@ -75,6 +87,9 @@ class LocalDispatcher:
         self.running: list[ScanProcess] = []
         """Scan processes now running (for ``close``)."""
         self.futures: dict[str, Future[dict[str, Any]]] = {}
+        self._busy: dict[str, _Claim] = {}
+        """sha256 -> the claim on scanning those bytes."""
+        self._busy_lock = threading.Lock()
         self.durations: deque[float] = deque(maxlen=20)
         """Seconds the latest scans took, for the Retry-After estimate of a full queue."""
         self.description = f"local scan processes ({workers} at a time)"
@@ -87,10 +102,27 @@ class LocalDispatcher:
             outcome = record_failed(self.store, path, None, f"{path}: cannot read: {exc.strerror or exc}", 0.0,
                                     self.ruleset)
         else:
-            outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,
-                                      self.max_failures, self.running)
+            with self._only_scan_of(sha256):
+                outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,
+                                          self.max_failures, self.running)
         self.durations.append(time.monotonic() - begun)
         return dataclasses.asdict(outcome)
+
+    @contextmanager
+    def _only_scan_of(self, sha256: str) -> Iterator[None]:
+        """Hold the right to scan these bytes: a copy uploaded while they are being scanned waits, then finds the
+        stored scan instead of scanning them a second time."""
+        with self._busy_lock:
+            claim = self._busy.setdefault(sha256, _Claim())
+            claim.holders += 1
+        try:
+            with claim.lock:
+                yield
+        finally:
+            with self._busy_lock:
+                claim.holders -= 1
+                if not claim.holders:
+                    del self._busy[sha256]
 
     def accepting(self) -> int | None:
         waiting = sum(1 for f in self.futures.values() if not f.done())

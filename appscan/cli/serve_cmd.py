@@ -34,8 +34,13 @@ _DB_HELP = "SQLAlchemy URL of the database (default: $APPSCAN_DB or ./appscan.db
               help="Local scans waiting or running at most; further uploads get 429 with Retry-After.")
 @click.option("--read-timeout", type=click.FloatRange(min=1), default=30, show_default=True, metavar="SECONDS",
               help="Refuse an upload (408) whose body stalls this long.")
+@click.option("--key-rate", type=click.IntRange(min=1), default=600, show_default=True, metavar="N",
+              help="Requests one API key may make per minute; more get 429 with Retry-After.")
+@click.option("--key-uploads", type=click.IntRange(min=1), default=4, show_default=True, metavar="N",
+              help="Uploads one API key may send at once; more get 429.")
 def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_dir: Path, workers: int,
-          time_limit: float, memory_limit: int, max_queue: int, read_timeout: float) -> None:
+          time_limit: float, memory_limit: int, max_queue: int, read_timeout: float, key_rate: int,
+          key_uploads: int) -> None:
     """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json.
 
     Without a broker each upload is scanned in a process of its own under --time-limit and --memory-limit; with
@@ -47,7 +52,7 @@ def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_d
         from appscan.service import ServiceSettings, create_app
 
     settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers, time_limit, memory_limit,
-                               max_queue, read_timeout)
+                               max_queue, read_timeout, key_rate=key_rate, key_uploads=key_uploads)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -335,3 +335,32 @@ def test_three_hundred_uploads_in_a_row_all_end_done(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_one_key_cannot_starve_the_others(tmp_path: Path) -> None:
+    """Per-key limits on a real server: a key over its request rate gets 429 with Retry-After while another key
+    is served; a key already sending its allowed number of bodies gets 429 for one more, another key does not."""
+    process, base, key, env = _own_server(tmp_path, "--key-rate", "6", "--key-uploads", "1", "--read-timeout", "20")
+    other = run_appscan("apikey", "create", "--name", "other", env=env).stdout.strip()
+    try:
+        replies = [httpx.get(f"{base}/scans", headers={"X-API-Key": key}).status_code for _ in range(7)]
+        assert replies[:6] == [200] * 6 and replies[6] == 429
+        limited = httpx.get(f"{base}/scans", headers={"X-API-Key": key})
+        assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 10
+        assert httpx.get(f"{base}/scans", headers={"X-API-Key": other}).status_code == 200
+
+        uploader = run_appscan("apikey", "create", "--name", "uploader", env=env).stdout.strip()
+        data = (SAMPLES / "clean.apk").read_bytes()
+        boundary = "y" * 16
+        with socket.create_connection(("127.0.0.1", int(base.rpartition(":")[2]))) as sock:
+            sock.sendall(f"POST /scans HTTP/1.1\r\nHost: x\r\nX-API-Key: {uploader}\r\nContent-Type: multipart/"
+                         f"form-data; boundary={boundary}\r\nContent-Length: {len(data) + 500}\r\n\r\n--{boundary}"
+                         "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.apk\"\r\n\r\n".encode()
+                         + data[:100])
+            time.sleep(1)  # the server is now receiving this body
+            second = _upload(base, uploader, "b.apk", data)
+            assert second.status_code == 429, second.text
+            assert _upload(base, other, "c.apk", data).status_code == 202
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
