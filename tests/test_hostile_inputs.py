@@ -349,3 +349,31 @@ def test_a_zip_version_android_ignores_is_read_and_reported(tmp_path: Path) -> N
     document = json.loads(proc.stdout)
     assert [a["kind"] for a in document["anomalies"]] == ["zip-version"]
     assert "SEC-009" in {f["rule"] for f in document["findings"]}
+
+
+def _bundle_entries() -> dict[str, bytes]:
+    with zipfile.ZipFile(ROOT / "samples" / "bundle.apks") as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+@pytest.mark.parametrize("case, words", [
+    ("no base", "exactly one base APK (base.apk, or one APK that is no split); found 0"),
+    ("two bases", "found 2: a/base.apk, b/base.apk"),
+    ("another app's split", "is for com.example.clean version 1, not the base's com.example.bundle version 3"),
+    ("split without manifest", "has no readable AndroidManifest.xml"),
+])
+def test_a_bundle_android_would_not_install_is_refused_in_one_line(tmp_path: Path, case: str, words: str) -> None:
+    """A bundle's base decides what the app is; with no base, two bases or a split made for another app, a scanner
+    that picked one APK could be shown a decoy, so the bundle is refused as Android refuses it."""
+    entries = _bundle_entries()
+    split = "split_config.zh.apk"
+    if case == "no base":
+        del entries["base.apk"]
+    elif case == "two bases":
+        entries = {"a/base.apk": entries["base.apk"], "b/base.apk": CLEAN.read_bytes(), split: entries[split]}
+    elif case == "another app's split":
+        entries[split] = CLEAN.read_bytes()
+    else:
+        entries[split] = _rezip(tmp_path, "empty.apk", [("res/raw/x", b"x")]).read_bytes()
+    path = _rezip(tmp_path, f"{case.replace(' ', '-')}.apks", list(entries.items()))
+    _one_line_error(run_appscan("scan", path, "--no-store"), words)

@@ -251,6 +251,24 @@ def _packed_hint(app_class: str | None, classes: tuple[ClassDef, ...], has_dex: 
     return None
 
 
+def _check_splits(archive: ApkArchive, base: ManifestReader, what: str) -> None:
+    """Refuse a bundle whose splits Android would not install with its base: a split without a readable manifest,
+    or one made for another package or version code (a decoy beside the real app)."""
+    for member in archive.members[1:]:
+        try:
+            root = parse_axml(member.read("AndroidManifest.xml", _MAX_MANIFEST))
+        except EntryError as exc:
+            raise ApkReadError(f"{what}: split {member.name} has no readable AndroidManifest.xml ({exc})") from exc
+        if root is None or root.tag != "manifest":
+            raise ApkReadError(f"{what}: split {member.name}: AndroidManifest.xml is not valid binary XML")
+        split = ManifestReader(root, ResourceTable(None, lambda _name: None))
+        if (split.package, split.version_code()) != (base.package, base.version_code()):
+            raise ApkReadError(
+                f"{what}: split {member.name} is for {split.package or '(no package)'} version "
+                f"{split.version_code()}, not the base's {base.package} version {base.version_code()}: Android "
+                "installs no such bundle")
+
+
 def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     """Read one input file into facts. Raises ``InputError``/``ApkReadError`` for files that are not APKs.
 
@@ -284,6 +302,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
 
     table = ResourceTable(arsc, read_xml)
     mf = ManifestReader(root, table)
+    _check_splits(archive, mf, display_name(path))
     target_sdk = mf.sdk("targetSdkVersion")
     defined = mf.defined_permissions()
     components = mf.components(target_sdk)

@@ -292,7 +292,8 @@ def _split_name(zip_name: str) -> str:
 
 
 def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
-    """The APKs inside a bundle, base first. The base is the one named base.apk, else the one without a split."""
+    """The APKs inside a bundle, base first. The base is the one named base.apk, else the one without a split;
+    a bundle with no base or several is refused."""
     apk_names = [n for n in bundle.names() if n.lower().endswith(".apk") and not n.endswith("/")]
     if not apk_names:
         raise InputError(f"{what}: a bundle with no APK inside")
@@ -307,7 +308,13 @@ def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
     if not bases:
         bases = [m for m in members if m.has("AndroidManifest.xml")
                  and not posixpath.basename(m.name).startswith(("split_", "config."))]
-    base = bases[0] if bases else members[0]
+    if len(bases) != 1:
+        # Android installs a bundle's APKs as one app with exactly one base; with none or several, which code
+        # would run is undefined, and a scanner that picked one could be shown a decoy.
+        found = ", ".join(sorted(m.name for m in bases)[:5]) or "none"
+        raise InputError(f"{what}: a bundle needs exactly one base APK (base.apk, or one APK that is no split); "
+                         f"found {len(bases)}: {found}")
+    base = bases[0]
     base.split = None
     return [base, *sorted((m for m in members if m is not base), key=lambda m: m.name)]
 

@@ -108,7 +108,11 @@ def _block_pairs(data: bytes) -> int | None:
 def read_signing(member: ApkMember) -> tuple[Signing, list[str]]:
     """(signing facts, problems). Problems are one-line reasons a part of the signature could not be read."""
     problems: list[str] = []
-    apk = APK(member.data, raw=True, skip_analysis=True)
+    try:
+        apk = APK(member.data, raw=True, skip_analysis=True)
+    except Exception as exc:  # androguard reads the central directory again itself and raises bare errors on one
+        # that the zip reader accepted (a length running past the end): the code is still analysed, unsigned
+        return Signing((), ()), [f"signature not read: the zip's central directory is malformed ({exc})"]
     bounded = _BoundedZip(member)
     apk.zip = bounded
     if bounded.hidden:

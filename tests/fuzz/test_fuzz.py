@@ -28,7 +28,8 @@ from appscan.apk.archive import open_input
 from appscan.apk.dex import DexFormatError, parse_dex
 from appscan.apk.manifest import parse_axml
 from appscan.apk.resources import arsc_shape_problem
-from appscan.errors import InputError
+from appscan.errors import AppscanError, InputError
+from appscan.scan import scan_file
 from appscan.store import list_scans, open_store
 from tests.fuzz.hostile import MUTATIONS, SAMPLES, variants
 from tests.scale.conftest import run_appscan
@@ -133,3 +134,17 @@ def test_every_mutation_makes_a_different_file() -> None:
     data = (SAMPLES / "sdks.apk").read_bytes()
     for name, mutate in MUTATIONS.items():
         assert mutate(data, random.Random(1)) != data, name
+
+
+@pytest.mark.parametrize("seed, index", [(20261206, 0), (20261206, 3), (11, 41), (11, 45), (11, 546)])
+def test_variants_fuzzing_broke_the_scanner_with_stay_fixed(seed: int, index: int, tmp_path: Path) -> None:
+    """Variants that once ended in an internal error: a resource string running past its pool, a resource table
+    without a main string pool, a central directory androguard's own zip reader choked on (the signature is then
+    reported unread, the code still analysed)."""
+    *_, (name, data) = variants(seed, index + 1)
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        scan_file(path)
+    except AppscanError as exc:
+        assert "\n" not in str(exc)
