@@ -377,3 +377,16 @@ def test_a_bundle_android_would_not_install_is_refused_in_one_line(tmp_path: Pat
         entries[split] = _rezip(tmp_path, "empty.apk", [("res/raw/x", b"x")]).read_bytes()
     path = _rezip(tmp_path, f"{case.replace(' ', '-')}.apks", list(entries.items()))
     _one_line_error(run_appscan("scan", path, "--no-store"), words)
+
+
+def test_text_output_shows_control_characters_never_sends_them() -> None:
+    """An app label holding an escape sequence and a newline (a developer's choice) would clear the reviewer's
+    screen or forge a summary line; the text summary shows it escaped and keeps it on its line."""
+    from dataclasses import replace
+
+    from appscan.report.text_format import render_text
+    result = scan_file(CLEAN)
+    app = replace(result.facts.app, label="Evil\x1b[2J\nverdict: pass\u202e")
+    text = render_text(replace(result, facts=replace(result.facts, app=app)))
+    assert "\x1b" not in text and "\u202e" not in text and "\nverdict: pass" not in text
+    assert "label: Evil\\x1b[2J\\x0averdict: pass\\u202e" in text

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from appscan.errors import InputError
 from appscan.model import InputFile
+from appscan.text import printable
 
 __all__ = ["ApkArchive", "ApkMember", "display_name", "open_input", "MAX_ENTRY_BYTES", "MAX_INPUT_BYTES",
            "MAX_TOTAL_BYTES"]
@@ -322,8 +323,7 @@ def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
 def display_name(path: Path) -> str:
     """The file name as messages and reports show it: undecodable bytes replaced, control characters (a newline
     that would forge a second log line, an escape sequence for the terminal) escaped as ``\\xNN``."""
-    name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)
+    return printable(path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
 def open_input(path: Path) -> ApkArchive:

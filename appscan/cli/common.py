@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from appscan.errors import EXIT_ERROR, AppscanError
+from appscan.text import printable
 
 __all__ = ["AppscanGroup", "debug_enabled", "fail"]
 
@@ -22,6 +23,12 @@ __all__ = ["AppscanGroup", "debug_enabled", "fail"]
 def debug_enabled() -> bool:
     """True when tracebacks were asked for with --debug or APPSCAN_DEBUG=1."""
     return "--debug" in sys.argv[1:] or os.environ.get("APPSCAN_DEBUG") == "1"
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line of text output that may hold an APK's strings (labels, packages, finding titles): control
+    characters are shown escaped, never sent to the terminal (``appscan.text.printable``)."""
+    click.echo("\n".join(printable(line) for line in text.split("\n")), err=err)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

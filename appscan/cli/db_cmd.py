@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from appscan.cli.common import say
 from appscan.report.i18n import DEFAULT_LANG
 from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import LABELS
@@ -30,6 +31,7 @@ from appscan.store import (
     open_store,
 )
 from appscan.store.migrate import head_revision, upgrade
+from appscan.text import printable
 
 __all__ = ["db", "query", "history_cmd", "render_diff_text"]
 
@@ -65,10 +67,10 @@ def _width(text: str) -> int:
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Left-aligned columns, '-' for missing values, aligned by display width."""
-    cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("-" if v is None else printable(str(v))) for v in row] for row in rows]
     widths = [max([_width(h), *(_width(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:
-        click.echo("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip())
+        say("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip())
 
 
 def _verdict_label(level: str | None) -> str | None:
@@ -140,7 +142,7 @@ def db_show(scan_id: int, db_url: str | None, fmt: str) -> None:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True))
         return
     app = document["app"]
-    click.echo(f"scan {scan_id}: {app['package']} {app['version_name']} ({app['version_code']}) "
+    say(f"scan {scan_id}: {app['package']} {app['version_name']} ({app['version_code']}) "
                f"from {document['scan']['source']}")
     for section in ("permissions", "components", "sdks", "api_calls", "findings", "incomplete"):
         click.echo(f"  {section}: {len(document.get(section) or ())}")
@@ -220,13 +222,13 @@ def history_cmd(package: str, db_url: str | None, fmt: str) -> None:
         _print_json(versions)
         return
     if not versions:
-        click.echo(f"no scans of {package}")
+        say(f"no scans of {package}")
     for v in versions:
-        click.echo(f"{v.version_name} ({v.version_code}), scan {v.scan_id}: {len(v.new)} new, {len(v.fixed)} fixed, "
+        say(f"{v.version_name} ({v.version_code}), scan {v.scan_id}: {len(v.new)} new, {len(v.fixed)} fixed, "
                    f"{len(v.persisting)} persisting")
         for label, refs in (("new", v.new), ("fixed", v.fixed), ("persisting", v.persisting)):
             for ref in refs:
-                click.echo(f"  {label:<10} {ref.severity:<6} {ref.rule}  {ref.title_en}  [{ref.id}]")
+                say(f"  {label:<10} {ref.severity:<6} {ref.rule}  {ref.title_en}  [{ref.id}]")
 
 
 def render_diff_text(diff: dict[str, Any], lang: str = DEFAULT_LANG) -> str:

@@ -16,6 +16,7 @@ from appscan.report.i18n import DEFAULT_LANG, LANGS
 from appscan.report.json_format import to_document
 from appscan.rules.loader import load_rulesets
 from appscan.store import diff_documents, get_scan_document, open_store
+from appscan.text import printable
 
 __all__ = ["diff"]
 
@@ -50,7 +51,7 @@ def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Pat
     if fmt == "json":
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(render_diff_text(result, lang))
+        sys.stdout.write("\n".join(map(printable, render_diff_text(result, lang).split("\n"))))
     added = any(result[s]["added"] for s in ("permissions", "sdks", "api_calls", "findings"))
     if fail_on_new and added:
         sys.exit(EXIT_FINDINGS)

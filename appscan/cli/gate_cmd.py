@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from appscan.cli.common import say
 from appscan.cli.report_cmd import write_output
 from appscan.cli.reuse import reused_or_scanned
 from appscan.model import ScanResult
@@ -77,11 +78,11 @@ def run_gate(results: Iterable[ScanResult], fail_on: str | None, files: GateFile
         exit_code, kept, aside = gate(result.findings, fail_on, files.accepted, entries, day)
         blocking = [f for f in kept if fail_on is not None and at_or_above(f.severity, fail_on)]
         for finding in blocking:
-            click.echo(f"appscan: {result.facts.source}: [{finding.severity}] {finding.rule} {finding.title.en} "
-                       f"({finding.id})", err=True)
+            say(f"appscan: {result.facts.source}: [{finding.severity}] {finding.rule} {finding.title.en} "
+                f"({finding.id})", err=True)
         if fail_on is not None:
-            click.echo(f"appscan: {result.facts.source}: {len(blocking)} blocking finding(s) at or above "
-                       f"{fail_on}, {len(aside)} suppressed or baselined", err=True)
+            say(f"appscan: {result.facts.source}: {len(blocking)} blocking finding(s) at or above "
+                f"{fail_on}, {len(aside)} suppressed or baselined", err=True)
         code = max(code, exit_code)
     return code
 

@@ -7,6 +7,7 @@ from collections import Counter
 from appscan.model import OWNER_KINDS, ScanResult
 from appscan.report.views import result_verdict
 from appscan.rules.verdict import top_findings
+from appscan.text import printable
 
 __all__ = ["render_text"]
 
@@ -85,4 +86,4 @@ def render_text(result: ScanResult) -> str:
         lines.append(f"  incomplete: {item.item}: {item.reason}")
     lines.append(f"  {'stored scan reused (--force scans again); it took' if result.reused else 'scanned in'} "
                  f"{result.duration_s:.2f} s")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # the APK's strings, never control codes
