@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from appscan.batch import BatchOptions, BatchSummary, batch_inputs, run_batch
+from appscan.cli.common import limit_options
 from appscan.errors import EXIT_ERROR
 from appscan.ingest import Outcome
 from appscan.rules.loader import load_rulesets
@@ -35,11 +36,7 @@ def format_summary(summary: BatchSummary) -> str:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="APKs scanned at the same time, each in its own process.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
-              metavar="SECONDS", help="Wall-clock limit per APK: the code pass is cut at 80% of it (listed as "
-                                      "incomplete), the process killed at 100% (recorded as failed).")
-@click.option("--memory-limit", type=click.IntRange(min=1), default=None, metavar="MB",
-              help="Address space one scan may add to its process; beyond it the APK is recorded as failed.")
+@limit_options(memory_default=None)
 @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the database (default: $APPSCAN_DB or "
                                                     "./appscan.db).")
 @click.option("--force", is_flag=True, help="Scan again APKs already stored with the same ruleset, and APKs skipped "

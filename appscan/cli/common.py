@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Mapping
-from typing import Any, NoReturn
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -23,6 +23,23 @@ __all__ = ["AppscanGroup", "debug_enabled", "fail"]
 def debug_enabled() -> bool:
     """True when tracebacks were asked for with --debug or APPSCAN_DEBUG=1."""
     return "--debug" in sys.argv[1:] or os.environ.get("APPSCAN_DEBUG") == "1"
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def limit_options(memory_default: int | None) -> Callable[[_F], _F]:
+    """``--time-limit`` and ``--memory-limit``: the per-APK limits ``batch`` and ``serve`` enforce alike
+    (``appscan.supervise``)."""
+    def add(command: _F) -> _F:
+        command = click.option(
+            "--memory-limit", type=click.IntRange(min=1), default=memory_default, show_default=True, metavar="MB",
+            help="Address space one scan may add to its process; beyond it the APK is recorded as failed.")(command)
+        return click.option(
+            "--time-limit", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+            metavar="SECONDS", help="Wall-clock limit per APK: the code pass is cut at 80% of it (listed as "
+                                    "incomplete), the process killed at 100% (recorded as failed).")(command)
+    return add
 
 
 def say(text: str, err: bool = False) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from appscan.cli.common import limit_options
 from appscan.errors import extra_needed
 from appscan.store import open_store
 from appscan.store.service_records import create_key
@@ -26,10 +27,7 @@ _DB_HELP = "SQLAlchemy URL of the database (default: $APPSCAN_DB or ./appscan.db
               help="Where uploads wait for their scan; with Celery workers, a folder they all see at this path.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Local scan processes when no broker ($APPSCAN_BROKER) answers.")
-@click.option("--time-limit", type=click.FloatRange(min=1), default=600, show_default=True, metavar="SECONDS",
-              help="Kill a local scan after this long and record the upload as failed.")
-@click.option("--memory-limit", type=click.IntRange(min=100), default=4096, show_default=True, metavar="MB",
-              help="Address space one local scan may add; beyond it the upload is recorded as failed.")
+@limit_options(memory_default=4096)
 @click.option("--max-queue", type=click.IntRange(min=1), default=100, show_default=True,
               help="Local scans waiting or running at most; further uploads get 429 with Retry-After.")
 @click.option("--read-timeout", type=click.FloatRange(min=1), default=30, show_default=True, metavar="SECONDS",
