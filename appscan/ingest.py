@@ -20,7 +20,7 @@ from appscan.rules.verdict import failed_verdict
 from appscan.scan import scan_file
 from appscan.store import Store, find_scan, record_failure, save_scan
 
-__all__ = ["Outcome", "file_sha256", "ingest", "record_failed"]
+__all__ = ["FAILURE_KINDS", "Outcome", "failure_kind", "file_sha256", "ingest", "record_failed"]
 
 _CHUNK = 1 << 20
 
@@ -35,6 +35,19 @@ class Outcome:
     status: str
     scan_id: int | None
     error: str | None = None
+
+
+FAILURE_KINDS = (("time limit of", "time limit"), ("ran out of memory", "memory limit"),
+                 ("memory limit exceeded", "memory limit"), ("killed by signal", "killed"),
+                 ("exited with status", "crashed"), ("cannot read", "unreadable"))
+"""(words of a failure reason this package writes, the kind they mean); any other reason is the input's own
+fault (not an APK, malformed, over a bound): ``bad input``."""
+
+
+def failure_kind(error: str | None) -> str:
+    """The kind of a failed scan's reason, for summaries: time limit, memory limit, killed, crashed, unreadable
+    or bad input."""
+    return next((kind for words, kind in FAILURE_KINDS if words in (error or "")), "bad input")
 
 
 def file_sha256(path: Path) -> str:

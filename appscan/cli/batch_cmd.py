@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from tqdm import tqdm
 from appscan.batch import BatchOptions, BatchSummary, batch_inputs, run_batch
 from appscan.cli.common import limit_options
 from appscan.errors import EXIT_ERROR
-from appscan.ingest import Outcome
+from appscan.ingest import Outcome, failure_kind
 from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import LABELS, LEVELS
 
@@ -26,8 +27,12 @@ def format_summary(summary: BatchSummary) -> str:
                          else f"{summary.verdicts[level]} {level}"
                          for level in (*LEVELS, "none") if summary.verdicts.get(level))
     skipped = summary.count("skipped")
+    kinds = Counter(failure_kind(o.error) for o in summary.outcomes if o.status == "failed")
+    failed = f"{summary.count('failed')} failed" + (
+        " (" + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))) + ")"
+        if kinds else "")
     return (f"{summary.count('scanned')} scanned, {summary.count('reused')} reused, "
-            f"{summary.count('failed')} failed" + (f", {skipped} skipped after repeated failures" if skipped else "")
+            f"{failed}" + (f", {skipped} skipped after repeated failures" if skipped else "")
             + f" in {summary.elapsed_s:.1f} s "
             f"({summary.per_minute:.1f} APKs/min)\nverdicts: {verdicts or 'none'}")
 

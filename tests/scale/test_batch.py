@@ -54,14 +54,14 @@ def test_runaway_apks_are_stopped_and_the_batch_goes_on(sample_dir: Path, tmp_pa
     memory_db = f"sqlite:///{tmp_path / 'memory.db'}"
     capped = run_appscan("batch", str(sample_dir), "--memory-limit", "50", "--db", memory_db)
     assert capped.returncode == 2, capped.stdout + capped.stderr
-    assert f"{apks - 1} scanned, 0 reused, 1 failed" in capped.stdout
+    assert f"{apks - 1} scanned, 0 reused, 1 failed (1 memory limit)" in capped.stdout
     assert [(n, s) for n, s, e in _scans(memory_db) if s == "failed" and "memory limit" in (e or "")] \
         == [(BIG_APK, "failed")]
 
     time_db = f"sqlite:///{tmp_path / 'time.db'}"
     timed = invoke_appscan("batch", str(sample_dir), "--time-limit", "2", "--workers", "2", "--db", time_db)
     assert timed.exit_code == 2, timed.output
-    assert f"{apks - 1} scanned, 0 reused, 1 failed" in timed.stdout
+    assert f"{apks - 1} scanned, 0 reused, 1 failed (1 time limit)" in timed.stdout
     assert [(n, e) for n, s, e in _scans(time_db) if s == "failed"] \
         == [(BIG_APK, f"{sample_dir / BIG_APK}: time limit of 2 s exceeded")]
 
@@ -97,8 +97,8 @@ def test_a_poison_apk_is_not_retried_without_end(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'poison.db'}"
     outputs = [invoke_appscan("batch", str(folder), "--max-failures", "2", "--db", db) for _ in range(3)]
     assert [o.exit_code for o in outputs] == [2, 2, 2]
-    assert "1 scanned, 0 reused, 1 failed in" in outputs[0].stdout
-    assert "0 scanned, 1 reused, 1 failed in" in outputs[1].stdout
+    assert "1 scanned, 0 reused, 1 failed (1 bad input) in" in outputs[0].stdout
+    assert "0 scanned, 1 reused, 1 failed (1 bad input) in" in outputs[1].stdout
     assert "0 scanned, 1 reused, 0 failed, 1 skipped after repeated failures" in outputs[2].stdout
     assert sum(1 for n, s, _ in _scans(db) if n.endswith("broken.apk") and s == "failed") == 2
     forced = invoke_appscan("batch", str(folder), "--max-failures", "2", "--force", "--db", db)
@@ -146,6 +146,7 @@ def test_hostile_apks_in_the_middle_of_a_batch_are_recorded_and_the_rest_stored(
     batch stores the fifteen healthy scans and five failures, each with its reason, and its two processes are
     never held longer than the time limit."""
     from appscan import batch, supervise
+    from appscan.cli.batch_cmd import format_summary
     from appscan.rules.loader import load_rulesets
 
     monkeypatch.setattr(supervise, "_child", _hostile_child)  # the forks inherit it
@@ -161,6 +162,8 @@ def test_hostile_apks_in_the_middle_of_a_batch_are_recorded_and_the_rest_stored(
     summary = batch.run_batch(paths, db, load_rulesets(),
                               batch.BatchOptions(workers=2, time_limit=5, memory_limit_mb=200))
     assert summary.count("scanned") == 15 and summary.count("failed") == 5
+    assert "15 scanned, 0 reused, 5 failed (2 time limit, 1 crashed, 1 killed, 1 memory limit)" \
+        in format_summary(summary)
     assert summary.elapsed_s < 60
     errors = {n.rpartition("-")[2].removesuffix(".apk"): e for n, s, e in _scans(db) if s == "failed"}
     assert "ran out of memory (limit 200 MB)" in (errors["bomb"] or "")
