@@ -327,9 +327,10 @@ class Anomaly:
     reported with how appscan read it (as Android does)."""
 
     kind: str
-    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex | zip-version"""
+    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex | zip-version | manifest-attribute |
+    manifest-namespace"""
     entry: str
-    """The zip entry (``member!entry`` inside a bundle)."""
+    """The zip entry (``member!entry`` inside a bundle; ``AndroidManifest.xml`` for a manifest-attribute)."""
     detail: str
     """What the trick is and what appscan did (in English)."""
 

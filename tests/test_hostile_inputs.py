@@ -390,3 +390,64 @@ def test_text_output_shows_control_characters_never_sends_them() -> None:
     text = render_text(replace(result, facts=replace(result.facts, app=app)))
     assert "\x1b" not in text and "\u202e" not in text and "\nverdict: pass" not in text
     assert "label: Evil\\x1b[2J\\x0averdict: pass\\u202e" in text
+
+
+def _renamed_android_namespace(manifest: bytes) -> bytes:
+    """The manifest with the android namespace URI string changed (same length): every framework attribute keeps
+    its resource id, which is all the platform reads."""
+    for encoding in ("utf-16-le", "utf-8"):
+        uri = "http://schemas.android.com/apk/res/android".encode(encoding)
+        if uri in manifest:
+            return manifest.replace(uri, "http://schemas.android.com/apk/res/androix".encode(encoding))
+    raise AssertionError("no android namespace string in the sample manifest")
+
+
+def test_framework_attributes_are_read_by_resource_id_as_android_does(tmp_path: Path) -> None:
+    """A namespace string trick made a name-based reader see no android: attributes at all (no component names,
+    no exported flags, no permissions' names) while Android, which resolves framework attributes by resource id,
+    installs the app as before: the facts must be those of the untouched sample."""
+    tricked = _manifest_variant(tmp_path, "namespace.apk", _renamed_android_namespace)
+    result = scan_file(tricked)
+    original, facts = scan_file(CLEAN).facts, result.facts
+    assert facts.manifest == original.manifest
+    # Only the namespace string differs (as some export tools write it): a low finding, no "tampering" claim.
+    assert {a.kind for a in facts.anomalies} == {"manifest-namespace"}
+    assert "SEC-010" in {f.rule for f in result.findings} and "SEC-009" not in {f.rule for f in result.findings}
+    assert (facts.app.debuggable, facts.app.allow_backup, facts.app.target_sdk, facts.app.label) == \
+        (original.app.debuggable, original.app.allow_backup, original.app.target_sdk, original.app.label)
+
+
+def _without_resource_id(attribute: str) -> Callable[[bytes], bytes]:
+    """A change giving the string ``attribute`` an app-range id in the manifest's resource map: spelled
+    ``android:allowBackup`` still, it is no framework attribute for the platform."""
+    from androguard.core.axml import AXMLParser
+
+    def change(manifest: bytes) -> bytes:
+        pool = AXMLParser(manifest).sb
+        index = next(i for i in range(pool.stringCount) if pool.getString(i) == attribute)
+        out = bytearray(manifest)
+        at = 8
+        while struct.unpack_from("<H", out, at)[0] != 0x0180:  # the resource map chunk
+            at += struct.unpack_from("<I", out, at + 4)[0]
+        struct.pack_into("<I", out, at + 8 + 4 * index, 0x7F010000)
+        return bytes(out)
+    return change
+
+
+def test_an_android_attribute_without_its_resource_id_is_ignored_as_android_does(tmp_path: Path) -> None:
+    """``android:allowBackup="false"`` whose name has no framework resource id is no attribute for the platform,
+    which then backs the app up (the default); a name-based reader believed the false."""
+    assert scan_file(CLEAN).facts.app.allow_backup is False
+    tricked = _manifest_variant(tmp_path, "no-id.apk", _without_resource_id("allowBackup"))
+    assert scan_file(tricked).facts.app.allow_backup is True
+
+
+def test_manifest_attribute_tricks_are_reported() -> None:
+    """The tricks the two tests above read through are also reported (finding SEC-009), with the attribute."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        tricked = _manifest_variant(Path(folder), "no-id.apk", _without_resource_id("allowBackup"))
+        result = scan_file(tricked)
+    (anomaly,) = result.facts.anomalies
+    assert anomaly.kind == "manifest-attribute" and "allowBackup: no framework resource id" in anomaly.detail
+    assert "SEC-009" in {f.rule for f in result.findings}

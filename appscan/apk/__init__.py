@@ -21,7 +21,7 @@ from loguru import logger as _androguard_logger
 from appscan.apk.archive import ApkArchive, ApkMember, EntryError, display_name, open_input
 from appscan.apk.dex import MAX_CALL_SITES, DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
-from appscan.apk.manifest import ManifestReader, axml_shape_problem, parse_axml
+from appscan.apk.manifest import ManifestReader, axml_shape_problem, decode_axml, parse_axml
 from appscan.apk.resources import ResourceTable, arsc_shape_problem, native_libs, read_resources
 from appscan.apk.signing import read_signing
 from appscan.errors import ApkReadError
@@ -281,7 +281,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
         manifest_bytes = base.read("AndroidManifest.xml", _MAX_MANIFEST)
     except EntryError as exc:
         raise ApkReadError(f"{display_name(path)}: no readable AndroidManifest.xml ({exc})") from exc
-    root = parse_axml(manifest_bytes)
+    root, manifest_tricks = decode_axml(manifest_bytes)
     if root is None and (problem := axml_shape_problem(manifest_bytes)) is not None:
         raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml refused: {problem}")
     if root is None or root.tag != "manifest":
@@ -349,7 +349,21 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     return ApkFacts(
         source=display_name(path), files=archive.input_files(), app=app, signing=signing, manifest=manifest,
         native_libs=native_libs(entries), code=code, resources=resources,
-        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))), anomalies=_anomalies(archive))
+        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))), anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)))
+
+
+_SHOWN_TRICKS = 20
+"""Manifest attribute tricks listed at most (as for each kind of container trick)."""
+
+
+def _manifest_anomalies(tricks: list[tuple[str, str]]) -> list[Anomaly]:
+    """The manifest's attribute tricks (``decode_axml``) as ``manifest-namespace`` and ``manifest-attribute``
+    anomalies, at most ``_SHOWN_TRICKS`` of each."""
+    out: list[Anomaly] = []
+    for kind in ("namespace", "attribute"):
+        details = [detail for k, detail in tricks if k == kind][:_SHOWN_TRICKS]
+        out.extend(Anomaly(f"manifest-{kind}", "AndroidManifest.xml", detail) for detail in details)
+    return out
 
 
 def _anomalies(archive: ApkArchive) -> tuple[Anomaly, ...]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import struct
 
 import lxml.etree as ET
-from androguard.core.axml import AXMLPrinter
+from androguard.core.axml import ATTRIBUTE_IX_NAME, END_DOCUMENT, START_TAG, AXMLParser, AXMLPrinter
+from androguard.core.resources import public
 
 from appscan.apk.resources import ResourceTable, res_chunks
 from appscan.model import (
@@ -25,9 +26,15 @@ from appscan.model import (
 )
 from appscan.platform import protection_level
 
-__all__ = ["ManifestReader", "parse_axml"]
+__all__ = ["ManifestReader", "decode_axml", "parse_axml"]
 
-_NS = "{http://schemas.android.com/apk/res/android}"
+_ANDROID_URI = "http://schemas.android.com/apk/res/android"
+_NS = "{" + _ANDROID_URI + "}"
+_FRAMEWORK_ATTRIBUTES: dict[int, str] = public.SYSTEM_RESOURCES["attributes"]["inverse"]
+"""Resource id of each framework attribute -> its name (``android:debuggable`` is 0x0101000f), as far as
+androguard's copy of the platform's public ids goes."""
+_FRAMEWORK_ATTRIBUTE_TYPE = 0x0101
+"""The package (0x01, the framework) and type (0x01, attr) bytes of every framework attribute's resource id."""
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 _DATA_ATTRS = (("scheme", "scheme"), ("host", "host"), ("port", "port"), ("path", "path"),
                ("path_prefix", "pathPrefix"), ("path_pattern", "pathPattern"), ("mime_type", "mimeType"))
@@ -68,24 +75,94 @@ def axml_shape_problem(data: bytes) -> str | None:
     return None
 
 
+def _resource_id(parser: AXMLParser, index: int) -> int | None:
+    """The resource id the binary XML's resource map gives the name of attribute ``index``, None without one."""
+    name = parser.m_attributes[parser._get_attribute_offset(index) + ATTRIBUTE_IX_NAME]
+    return parser.m_resourceIDs[name] if name < len(parser.m_resourceIDs) else None
+
+
+def _platform_renames(data: bytes, printer: AXMLPrinter) -> list[list[tuple[str, str | None]]]:
+    """Per element, in document order: (the key androguard gave an attribute, the key the platform reads it as,
+    None when the platform ignores it), for the attributes where the two differ.
+
+    The platform resolves a framework attribute by its resource id, not by its name or namespace strings: an
+    ``android:debuggable`` whose namespace string was changed is still debuggable, and an attribute spelled
+    ``android:debuggable`` without the attribute's id is no attribute at all. Packers and malware use both to show
+    parsers another manifest than the one Android reads."""
+    parser = AXMLParser(data)
+    out: list[list[tuple[str, str | None]]] = []
+    while parser.is_valid():
+        kind = next(parser)
+        if kind == END_DOCUMENT:
+            break
+        if kind != START_TAG or not parser.name:
+            continue
+        renames: list[tuple[str, str | None]] = []
+        for i in range(parser.getAttributeCount()):
+            uri = parser.getAttributeNamespace(i)
+            prefix, name = printer._fix_name(printer._print_namespace(uri), parser.getAttributeName(i))
+            given = f"{prefix}{name}"
+            res_id = _resource_id(parser, i)
+            if res_id in _FRAMEWORK_ATTRIBUTES:
+                read_as: str | None = _NS + _FRAMEWORK_ATTRIBUTES[res_id]
+            elif res_id is not None and res_id >> 16 == _FRAMEWORK_ATTRIBUTE_TYPE:
+                continue  # a framework attribute newer than the id table (compileSdkVersion): its name is kept
+            elif uri == _ANDROID_URI:
+                read_as = None
+            else:
+                continue
+            if read_as != given:
+                renames.append((given, read_as))
+        out.append(renames)
+    return out
+
+
 def parse_axml(data: bytes) -> ET._Element | None:
     """Decode binary XML into an lxml element; None when it is not valid binary XML or is out of bounds
-    (``axml_shape_problem``)."""
+    (``axml_shape_problem``). Framework attributes are keyed as the platform reads them (``decode_axml``)."""
+    return decode_axml(data)[0]
+
+
+def decode_axml(data: bytes) -> tuple[ET._Element | None, list[tuple[str, str]]]:
+    """``parse_axml``'s tree, and each attribute the platform reads otherwise than its strings say (by resource
+    id: ``_platform_renames``) as (kind, one-line description): ``namespace`` when only the namespace string is
+    not the android URI (some build tools write the prefix ``android`` there), ``attribute`` when the name says
+    another attribute than the id, or a name in the android namespace has no framework id (a trick no build tool
+    makes)."""
     if axml_shape_problem(data) is not None:
-        return None
+        return None, []
     try:
         printer = AXMLPrinter(data)
         if not printer.is_valid():
-            return None
+            return None, []
         root = printer.get_xml_obj()
+        renames = _platform_renames(data, printer) if root is not None else []
     except Exception:  # androguard raises bare exceptions of many kinds on garbage input
-        return None
+        return None, []
+    tricks: list[tuple[str, str]] = []
     if root is not None:
+        elements = [el for el in root.iter() if isinstance(el.tag, str)]
+        if len(elements) == len(renames):  # else androguard dropped a malformed element: keys stay as it gave them
+            for el, changes in zip(elements, renames):
+                for given, read_as in changes:
+                    value = el.attrib.pop(given, None)
+                    if value is None:
+                        continue
+                    where = f"<{ET.QName(el).localname}> {given}"
+                    if read_as is None:
+                        tricks.append(("attribute", f"{where}: no framework resource id, which the platform "
+                                                    "ignores: left out"))
+                        continue
+                    el.set(read_as, value)
+                    official = read_as[len(_NS):]
+                    kind = "namespace" if ET.QName(given).localname == official else "attribute"
+                    tricks.append((kind, f"{where}: read as android:{official}, as the platform reads it by "
+                                         "resource id"))
         for el in root.iter():
             # The platform matches element names without their namespace: <android:uses-permission> counts.
             if isinstance(el.tag, str) and el.tag.startswith("{"):
                 el.tag = ET.QName(el).localname
-    return root
+    return root, tricks
 
 
 def _int(value: str | None) -> int | None:

@@ -198,9 +198,11 @@ def janus_dex(ctx: Context) -> Iterator[Hit]:
 
 @check("container-tricks")
 def container_tricks(ctx: Context) -> Iterator[Hit]:
-    """Zip structures a plain reader and Android read differently (``ApkFacts.anomalies``): no build tool makes
-    them, so they are tampering or an attempt to escape analysis. appscan has read the file as Android does."""
-    anomalies = ctx.facts.anomalies
+    """Structures a plain reader and Android read differently (``ApkFacts.anomalies``) of the kinds the rule's
+    ``kinds`` parameter lists: tampering or an attempt to escape analysis for most, a build tool's quirk for
+    others (rules.yaml says which at what severity). appscan has read the file as Android does."""
+    wanted = set(ctx.rule.params["kinds"])
+    anomalies = [a for a in ctx.facts.anomalies if a.kind in wanted]
     if anomalies:
         kinds = ", ".join(sorted({a.kind for a in anomalies}))
         yield Hit(f"container|{kinds}", tuple(Evidence("file", a.entry, f"{a.kind}: {a.detail}") for a in anomalies),
