@@ -523,6 +523,47 @@ class UnidentifiedCode:
 
 
 @dataclass(frozen=True, slots=True)
+class SecretHit:
+    """A hard-coded credential (``kind`` secret) or a public identifier (public-id) found in the APK."""
+
+    pattern: str
+    """The ``rulesets/secrets.yaml`` entry that matched."""
+    kind: str
+    """secret | public-id"""
+    name: str
+    """What it is (``Alibaba Cloud AccessKey ID``)."""
+    value: str
+    """The value shown redacted: its first four characters, an ellipsis and its length."""
+    location: str
+    """``meta-data:NAME``, ``string resource`` or the smali method holding the string constant."""
+    owner_kind: str
+    """app | sdk | library | unidentified, as for calls; a manifest or resource value is the app's."""
+    owner: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A network host the APK names, per owner of the code or file naming it."""
+
+    host: str
+    schemes: tuple[str, ...]
+    """URL schemes it is named with (http, https, ws, wss...); empty for a bare host name."""
+    owner_kind: str
+    """app | sdk | library | unidentified; ``app`` for hosts in resources and the manifest."""
+    owner: str | None
+    urls: tuple[str, ...]
+    """Up to three URLs naming the host, sorted."""
+    places: int
+    """How many methods (or resource files) name it."""
+    cleartext: bool
+    """Named with http:// or ws://, and the app's network security settings let cleartext reach it."""
+    region: str | None
+    """``outside-cn`` when the host is known to be served from outside mainland China (``rulesets/regions.yaml``)."""
+    operator: str | None
+    """Who runs the host when ``region`` is known."""
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule's verdict with its evidence, mapped to the clauses it breaks."""
 
@@ -587,6 +628,10 @@ class ScanResult:
     libraries: tuple[LibraryUse, ...] = ()
     unidentified: tuple[UnidentifiedCode, ...] = ()
     """Third-party code no catalogue entry names, largest first."""
+    secrets: tuple[SecretHit, ...] = ()
+    """Hard-coded credentials and public identifiers (``appscan.rules.secrets``)."""
+    endpoints: tuple[Endpoint, ...] = ()
+    """Network hosts per owner (``appscan.rules.endpoints``)."""
     reused: bool = False
     """True when this result was read from the store (same file, ruleset and app type) instead of scanned again;
     ``duration_s`` is then the stored scan's."""

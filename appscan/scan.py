@@ -77,4 +77,5 @@ def scan_file(path: Path, time_limit: float | None = None, ruleset: Ruleset | No
         analysis = evaluate(facts, rules, app_type, reach=graph_reach(rules))
     return ScanResult(facts, time.monotonic() - start, analysis.sdks, analysis.api_calls, analysis.findings,
                       rules.info, app_type, analysis.verdict, app_namespaces=analysis.app_namespaces,
-                      libraries=analysis.libraries, unidentified=analysis.unidentified)
+                      libraries=analysis.libraries, unidentified=analysis.unidentified,
+                      secrets=analysis.secrets, endpoints=analysis.endpoints)

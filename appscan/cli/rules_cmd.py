@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from appscan.rules.catalog import (
     Clause,
     Entry,
     FindingRule,
+    HostRegion,
     PermissionRule,
     Ruleset,
     SensitiveApi,
@@ -43,6 +45,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
+    if isinstance(value, re.Pattern):  # a secret pattern's regular expression, as written in the ruleset
+        return value.pattern
     return value
 
 
@@ -68,6 +72,8 @@ def _label(entry: Entry) -> str:
         label = entry.callee
     elif isinstance(entry, (Clause, FindingRule)):
         label = entry.title
+    elif isinstance(entry, HostRegion):
+        label = f"{entry.operator}: {', '.join(entry.domains[:4])}{' ...' if len(entry.domains) > 4 else ''}"
     else:
         label = entry.name
     return label if isinstance(label, str) else f"{label.zh} / {label.en}"

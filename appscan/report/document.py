@@ -19,6 +19,7 @@ from appscan.model import (
     ApiCall,
     ApkFacts,
     AppNamespace,
+    Endpoint,
     Finding,
     LibraryUse,
     PathStep,
@@ -26,6 +27,7 @@ from appscan.model import (
     RulesetInfo,
     ScanResult,
     SdkDetection,
+    SecretHit,
     UnidentifiedCode,
     Verdict,
 )
@@ -100,6 +102,8 @@ def result_from_document(doc: Mapping[str, Any]) -> ScanResult:
             verdict=_build(Verdict | None, doc.get("verdict")),
             app_namespaces=tuple(_build(AppNamespace, n) for n in doc.get("app_namespaces") or ()),
             libraries=tuple(_build(LibraryUse, lib) for lib in doc.get("libraries") or ()),
-            unidentified=tuple(_build(UnidentifiedCode, u) for u in doc.get("unidentified_code") or ()))
+            unidentified=tuple(_build(UnidentifiedCode, u) for u in doc.get("unidentified_code") or ()),
+            secrets=tuple(_build(SecretHit, h) for h in doc.get("secrets") or ()),
+            endpoints=tuple(_build(Endpoint, e) for e in doc.get("endpoints") or ()))
     except (KeyError, TypeError) as exc:
         raise ReportError(f"the stored scan document is incomplete ({type(exc).__name__}: {exc})") from exc

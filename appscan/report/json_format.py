@@ -110,6 +110,8 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
         "app_namespaces": _plain(result.app_namespaces),
         "libraries": _plain(result.libraries),
         "unidentified_code": _plain(result.unidentified),
+        "secrets": _plain(result.secrets),
+        "endpoints": _plain(result.endpoints),
     }
     if full:
         doc["resources"]["strings"] = list(res.strings)

@@ -127,12 +127,16 @@ class ReportView:
     sdk_names: dict[str, Text]
     data_names: dict[str, Text]
     owner_names: dict[tuple[str, str | None], Text]
-    """Collector name of every (owner kind, owner) of the result's calls: never "the app's own code" for a library
-    or unidentified third-party code."""
+    """Name of every (owner kind, owner) of the result's calls, endpoints and secrets: never "the app's own code" for
+    a library or unidentified third-party code."""
 
     def collector(self, call: ApiCall) -> Text:
         """Who makes a call, as reports name it."""
         return self.owner_names[(call.owner_kind, call.owner)]
+
+    def owner(self, owner_kind: str, owner: str | None) -> Text:
+        """Who holds a secret or names a host, as reports name the makers of calls."""
+        return self.owner_names[(owner_kind, owner)]
 
 
 def default_ruleset() -> Ruleset | None:
@@ -158,7 +162,10 @@ def _owner_names(result: ScanResult, ruleset: Ruleset | None, names: dict[str, T
     X" (open-source, third-party by their origin), unidentified code as "unidentified third-party code (root)"."""
     libraries = {lib.id: (lib.name, lib.name, lib.origin) for lib in result.libraries}
     out: dict[tuple[str, str | None], Text] = {}
-    for kind, owner in {(c.owner_kind, c.owner) for c in result.api_calls}:
+    owners = {(c.owner_kind, c.owner) for c in result.api_calls}
+    owners.update((e.owner_kind, e.owner) for e in result.endpoints)
+    owners.update((s.owner_kind, s.owner) for s in result.secrets)
+    for kind, owner in owners:
         if kind == "sdk" and owner is not None:
             out[(kind, owner)] = names.get(owner, Text(owner, owner))
         elif kind == "library" and owner is not None:

@@ -7,6 +7,7 @@ docs/rulesets.md; the JSON schemas in ``schema/`` are the contract the loader ch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -23,6 +24,7 @@ __all__ = [
 KINDS: Mapping[str, str] = MappingProxyType({
     "sdk": "sdks", "api": "apis", "permission": "permissions", "clause": "clauses", "app-type": "app_types",
     "data-type": "data_types", "rule": "rules", "library": "libraries", "fingerprint": "fingerprints",
+    "secret": "secrets", "region": "regions",
 })
 """Entry kind (as the CLI names it) -> the ``kind:`` value of the files that hold it (and the ``Ruleset`` field)."""
 
@@ -247,6 +249,35 @@ class Library:
 
 
 @dataclass(frozen=True, slots=True)
+class SecretPattern:
+    """How to recognise a hard-coded credential or a public identifier (``rulesets/secrets.yaml``)."""
+
+    id: str
+    name: str
+    kind: str
+    """secret (a finding) | public-id (listed: vendors publish it in apps by design)."""
+    value: re.Pattern[str] | None
+    """Searched in meta-data values, string resources and string constants."""
+    key: re.Pattern[str] | None
+    """Matched against meta-data names; alone, any value of such a name counts."""
+    min_entropy: float | None
+    sources: tuple[str, ...]
+    literals: tuple[str, ...] = ()
+    """Texts one of which every ``value`` match contains (a pre-check); empty: every string is searched."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostRegion:
+    """Hosts served from outside mainland China, by domain suffix (``rulesets/regions.yaml``)."""
+
+    id: str
+    operator: str
+    region: str
+    domains: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fingerprint:
     """What an SDK's code keeps when a shrinker renames its packages, learned from unobfuscated copies of it
     (``tools/gen_fingerprints.py``); ``appscan.rules.fingerprint`` matches it against renamed code."""
@@ -265,7 +296,8 @@ class Fingerprint:
         return f"fingerprint of {self.id}"
 
 
-Entry = DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule | Library | Fingerprint
+Entry = (DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule | Library | Fingerprint
+         | SecretPattern | HostRegion)
 
 
 @dataclass(frozen=True)
@@ -289,6 +321,8 @@ class Ruleset:
     rules: tuple[FindingRule, ...] = ()
     libraries: tuple[Library, ...] = ()
     fingerprints: tuple[Fingerprint, ...] = ()
+    secrets: tuple[SecretPattern, ...] = ()
+    regions: tuple[HostRegion, ...] = ()
     layers: tuple[str, ...] = ()
     """The directories (or files) loaded, bundled first; later layers override earlier ones by id."""
     layer_sizes: tuple[int, ...] = ()

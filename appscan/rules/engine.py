@@ -16,20 +16,24 @@ from appscan.model import (
     ApiCall,
     ApkFacts,
     AppNamespace,
+    Endpoint,
     Evidence,
     Finding,
     LibraryUse,
     Reach,
     SdkDetection,
+    SecretHit,
     Text,
     UnidentifiedCode,
     Verdict,
 )
 from appscan.rules.api_match import find_api_calls
 from appscan.rules.catalog import AppType, FindingRule, Ruleset
+from appscan.rules.endpoints import find_endpoints
 from appscan.rules.inventory import code_inventory
 from appscan.rules.runtime_code import mark_runtime_loaded
 from appscan.rules.sdk_match import Attribution, detect_sdks
+from appscan.rules.secrets import find_secrets
 from appscan.rules.verdict import decide
 
 __all__ = ["Context", "Hit", "check", "evaluate", "CHECKS", "Analysis", "StartupAnalysis"]
@@ -77,6 +81,8 @@ class Context:
     app_type: AppType | None
     startup: StartupAnalysis
     rule: FindingRule | None = None
+    secrets: tuple[SecretHit, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
 
     def sdk_label(self, sdk_id: str | None, owner_kind: str | None = None, owner: str | None = None
                   ) -> tuple[str, str]:
@@ -166,6 +172,8 @@ class Analysis:
     app_namespaces: tuple[AppNamespace, ...] = ()
     libraries: tuple[LibraryUse, ...] = ()
     unidentified: tuple[UnidentifiedCode, ...] = ()
+    secrets: tuple[SecretHit, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
 
 
 def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
@@ -183,8 +191,10 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
     if reach is not None:
         calls, startup = reach(facts, calls, attribution)
     sdks = _with_levels(sdks, calls)
+    secrets = find_secrets(facts, ruleset.secrets, attribution)
+    endpoints = find_endpoints(facts, attribution, ruleset.regions)
     ctx = Context(facts, ruleset, sdks, calls, attribution, ruleset.app_type(app_type) if app_type else None,
-                  startup)
+                  startup, secrets=secrets, endpoints=endpoints)
     findings: dict[str, Finding] = {}
     for rule in ruleset.rules:
         ctx.rule = rule
@@ -194,7 +204,7 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
     ordered = tuple(sorted(findings.values(), key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.id)))
     libraries, unidentified = code_inventory(facts, attribution, ruleset.sdks, ruleset.libraries)
     return Analysis(sdks, calls, ordered, decide(facts, sdks, ordered), attribution.namespaces, libraries,
-                    unidentified)
+                    unidentified, secrets, endpoints)
 
 
 def _with_levels(sdks: tuple[SdkDetection, ...], calls: tuple[ApiCall, ...]) -> tuple[SdkDetection, ...]:

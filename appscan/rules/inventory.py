@@ -19,7 +19,7 @@ from appscan.rules.catalog import Library, Sdk
 from appscan.rules.runtime_code import PluginCode
 from appscan.rules.sdk_match import Attribution, java_package
 
-__all__ = ["code_inventory", "host_label", "hosts_in"]
+__all__ = ["COMMON_HOSTS", "code_inventory", "host_label", "hosts_in"]
 
 MAX_HOSTS = 5
 _URL_HOST = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})", re.IGNORECASE)
@@ -28,7 +28,7 @@ _BARE_TLDS = frozenset({"com", "cn", "net", "org", "io"})
 _JAVA_STARTS = frozenset({"com", "org", "net", "cn", "io", "android", "java", "javax", "dalvik", "kotlin"})
 """A bare string starting like this is a Java package or class name (``com.foo.bar``), not a host."""
 _SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "co", "ac"})
-_NOT_VENDORS = frozenset({
+COMMON_HOSTS = frozenset({
     "schemas.android.com", "www.w3.org", "w3.org", "xml.org", "www.xmlpull.org", "xmlpull.org", "ns.adobe.com",
     "purl.org", "apache.org", "www.apache.org", "json-schema.org", "localhost", "example.com", "www.example.com",
     "xmlns.com", "schemas.xmlsoap.org", "www.slf4j.org", "github.com", "www.google.com", "play.google.com",
@@ -48,7 +48,7 @@ def hosts_in(strings: Iterable[str]) -> set[str]:
         bare = _BARE_HOST.fullmatch(s)
         if bare and bare.group(1) in _BARE_TLDS and s.split(".", 1)[0] not in _JAVA_STARTS:
             found.add(s)
-    return found - _NOT_VENDORS
+    return found - COMMON_HOSTS
 
 
 def host_label(host: str) -> str:

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,12 +37,14 @@ from appscan.rules.catalog import (
     DataType,
     Fingerprint,
     FindingRule,
+    HostRegion,
     Library,
     PermissionRule,
     ReflectionHint,
     Ruleset,
     Sdk,
     SdkSignals,
+    SecretPattern,
     SensitiveApi,
     VersionHint,
 )
@@ -54,12 +57,13 @@ _SCHEMA_DIR = Path(__file__).parent / "schema"
 _ENTRY_SCHEMAS = {
     "sdks": "sdk.json", "apis": "api.json", "permissions": "permission.json", "clauses": "clause.json",
     "app_types": "app_type.json", "data_types": "data_type.json", "rules": "rule.json", "libraries": "library.json",
-    "fingerprints": "fingerprint.json",
+    "fingerprints": "fingerprint.json", "secrets": "secret.json", "regions": "region.json",
 }
 _MANIFEST = "ruleset"
 _LABELS = {
     "sdks": "SDK", "apis": "API", "permissions": "permission", "clauses": "clause", "app_types": "app type",
     "data_types": "data type", "rules": "finding rule", "libraries": "library", "fingerprints": "fingerprint",
+    "secrets": "secret pattern", "regions": "host region",
 }
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "sdks": (("data_collected", "data_types"), ("within", "sdks")),
@@ -142,6 +146,7 @@ def load_layers(layers: Sequence[Path]) -> Ruleset:
     personal = _personal_types(merged)
     _check_api_roles(merged, personal)
     _check_rule_summaries(merged)
+    _check_secret_patterns(merged)
     builders = {**_BUILDERS, "apis": functools.partial(_api, personal=personal)}
     base = manifests[0]
     return Ruleset(
@@ -286,6 +291,18 @@ _API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "own
 """Conditions that decide what a collection call yields; on a behaviour they would mean nothing."""
 
 
+def _check_secret_patterns(merged: dict[str, dict[str, _Raw]]) -> None:
+    """Every regular expression of a secret pattern compiles (the schema can only say it is a string)."""
+    for raw in merged["secrets"].values():
+        for key in ("value", "key"):
+            if key in raw.data:
+                try:
+                    re.compile(raw.data[key])
+                except re.error as exc:
+                    raise entry_error(raw.path, raw.index, raw.key,
+                                      f"{key} is not a valid regular expression ({exc})") from exc
+
+
 def _check_rule_summaries(merged: dict[str, dict[str, _Raw]]) -> None:
     """A rule whose title has placeholders carries a ``summary`` without them: SARIF and rule lists describe the
     rule as a whole, where no single finding's subject fills them."""
@@ -344,6 +361,13 @@ def _tuple(data: dict[str, Any], key: str) -> tuple[Any, ...]:
     return tuple(data.get(key) or ())
 
 
+def _regex(data: dict[str, Any], key: str) -> re.Pattern[str] | None:
+    """The entry's regular expression under ``key`` compiled (``key`` patterns case-insensitive), None without;
+    ``_check_secret_patterns`` has made sure it compiles."""
+    text = data.get(key)
+    return None if text is None else re.compile(text, re.IGNORECASE if key == "key" else 0)
+
+
 def _sdk(d: dict[str, Any]) -> Sdk:
     signals = d["signals"]
     return Sdk(
@@ -390,6 +414,9 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
                                    _text(d["title"]), _text(d["advice"]),
                                    MappingProxyType(dict(d.get("params") or {})),
                                    _text(d["summary"]) if "summary" in d else None),
+    "secrets": lambda d: SecretPattern(d["id"], d["name"], d["kind"], _regex(d, "value"), _regex(d, "key"),
+                                       d.get("min_entropy"), _tuple(d, "sources"), _tuple(d, "literals")),
+    "regions": lambda d: HostRegion(d["id"], d["operator"], d["region"], _tuple(d, "domains"), _tuple(d, "sources")),
     "fingerprints": lambda d: Fingerprint(d["id"], _tuple(d, "learned_from"),
                                           MappingProxyType({k: tuple(v) for k, v in d["features"].items()})),
     "data_types": lambda d: DataType(d["id"], _text(d["name"]), d["group"], d["sensitive"], d.get("personal", True),

@@ -119,6 +119,10 @@ def allow_backup(ctx: Context) -> Iterator[Hit]:
         yield Hit("allow-backup", (Evidence("manifest", "android:allowBackup=true (or absent: default true)"),))
 
 
+_CLEARTEXT_SHOWN = 10
+"""Cleartext endpoints shown as evidence of SEC-003 (all are in the JSON's endpoints[])."""
+
+
 @check("cleartext-traffic")
 def cleartext_traffic(ctx: Context) -> Iterator[Hit]:
     """Cleartext HTTP allowed by the manifest flag, by the platform default, or by the network config."""
@@ -137,6 +141,11 @@ def cleartext_traffic(ctx: Context) -> Iterator[Hit]:
                                              f"{_effective_target(ctx)} < 28: cleartext allowed by default"))
     if evidence:
         where = "; ".join(e.value for e in evidence)
+        # The hosts the APK names with http:// or ws:// that these settings let through: what would go in clear.
+        exposed = [e for e in ctx.endpoints if e.cleartext][:_CLEARTEXT_SHOWN]
+        evidence.extend(Evidence("url", e.urls[0] if e.urls else e.host,
+                                 ctx.sdk_label(e.owner if e.owner_kind == "sdk" else None, e.owner_kind, e.owner)[1])
+                        for e in exposed)
         yield Hit("cleartext", tuple(evidence), {"where": where, "where_en": where})
 
 
