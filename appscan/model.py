@@ -265,6 +265,9 @@ class ClassDef:
 PREPENDED_DEX = "(dex before the zip)"
 """Name under which a dex placed in front of the zip archive (the Janus trick, CVE-2017-13156) is listed in
 ``CodeFacts.dex`` and ``ApkFacts.incomplete``: Android 5.0-8.0 run it instead of the zip's own classes.dex."""
+DUMP_PREFIX = "dump:"
+"""Container (and name prefix) of dex files dumped from the running app and given with ``--dex``: a packed app's
+real code, analysed with the APK's own."""
 
 
 @dataclass(frozen=True, slots=True)

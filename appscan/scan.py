@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,17 +63,18 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def scan_file(path: Path, time_limit: float | None = None, ruleset: Ruleset | None = None,
-              app_type: str | None = None) -> ScanResult:
+              app_type: str | None = None, dumps: Sequence[Path] = ()) -> ScanResult:
     """Scan one input file with the bundled rules (or ``ruleset``).
 
     ``time_limit`` (seconds) bounds the code pass; what is cut is listed in ``incomplete``. ``app_type`` (an NEC
-    id) enables the necessary-scope rules.
+    id) enables the necessary-scope rules. ``dumps`` are dex files dumped from the running app (``--dex``), whose
+    classes the APK lacks are analysed with its own.
     """
     start = time.monotonic()
     rules = ruleset if ruleset is not None else load_rulesets()
     check_app_type(rules, app_type)
     with _fewer_collections():
-        facts = extract_facts(path, start + time_limit if time_limit else None)
+        facts = extract_facts(path, start + time_limit if time_limit else None, dumps)
         analysis = evaluate(facts, rules, app_type, reach=graph_reach(rules))
     return ScanResult(facts, time.monotonic() - start, analysis.sdks, analysis.api_calls, analysis.findings,
                       rules.info, app_type, analysis.verdict, app_namespaces=analysis.app_namespaces,

@@ -12,14 +12,14 @@ import re
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from androguard.core.axml import ARSCParser, AXMLParser
 from loguru import logger as _androguard_logger
 
-from appscan.apk.archive import ApkArchive, ApkMember, EntryError, display_name, open_input
-from appscan.apk.dex import MAX_CALL_SITES, DexFormatError, parse_dex
+from appscan.apk.archive import MAX_ENTRY_BYTES, ApkArchive, ApkMember, EntryError, display_name, open_input
+from appscan.apk.dex import MAX_CALL_SITES, DexCode, DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, axml_shape_problem, decode_axml, parse_axml
 from appscan.apk.resources import ResourceTable, arsc_shape_problem, native_libs, read_resources
@@ -32,13 +32,14 @@ from appscan.model import (
     CallSite,
     ClassDef,
     CodeFacts,
+    DUMP_PREFIX,
+    PREPENDED_DEX,
     DexInfo,
     Incomplete,
     Manifest,
-    PREPENDED_DEX,
 )
 
-__all__ = ["extract_facts"]
+__all__ = ["dump_files", "extract_facts"]
 
 # androguard logs every parsed attribute at DEBUG through loguru: silence it (it also costs seconds).
 _androguard_logger.disable("androguard")
@@ -55,11 +56,38 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_VERSION_FILE = 256
 
 
-def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
+_DEX_HEADER = b"dex\n035\x00"
+
+
+def _read_dump(path: Path) -> bytes:
+    """A dumped dex file, read within the entry size bound; a zeroed or damaged magic (dumpers often leave one) is
+    repaired when the header's own size fields agree with the file, since the rest of the format is what counts."""
+    try:
+        if path.stat().st_size > MAX_ENTRY_BYTES:
+            raise EntryError(f"{path.stat().st_size} bytes, over the {MAX_ENTRY_BYTES}-byte limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EntryError(f"cannot read ({exc.strerror or exc})") from exc
+    if not data.startswith(b"dex\n") and len(data) >= 0x70 and \
+            int.from_bytes(data[0x20:0x24], "little") == len(data) and int.from_bytes(data[0x24:0x28], "little") == 0x70:
+        data = _DEX_HEADER + data[8:]
+    return data
+
+
+def dump_files(paths: Iterable[Path]) -> list[Path]:
+    """The dex files given with ``--dex``: files as given, directories expanded to their ``*.dex`` (sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        out.extend(sorted(p for p in path.glob("*.dex") if p.is_file()) if path.is_dir() else [path])
+    return out
+
+
+def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete], dumps: Sequence[Path] = ()
                  ) -> Iterator[tuple[str, str | None, Callable[[], bytes]]]:
-    """Every dex of the input in load order, with its container (None, or the plug-in asset it comes from) and its
-    reader: a dex in front of the base APK's zip first (Android 5.0-8.0 run it instead of classes.dex: the Janus
-    trick), then each APK's ``classes*.dex``, then the plug-ins in each APK's assets."""
+    """Every dex of the input in load order, with its container (None, the plug-in asset it comes from, or
+    ``dump:FILE``) and its reader: a dex in front of the base APK's zip first (Android 5.0-8.0 run it instead of
+    classes.dex: the Janus trick), then each APK's ``classes*.dex``, then the plug-ins in each APK's assets, then
+    the dumped dex files given with ``--dex``."""
     front = archive.base.prepended_dex()
     if front is not None:
         yield PREPENDED_DEX, None, lambda: front
@@ -68,6 +96,9 @@ def _dex_sources(archive: ApkArchive, incomplete: list[Incomplete]
             yield (name if member.split is None else f"{member.name}!{name}"), None, functools.partial(member.read, name)
     for member in archive.members:
         yield from _plugin_sources(member, incomplete)
+    for path in dumps:
+        label = DUMP_PREFIX + display_name(path)
+        yield label, label, functools.partial(_read_dump, path)
 
 
 def _plugin_sources(member: ApkMember, incomplete: list[Incomplete]
@@ -130,9 +161,24 @@ def _version_files(member: ApkMember) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None
-               ) -> tuple[CodeFacts, list[str]]:
-    """Parse every dex of every APK of the input. A corrupt dex is skipped and recorded, never fatal."""
+def _without_classes(dex: DexCode, names: set[str]) -> DexCode:
+    """``dex`` without the classes in ``names`` and everything their methods hold."""
+    def kept(member: str) -> bool:
+        return member.split("->", 1)[0] not in names
+    return dataclasses.replace(dex, classes=tuple(c for c in dex.classes if c.name not in names),
+                   call_sites=[c for c in dex.call_sites if kept(c.caller)],
+                   field_reads=[c for c in dex.field_reads if kept(c.caller)],
+                   strings={m: v for m, v in dex.strings.items() if kept(m)},
+                   const_classes={m: v for m, v in dex.const_classes.items() if kept(m)},
+                   code_offsets={m: o for m, o in dex.code_offsets.items() if kept(m)},
+                   object_stores={f: tuple(m for m in ms if kept(m)) for f, ms in dex.object_stores.items()},
+                   version_constants={f: v for f, v in dex.version_constants.items() if kept(f)})
+
+
+def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None,
+               dumps: Sequence[Path] = ()) -> tuple[CodeFacts, list[str]]:
+    """Parse every dex of every APK of the input. A corrupt dex is skipped and recorded, never fatal. A dumped dex
+    adds only the classes the APK's own dex files do not define: those are the packer's stub, kept apart."""
     infos: list[DexInfo] = []
     classes: list[ClassDef] = []
     call_sites: list[CallSite] = []
@@ -143,7 +189,8 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
     texts: list[str] = []
     flows = FlowIndex()
     versions: dict[str, tuple[str, ...]] = {}
-    for label, container, read in _dex_sources(archive, incomplete):
+    seen: set[str] = set()
+    for label, container, read in _dex_sources(archive, incomplete, dumps):
         if deadline is not None and time.monotonic() > deadline:
             incomplete.append(Incomplete(label, "time limit reached before this dex was read"))
             continue
@@ -153,6 +200,9 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
         except (EntryError, DexFormatError) as exc:
             incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
             continue
+        if label.startswith(DUMP_PREFIX):
+            dex = _without_classes(dex, seen & {c.name for c in dex.classes})
+        seen.update(c.name for c in dex.classes)
         texts.extend(_url_texts(data))
         infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count,
                              container))
@@ -269,11 +319,12 @@ def _check_splits(archive: ApkArchive, base: ManifestReader, what: str) -> None:
                 "installs no such bundle")
 
 
-def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
+def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Path] = ()) -> ApkFacts:
     """Read one input file into facts. Raises ``InputError``/``ApkReadError`` for files that are not APKs.
 
     ``deadline`` (a ``time.monotonic()`` value) bounds the code pass; dex files not read in time are recorded
-    in ``incomplete``.
+    in ``incomplete``. ``dumps`` are dex files (or folders of them) dumped from the running app, a packed app's
+    real code: their classes the APK does not define join the analysis, from container ``dump:FILE``.
     """
     archive = open_input(path)
     base = archive.base
@@ -313,7 +364,7 @@ def extract_facts(path: Path, deadline: float | None = None) -> ApkFacts:
     signing, sig_problems = read_signing(base)
     incomplete.extend(Incomplete("signature", p) for p in sig_problems)
 
-    code, dex_texts = _read_code(archive, incomplete, deadline)
+    code, dex_texts = _read_code(archive, incomplete, deadline, dump_files(dumps))
     app_class = mf.class_name(mf.attr(mf.app, "name"))
     hint = _packed_hint(app_class, code.classes, bool(code.dex) or any(i.item.endswith(".dex") for i in incomplete))
     if hint:

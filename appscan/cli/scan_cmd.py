@@ -77,7 +77,7 @@ def _write_reports(results: list[ScanResult], folder: Path, formats: tuple[str, 
 
 
 def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, time_limit: float | None,
-                   ruleset: Ruleset, app_type: str | None) -> ScanResult:
+                   ruleset: Ruleset, app_type: str | None, dumps: list[Path]) -> ScanResult:
     """A stored result of the same file, rules and app type when there is one (unless --force), else a scan.
 
     A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts only.
@@ -86,7 +86,7 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
         stored = stored_result(path, store, ruleset, app_type)
         if stored is not None:
             return stored
-    result = scan_file(path, time_limit, ruleset, app_type)
+    result = scan_file(path, time_limit, ruleset, app_type, dumps)
     if store is not None:
         save_scan(store, result, to_document(result))
     return result
@@ -119,11 +119,16 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
 @click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
               help="Language of the reports written to --report-dir.")
 @gate_options
+@click.option("--dex", "dex_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              metavar="FILE_OR_DIR",
+              help="Dex files dumped from the running app (a packed app's real code; a folder: its *.dex), "
+                   "analysed with the APK's own code. Such a scan is neither stored nor taken from the store.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, time_limit: float | None,
          rules_dirs: tuple[Path, ...], app_type: str | None, db_url: str | None, no_store: bool, force: bool,
          report_dir: Path | None, report_formats: tuple[str, ...], lang: str, fail_on: str | None,
-         baseline_path: Path | None, suppressions_path: Path | None, debug: bool) -> None:
+         baseline_path: Path | None, suppressions_path: Path | None, dex_paths: tuple[Path, ...],
+         debug: bool) -> None:
     """Scan APK files, split bundles (.apks, .xapk) or folders of them.
 
     Results are stored in the database (one transaction per APK). Each file that cannot be read gets one line on
@@ -136,7 +141,9 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
     ruleset = load_rulesets(rules_dirs)
     check_app_type(ruleset, app_type)  # once, before any file: not one error line per APK
     gate_files = load_gate_files(baseline_path, suppressions_path, ruleset)
-    store = None if no_store else open_store(db_url)
+    dumps = list(dex_paths)
+    # The store holds what each file alone gives: a scan with dumps would be taken for it later.
+    store = None if no_store or dumps else open_store(db_url)
     results: list[ScanResult] = []
     failed = 0
     bar = tqdm(files, desc="scanning", unit="apk", disable=len(files) < 2 or None, file=sys.stderr,
@@ -145,7 +152,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
         bar.set_postfix_str(display_name(path)[-40:], refresh=False)
         start = time.monotonic()
         try:
-            results.append(_scan_or_reuse(path, store, force, full, time_limit, ruleset, app_type))
+            results.append(_scan_or_reuse(path, store, force, full, time_limit, ruleset, app_type, dumps))
         except AppscanError as exc:
             if debug or debug_enabled():
                 raise

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from appscan.model import PREPENDED_DEX, ApkFacts, Finding, SdkDetection, Text, Verdict
+from appscan.model import DUMP_PREFIX, PREPENDED_DEX, ApkFacts, Finding, SdkDetection, Text, Verdict
 
 __all__ = ["DECISIVE_LEVELS", "LABELS", "LEVELS", "RULES", "SCAN_FAILED", "TOP", "decide", "failed_verdict",
            "is_decisive", "rank", "top_findings", "unanalysed_code"]
@@ -107,7 +107,10 @@ def unanalysed_code(facts: ApkFacts, sdks: Sequence[SdkDetection]) -> tuple[str,
         descriptor = "L" + launcher.replace(".", "/") + ";"
         if not any(c.name == descriptor for c in facts.code.classes):
             out.append(f"code (no dex defines the launcher activity {launcher})")
-    out.extend(f"packer {d.name}" for d in sdks if d.category == "packer")
+    dumped = sum(d.classes for d in facts.code.dex if (d.container or "").startswith(DUMP_PREFIX))
+    # Dumped code is analysed, but a dump holds what the app had loaded when it was taken: the packer stays listed.
+    out.extend(f"packer {d.name}" + (f" (dumped code analysed: {dumped} classes; a dump may miss code loaded later)"
+                                     if dumped else "") for d in sdks if d.category == "packer")
     return tuple(dict.fromkeys(out))
 
 
