@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from appscan.ingest import file_sha256, record_failed
 from appscan.rules.loader import load_rulesets
 from appscan.store import open_store
-from appscan.supervise import Limits, ScanProcess, scan_supervised
+from appscan.supervise import Limits, ScanHandle, forked_scans, scan_supervised
 
 __all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "QueueFull", "choose_dispatcher"]
 
@@ -71,7 +71,8 @@ class LocalDispatcher:
     """Scans in the service's own process tree: ``workers`` threads, each supervising one scan process at a time
     (``appscan.supervise``: the same time and memory limits, hard kill and failure records as ``batch``).
 
-    Every scan gets a fresh process, so no pool process is reused (memory a scan leaked cannot
+    Every scan gets a process of its own, forked from a fork server holding the scanner and the rules, so no
+    pool process is reused (memory a scan leaked cannot
     accumulate) and no pool recycling can stall the executor (CPython gh-115634 hit ``max_tasks_per_child``). At
     most ``max_queue`` scans wait or run; beyond that ``submit`` raises ``QueueFull`` (the API answers 429). A
     poison upload (failed ``max_failures`` times with these rules) is skipped, not scanned again at each restart.
@@ -84,7 +85,8 @@ class LocalDispatcher:
         self.store = open_store(db_url, migrate=False)
         self.ruleset = load_rulesets()
         self.threads = ThreadPoolExecutor(workers, thread_name_prefix="appscan-scan")
-        self.running: list[ScanProcess] = []
+        self.running: list[ScanHandle] = []
+        self.start = forked_scans()
         """Scan processes now running (for ``close``)."""
         self.futures: dict[str, Future[dict[str, Any]]] = {}
         self._busy: dict[str, _Claim] = {}
@@ -104,7 +106,7 @@ class LocalDispatcher:
         else:
             with self._only_scan_of(sha256):
                 outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,
-                                          self.max_failures, self.running)
+                                          self.max_failures, self.running, self.start)
         self.durations.append(time.monotonic() - begun)
         return dataclasses.asdict(outcome)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 import pickle
 import resource
@@ -24,14 +25,15 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Protocol
 
 from appscan.ingest import Outcome, ingest, record_failed
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import Store, failure_count, find_scan, open_store
 
-__all__ = ["EXIT_MEMORY", "Abandoned", "Limits", "SOFT_LIMIT_SHARE", "ScanProcess", "Supervised", "admit",
-           "scan_supervised"]
+__all__ = ["EXIT_MEMORY", "Abandoned", "ForkedScan", "Limits", "SOFT_LIMIT_SHARE", "ScanHandle", "ScanProcess",
+           "Supervised", "admit", "forked_scans", "scan_supervised"]
 
 SOFT_LIMIT_SHARE = 0.8
 """Share of the hard time limit after which the scanner itself cuts the code pass (recorded as incomplete), so
@@ -81,9 +83,10 @@ def _scan_capped(path: Path, db_url: str | None, ruleset: Ruleset, limits: Limit
         store.close()
 
 
-def _child(path: Path, db_url: str, ruleset: Ruleset, limits: Limits, out: Connection) -> None:
-    """A forked child: the outcome goes back through a pipe."""
-    _scan_capped(path, db_url, ruleset, limits, out.send)
+def _child(path: Path, db_url: str, ruleset: Ruleset | None, limits: Limits, out: Connection) -> None:
+    """A forked child: the outcome goes back through a pipe. ``ruleset`` None: the bundled rules, which a child
+    of the service's fork server already holds (``appscan.supervise_rules``)."""
+    _scan_capped(path, db_url, ruleset or load_rulesets(), limits, out.send)
 
 
 def main(argv: Sequence[str]) -> None:
@@ -166,6 +169,60 @@ class Supervised:
         return self._record(store, f"time limit of {self.limits.time_limit:g} s exceeded")
 
 
+class ScanHandle(Protocol):
+    """A running scan process as ``scan_supervised`` waits for it."""
+
+    abandoned: bool
+
+    def wait(self) -> tuple[Outcome | None, str | None]:
+        """The outcome it reported, or None and why it reported none (time limit, killed, out of memory)."""
+
+    def abandon(self) -> None:
+        """Stop the scan for a shutdown; whoever waits for it raises ``Abandoned`` instead of recording."""
+
+
+class ForkedScan:
+    """A scan forked from a fork server that has imported the scanner and loaded the bundled rules
+    (``forked_scans``): it starts in milliseconds, where a fresh interpreter takes most of a second. For the
+    upload service, whose threads make a plain fork unsafe; a Celery pool process may have no children of the
+    multiprocessing kind at all and uses ``ScanProcess``."""
+
+    def __init__(self, context: BaseContext, path: Path, db_url: str, limits: Limits) -> None:
+        self.limits = limits
+        self.abandoned = False
+        receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(path, db_url, None, limits, send),
+                                       name=f"appscan-scan:{path.name}", daemon=True)
+        self.process.start()
+        send.close()
+        self.result = receive
+
+    def wait(self) -> tuple[Outcome | None, str | None]:
+        self.process.join(self.limits.time_limit)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+            self.result.close()
+            return None, f"time limit of {self.limits.time_limit:g} s exceeded"
+        try:
+            outcome = self.result.recv() if self.result.poll() else None
+        except (EOFError, OSError, pickle.UnpicklingError):  # died without (or while) reporting
+            outcome = None
+        self.result.close()
+        return (outcome, None) if outcome is not None else (None, _died(self.process.exitcode or 0, self.limits))
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        self.process.kill()
+
+
+def forked_scans() -> Callable[[Path, str, Limits], ScanHandle]:
+    """A starter of ``ForkedScan``s from a fork server preloaded with the scanner and the bundled rules."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["appscan.supervise_rules"])  # not __main__: the server's script must not re-run
+    return lambda path, db_url, limits: ForkedScan(context, path, db_url, limits)
+
+
 class ScanProcess:
     """A scan in a fresh interpreter (``main``), for parents that cannot fork safely or at all: the upload service
     (threads) and a Celery pool process (daemonic: multiprocessing refuses it children). Costs an interpreter
@@ -204,9 +261,11 @@ def _arg(value: float | None) -> str:
 
 
 def scan_supervised(store: Store, db_url: str, path: Path, sha256: str, ruleset: Ruleset, limits: Limits,
-                    max_failures: int | None = None, started: list[ScanProcess] | None = None) -> Outcome:
+                    max_failures: int | None = None, started: list[ScanHandle] | None = None,
+                    start: Callable[[Path, str, Limits], ScanHandle] = ScanProcess) -> Outcome:
     """Scan one APK in a supervised process of its own and wait for it (the blocking form, for a worker thread or
-    task). ``ruleset`` must be the bundled rules, which the scan process loads itself.
+    task). ``ruleset`` must be the bundled rules, which the scan process loads itself; ``start`` makes the process
+    (a fresh interpreter by default, ``forked_scans()`` for the service).
 
     ``started`` receives the scan while it runs, so that a shutdown can ``abandon`` it (then ``Abandoned`` is
     raised and nothing recorded).
@@ -215,7 +274,7 @@ def scan_supervised(store: Store, db_url: str, path: Path, sha256: str, ruleset:
     if settled is not None:
         return settled
     begun = time.monotonic()
-    scan = ScanProcess(path, db_url, limits)
+    scan = start(path, db_url, limits)
     if started is not None:
         started.append(scan)
     try:
