@@ -47,7 +47,7 @@ _ZH: dict[str, str] = {
     "col.location": "位置",
     "secret.kind.secret": "凭据",
     "secret.kind.public-id": "公开标识",
-    "yes": "是",
+    "flag.yes": "是",
     "section.meta": "扫描信息",
     "section.findings": "全部问题",
     "verdict.rule": ("判定规则（依次适用，先满足者定论）：1. 存在高危问题且由实际运行的代码证实（已调用或启动可达，"
@@ -197,6 +197,9 @@ _ZH: dict[str, str] = {
     "sheet.permissions": "权限",
     "sheet.sdks": "SDK",
     "sheet.paths": "调用路径",
+    "sheet.endpoints": "网络地址",
+    "md.network": "主机 {hosts} 个（境外 {abroad} 个，明文可达 {cleartext} 个）；硬编码凭据 {credentials} 处",
+    "sheet.secrets": "硬编码凭据",
 }
 
 _EN: dict[str, str] = {
@@ -229,7 +232,7 @@ _EN: dict[str, str] = {
     "col.location": "Location",
     "secret.kind.secret": "credential",
     "secret.kind.public-id": "public identifier",
-    "yes": "yes",
+    "flag.yes": "yes",
     "section.meta": "Scan information",
     "section.findings": "All findings",
     "verdict.rule": ("Rules, first match wins: 1. a high-severity finding backed by code that runs (called or "
@@ -383,6 +386,9 @@ _EN: dict[str, str] = {
     "sheet.permissions": "Permissions",
     "sheet.sdks": "SDKs",
     "sheet.paths": "Call paths",
+    "sheet.endpoints": "Network hosts",
+    "md.network": "{hosts} hosts ({abroad} outside mainland China, {cleartext} reachable in cleartext); {credentials} hard-coded credentials",
+    "sheet.secrets": "Credentials",
 }
 
 MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(

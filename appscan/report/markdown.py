@@ -65,4 +65,14 @@ def render_markdown(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LA
         if len(result.unidentified) > UNIDENTIFIED_SHOWN:
             lines.append("- " + t(lang, "list.more", count=len(result.unidentified) - UNIDENTIFIED_SHOWN))
         lines.append("")
+    credentials = [h for h in result.secrets if h.kind == "secret"]
+    abroad = sorted({e.host for e in result.endpoints if e.region})
+    if credentials or abroad or result.endpoints:
+        lines += [f"#### {t(lang, 'section.network')}", ""]
+        lines.append("- " + t(lang, "md.network", hosts=len({e.host for e in result.endpoints}), abroad=len(abroad),
+                                cleartext=len({e.host for e in result.endpoints if e.cleartext}),
+                                credentials=len(credentials)))
+        lines += [f"- {escape(h.name)}: `{escape(h.value)}` ({escape(h.location)})"
+                  for h in credentials[:UNIDENTIFIED_SHOWN]]
+        lines.append("")
     stream.write("\n".join(lines).encode("utf-8"))

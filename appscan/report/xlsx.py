@@ -125,4 +125,12 @@ def render_xlsx(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LANG,
              pick(view.sdk_names[c.sdk], lang) if c.sdk in view.sdk_names else c.sdk or t(lang, "collector.app"),
              f"{label(lang, 'entry', c.reach.entry_kind or '-')}: {c.reach.entry or '-'}" if c.reach else "",
              _join(c.reach.path) if c.reach else "", c.api] for c in view.startup_calls))
+    _sheet(book, t(lang, "sheet.endpoints"),
+           [t(lang, k) for k in ("col.host", "col.owner", "col.schemes", "col.cleartext", "col.region")],
+           ([e.host, pick(view.owner(e.owner_kind, e.owner), lang), ", ".join(e.schemes),
+             t(lang, "flag.yes") if e.cleartext else "", e.operator or ""] for e in result.endpoints))
+    _sheet(book, t(lang, "sheet.secrets"),
+           [t(lang, k) for k in ("col.kind", "col.value", "col.location", "col.owner")],
+           ([t(lang, f"secret.kind.{h.kind}"), f"{h.name}: {h.value}", h.location,
+             pick(view.owner(h.owner_kind, h.owner), lang)] for h in result.secrets))
     book.save(stream)

@@ -10,7 +10,7 @@ import click
 import pytest
 
 from appscan.cli import main
-from appscan.model import Evidence, Finding, Incomplete, Reach, ScanResult, Text
+from appscan.model import Endpoint, Evidence, Finding, Incomplete, Reach, ScanResult, SecretHit, Text
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.scan import scan_file
@@ -53,7 +53,12 @@ def hostile(result: ScanResult) -> ScanResult:
     facts = dataclasses.replace(result.facts, app=dataclasses.replace(result.facts.app, label=HOSTILE),
                                 incomplete=(*result.facts.incomplete, Incomplete("classes9.dex", HOSTILE)))
     finding = make_finding("f-hostile", "high", evidence=(Evidence("string", HOSTILE, "Lcom/a/B;->c()V"),))
-    return dataclasses.replace(result, facts=facts, findings=(*result.findings, finding))
+    secret = SecretHit("meta-data-secret", "secret", "Secret in manifest meta-data", HOSTILE[:4] + "…",
+                       f"meta-data:{HOSTILE}", "app", None)  # a meta-data name is the developer's to choose
+    endpoint = Endpoint("evil.example.com", ("http",), "app", None, (f"http://evil.example.com/{HOSTILE}",), 1,
+                        True, None, None)
+    return dataclasses.replace(result, facts=facts, findings=(*result.findings, finding),
+                               secrets=(*result.secrets, secret), endpoints=(*result.endpoints, endpoint))
 
 
 def with_startup_path(result: ScanResult) -> ScanResult:

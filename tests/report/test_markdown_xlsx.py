@@ -14,7 +14,7 @@ from appscan.report.xlsx import render_xlsx
 from appscan.rules.catalog import Ruleset
 from tests.report.conftest import HOSTILE, hostile
 
-SHEETS = ("summary", "findings", "collection", "sharing", "permissions", "sdks", "paths")
+SHEETS = ("summary", "findings", "collection", "sharing", "permissions", "sdks", "paths", "endpoints", "secrets")
 
 
 def _markdown(result: ScanResult, lang: str, ruleset: Ruleset | None) -> str:
