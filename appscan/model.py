@@ -330,8 +330,8 @@ class Anomaly:
     reported with how appscan read it (as Android does)."""
 
     kind: str
-    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex | zip-version | manifest-attribute |
-    manifest-namespace"""
+    """encrypted-flag | duplicate-entry | nul-in-name | unloaded-dex | zip-version | overlapping-entries |
+    manifest-attribute | manifest-namespace"""
     entry: str
     """The zip entry (``member!entry`` inside a bundle; ``AndroidManifest.xml`` for a manifest-attribute)."""
     detail: str

@@ -451,3 +451,19 @@ def test_manifest_attribute_tricks_are_reported() -> None:
     (anomaly,) = result.facts.anomalies
     assert anomaly.kind == "manifest-attribute" and "allowBackup: no framework resource id" in anomaly.detail
     assert "SEC-009" in {f.rule for f in result.findings}
+
+
+def test_overlapping_entries_are_reported(tmp_path: Path) -> None:
+    """An entry whose compressed data runs over the next entry's local header (the overlapping zip bomb, where one
+    stream is counted many times) is reported; the scan still ends within its bounds."""
+    path = _rezip(tmp_path, "overlap.apk", _clean_entries())
+    data = bytearray(path.read_bytes())
+    directory = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, directory + 20, struct.unpack_from("<I", data, directory + 20)[0] + 64)
+    path.write_bytes(bytes(data))
+    proc = run_appscan("scan", path, "--no-store", "--format", "json")
+    assert proc.returncode == 0, proc.stderr  # the manifest's deflate stream ends where it did: still readable
+    document = json.loads(proc.stdout)
+    assert [(a["kind"], a["entry"]) for a in document["anomalies"]] == [
+        ("overlapping-entries", "AndroidManifest.xml / assets/licenses.txt")]
+    assert "SEC-009" in {f["rule"] for f in document["findings"]}

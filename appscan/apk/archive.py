@@ -198,7 +198,8 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
       ``classes.dex``); Android never loads it: it is left out;
     * of a name that appears twice only the first is kept (Android refuses such APKs since the 2013 "master key"
       fixes, and older versions could run a copy the signature did not cover);
-    * a "version needed to extract" over what zipfile supports is ignored, as Android ignores it (``_open_zip``).
+    * a "version needed to extract" over what zipfile supports is ignored, as Android ignores it (``_open_zip``);
+    * entries whose data overlaps the next entry's header are reported (each is still read within the bounds).
     """
     found: list[tuple[str, str, str]] = []
     counts: dict[str, int] = {}
@@ -208,6 +209,16 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
         if counts[kind] <= _SHOWN_PER_KIND:
             found.append((kind, entry, detail))
 
+    by_offset = sorted(zf.infolist(), key=lambda i: i.header_offset)
+    for entry, following in zip(by_offset, by_offset[1:]):
+        # The local header is at least 30 bytes and the name; its extra field (alignment padding) only adds.
+        end = entry.header_offset + 30 + len(entry.orig_filename.encode("utf-8", "surrogateescape")) + \
+            entry.compress_size
+        if end > following.header_offset:
+            note("overlapping-entries", f"{entry.filename} / {following.filename}",
+                 "the entry's data runs over the next entry's header: one stream counted several times (a zip bomb "
+                 "built to defeat size checks) or bytes two parsers read differently; each entry is read as the "
+                 "central directory says, within the size bounds")
     if getattr(zf, "version_lowered", False):
         note("zip-version", "(central directory)", "entries claim a 'version needed to extract' over "
              f"{_ZIP_VERSION_LIMIT / 10:.1f}, which plain zip readers refuse and Android ignores: read as Android reads them")
