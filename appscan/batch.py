@@ -99,7 +99,8 @@ class _Batch:
         self.store, self.db_url, self.ruleset, self.options = store, db_url, ruleset, options
         self.on_outcome = on_outcome
         self.context = multiprocessing.get_context("fork")
-        self.running: list[Supervised] = []
+        self.running: dict[Supervised, str] = {}
+        """Each running child with the sha256 of the input it scans."""
         self.summary = BatchSummary()
 
     def _finish(self, outcome: Outcome) -> None:
@@ -107,7 +108,7 @@ class _Batch:
         self.on_outcome(outcome)
 
     def _start(self, path: Path, sha256: str) -> None:
-        self.running.append(Supervised(self.context, path, sha256, self.db_url, self.ruleset, self.options.limits))
+        self.running[Supervised(self.context, path, self.db_url, self.options.limits, self.ruleset)] = sha256
 
     def _dispatch(self, queue: deque[Path]) -> None:
         """Start children for queued inputs while slots are free; stored inputs are reused without a child.
@@ -115,7 +116,7 @@ class _Batch:
         An input whose bytes are being scanned right now (a copy under another name) waits its turn, and is then
         found in the store.
         """
-        busy = {r.sha256 for r in self.running}
+        busy = set(self.running.values())
         deferred: list[Path] = []
         while queue and len(self.running) < self.options.workers:
             path = queue.popleft()
@@ -139,8 +140,7 @@ class _Batch:
     def _kill_overdue(self) -> None:
         """Kill every child past its deadline and record it as failed."""
         for child in [c for c in self.running if c.overdue]:
-            self.running.remove(child)
-            self._finish(child.expire(self.store))
+            self._finish(child.expire(self.store, self.running.pop(child), self.ruleset))
 
     def run(self, paths: list[Path]) -> BatchSummary:
         start = time.monotonic()
@@ -150,8 +150,7 @@ class _Batch:
                 self._dispatch(queue)
                 ready = wait([r.process.sentinel for r in self.running], timeout=_POLL_S)
                 for child in [r for r in self.running if r.process.sentinel in ready]:
-                    self.running.remove(child)
-                    self._finish(child.settle(self.store))
+                    self._finish(child.settle(self.store, self.running.pop(child), self.ruleset))
                 self._kill_overdue()
         finally:
             for child in self.running:  # interrupted: leave no orphan scanning in the background

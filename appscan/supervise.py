@@ -32,8 +32,8 @@ from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import Store, failure_count, find_scan, open_store
 
-__all__ = ["EXIT_MEMORY", "Abandoned", "ForkedScan", "Limits", "SOFT_LIMIT_SHARE", "ScanHandle", "ScanProcess",
-           "Supervised", "admit", "forked_scans", "scan_supervised"]
+__all__ = ["EXIT_MEMORY", "Abandoned", "Limits", "SOFT_LIMIT_SHARE", "ScanHandle", "ScanProcess", "Supervised",
+           "admit", "forked_scans", "scan_supervised"]
 
 SOFT_LIMIT_SHARE = 0.8
 """Share of the hard time limit after which the scanner itself cuts the code pass (recorded as incomplete), so
@@ -120,13 +120,32 @@ def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool =
     return None
 
 
-class Supervised:
-    """A forked child scanning one APK, and how its parent settles it: for a single-threaded parent holding the
-    rules already (``batch``), which starts and watches many children at once."""
+class ScanHandle(Protocol):
+    """A running scan process as ``scan_supervised`` waits for it."""
 
-    def __init__(self, context: BaseContext, path: Path, sha256: str, db_url: str, ruleset: Ruleset,
-                 limits: Limits) -> None:
-        self.path, self.sha256, self.ruleset, self.limits = path, sha256, ruleset, limits
+    abandoned: bool
+
+    def wait(self) -> tuple[Outcome | None, str | None]:
+        """The outcome it reported, or None and why it reported none (time limit, killed, out of memory)."""
+
+    def abandon(self) -> None:
+        """Stop the scan for a shutdown; whoever waits for it raises ``Abandoned`` instead of recording."""
+
+
+_TIME_LIMIT = "time limit of {:g} s exceeded"
+
+
+class Supervised:
+    """A child forked to scan one APK, watched by its parent in one of two ways: ``batch`` (single-threaded, the
+    rules in hand) starts many at once and polls ``overdue``/``settle``/``expire``; the upload service forks them
+    from a preloaded fork server (``forked_scans``) and blocks in ``wait`` from a thread. ``ruleset`` None: the
+    child uses the bundled rules, which a fork-server child already holds."""
+
+    def __init__(self, context: BaseContext, path: Path, db_url: str, limits: Limits,
+                 ruleset: Ruleset | None = None) -> None:
+        self.path, self.limits = path, limits
+        self.abandoned = False
+        """Set by ``abandon``: the runner is shutting down and records nothing for this scan."""
         receive, send = context.Pipe(duplex=False)
         self.process = context.Process(target=_child, args=(path, db_url, ruleset, limits, send),
                                        name=f"appscan-scan:{path.name}", daemon=True)
@@ -141,86 +160,57 @@ class Supervised:
         limit = self.limits.time_limit
         return limit is not None and time.monotonic() - self.started > limit and self.process.exitcode is None
 
-    def _record(self, store: Store, reason: str) -> Outcome:
-        return record_failed(store, self.path, self.sha256, f"{self.path}: {reason}",
-                             time.monotonic() - self.started, self.ruleset)
-
-    def settle(self, store: Store) -> Outcome:
-        """The finished child's outcome; a failure with its reason when it sent none (killed, out of memory)."""
+    def _reported(self) -> tuple[Outcome | None, str | None]:
+        """The ended child's outcome, or None and why it sent none (killed, out of memory, crashed)."""
         self.process.join()
         try:
             outcome = self.result.recv() if self.result.poll() else None
         except (EOFError, OSError, pickle.UnpicklingError):  # the child died without (or while) reporting
             outcome = None
         self.result.close()
-        if outcome is not None:
-            return outcome
-        return self._record(store, _died(self.process.exitcode or 0, self.limits))
+        return (outcome, None) if outcome is not None else (None, _died(self.process.exitcode or 0, self.limits))
+
+    def wait(self) -> tuple[Outcome | None, str | None]:
+        """Block until the child ends or its time limit passes (then kill it)."""
+        self.process.join(self.limits.time_limit)
+        if self.process.exitcode is None:
+            self.kill()
+            return None, _TIME_LIMIT.format(self.limits.time_limit)
+        return self._reported()
+
+    def settle(self, store: Store, sha256: str, ruleset: Ruleset) -> Outcome:
+        """The ended child's outcome; a stored failure with its reason when it sent none."""
+        outcome, reason = self._reported()
+        return outcome if outcome is not None else self._record(store, sha256, ruleset, reason or "")
+
+    def expire(self, store: Store, sha256: str, ruleset: Ruleset) -> Outcome:
+        """Kill the overdue child and record the time limit as its failure."""
+        self.kill()
+        return self._record(store, sha256, ruleset, _TIME_LIMIT.format(self.limits.time_limit))
+
+    def _record(self, store: Store, sha256: str, ruleset: Ruleset, reason: str) -> Outcome:
+        return record_failed(store, self.path, sha256, f"{self.path}: {reason}", time.monotonic() - self.started,
+                             ruleset)
 
     def kill(self) -> None:
-        """Stop the child now (shutdown, or past its deadline)."""
+        """Stop the child now (past its deadline, or an interrupted batch)."""
         self.process.kill()
         self.process.join()
         self.result.close()
 
-    def expire(self, store: Store) -> Outcome:
-        """Kill the overdue child and record the time limit as its failure."""
-        self.kill()
-        return self._record(store, f"time limit of {self.limits.time_limit:g} s exceeded")
-
-
-class ScanHandle(Protocol):
-    """A running scan process as ``scan_supervised`` waits for it."""
-
-    abandoned: bool
-
-    def wait(self) -> tuple[Outcome | None, str | None]:
-        """The outcome it reported, or None and why it reported none (time limit, killed, out of memory)."""
-
     def abandon(self) -> None:
         """Stop the scan for a shutdown; whoever waits for it raises ``Abandoned`` instead of recording."""
-
-
-class ForkedScan:
-    """A scan forked from a fork server that has imported the scanner and loaded the bundled rules
-    (``forked_scans``): it starts in milliseconds, where a fresh interpreter takes most of a second. For the
-    upload service, whose threads make a plain fork unsafe; a Celery pool process may have no children of the
-    multiprocessing kind at all and uses ``ScanProcess``."""
-
-    def __init__(self, context: BaseContext, path: Path, db_url: str, limits: Limits) -> None:
-        self.limits = limits
-        self.abandoned = False
-        receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(path, db_url, None, limits, send),
-                                       name=f"appscan-scan:{path.name}", daemon=True)
-        self.process.start()
-        send.close()
-        self.result = receive
-
-    def wait(self) -> tuple[Outcome | None, str | None]:
-        self.process.join(self.limits.time_limit)
-        if self.process.exitcode is None:
-            self.process.kill()
-            self.process.join()
-            self.result.close()
-            return None, f"time limit of {self.limits.time_limit:g} s exceeded"
-        try:
-            outcome = self.result.recv() if self.result.poll() else None
-        except (EOFError, OSError, pickle.UnpicklingError):  # died without (or while) reporting
-            outcome = None
-        self.result.close()
-        return (outcome, None) if outcome is not None else (None, _died(self.process.exitcode or 0, self.limits))
-
-    def abandon(self) -> None:
         self.abandoned = True
         self.process.kill()
 
 
 def forked_scans() -> Callable[[Path, str, Limits], ScanHandle]:
-    """A starter of ``ForkedScan``s from a fork server preloaded with the scanner and the bundled rules."""
+    """A starter of scans forked from a fork server that has imported the scanner and loaded the bundled rules:
+    each starts in milliseconds, where a fresh interpreter (``ScanProcess``) takes most of a second. For the
+    upload service, whose threads make a plain fork unsafe."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["appscan.supervise_rules"])  # not __main__: the server's script must not re-run
-    return lambda path, db_url, limits: ForkedScan(context, path, db_url, limits)
+    return lambda path, db_url, limits: Supervised(context, path, db_url, limits)
 
 
 class ScanProcess:
@@ -243,7 +233,7 @@ class ScanProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.communicate()
-            return None, f"time limit of {self.limits.time_limit:g} s exceeded"
+            return None, _TIME_LIMIT.format(self.limits.time_limit)
         lines = out.decode("utf-8", "replace").strip().splitlines()
         try:
             return Outcome(**json.loads(lines[-1])), None
