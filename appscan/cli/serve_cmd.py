@@ -1,4 +1,4 @@
-"""``appscan serve`` (the upload service under uvicorn) and ``appscan apikey create`` (its keys)."""
+"""``appscan serve`` (the upload service under uvicorn) and ``appscan apikey create|list|revoke`` (its keys)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from appscan.cli.common import limit_options
+from appscan.cli.common import limit_options, say
 from appscan.errors import extra_needed
 from appscan.store import open_store
-from appscan.store.service_records import create_key
+from appscan.store.service_records import create_key, list_keys, revoke_key
 
 __all__ = ["apikey", "serve"]
 
@@ -67,5 +67,31 @@ def apikey_create(name: str, db_url: str | None) -> None:
     store = open_store(db_url)
     try:
         click.echo(create_key(store, name))
+    finally:
+        store.close()
+
+
+@apikey.command("list")
+@click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
+def apikey_list(db_url: str | None) -> None:
+    """List the keys: id (the part before the dot), name and creation time; secrets are never stored."""
+    store = open_store(db_url, existing=True)
+    try:
+        for key in list_keys(store):
+            say(f"{key.key_id}  {key.created_at:%Y-%m-%d %H:%M:%S}  {key.name}")
+    finally:
+        store.close()
+
+
+@apikey.command("revoke")
+@click.argument("key_id")
+@click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
+def apikey_revoke(key_id: str, db_url: str | None) -> None:
+    """Revoke a key by its id (``apikey list``; a whole key is accepted too): requests with it get 403 at once."""
+    store = open_store(db_url, existing=True)
+    try:
+        if not revoke_key(store, key_id.partition(".")[0]):
+            raise click.UsageError(f"no API key {key_id.partition('.')[0]!r} (see appscan apikey list)")
+        click.echo(f"revoked {key_id.partition('.')[0]}")
     finally:
         store.close()

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
+    delete,
     insert,
     select,
     update,
@@ -23,8 +24,8 @@ from sqlalchemy import (
 from appscan.store.engine import Store
 from appscan.store.models import Scan, ServiceApiKey, ServiceUpload
 
-__all__ = ["Upload", "add_upload", "check_key", "create_key", "get_upload", "list_uploads",
-           "pending_uploads", "update_upload"]
+__all__ = ["KeyInfo", "Upload", "add_upload", "check_key", "create_key", "get_upload", "list_keys", "list_uploads",
+           "pending_uploads", "revoke_key", "update_upload"]
 
 api_key = ServiceApiKey.__table__
 upload = ServiceUpload.__table__
@@ -72,6 +73,29 @@ def create_key(store: Store, name: str) -> str:
            "created_at": _now()}
     store.write(lambda session: session.execute(insert(api_key), row))
     return f"{key_id}.{secret}"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """An API key as it may be shown: never its secret (which is not stored)."""
+
+    key_id: str
+    """The part before the dot of the key: names it in ``apikey revoke``."""
+    name: str
+    created_at: datetime
+
+
+def list_keys(store: Store) -> list[KeyInfo]:
+    """Every API key, oldest first."""
+    query = select(api_key.c.key_id, api_key.c.name, api_key.c.created_at).order_by(api_key.c.created_at,
+                                                                                     api_key.c.key_id)
+    return store.read(lambda session: [KeyInfo(*row) for row in session.execute(query)])
+
+
+def revoke_key(store: Store, key_id: str) -> bool:
+    """Delete the key with this id (it is refused from then on); False when there is none."""
+    return bool(store.write(lambda session: session.execute(delete(api_key).where(api_key.c.key_id == key_id))
+                            .rowcount))
 
 
 def check_key(store: Store, key: str) -> bool:

@@ -364,3 +364,21 @@ def test_one_key_cannot_starve_the_others(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_keys_are_listed_without_secrets_and_a_revoked_key_is_refused_at_once(tmp_path: Path) -> None:
+    process, base, key, env = _own_server(tmp_path)
+    try:
+        assert httpx.get(f"{base}/scans", headers={"X-API-Key": key}).status_code == 200
+        listed = run_appscan("apikey", "list", env=env)
+        key_id, secret = key.split(".", 1)
+        assert listed.returncode == 0 and key_id in listed.stdout and secret not in listed.stdout
+        revoked = run_appscan("apikey", "revoke", key_id, env=env)
+        assert revoked.returncode == 0, revoked.stderr
+        assert httpx.get(f"{base}/scans", headers={"X-API-Key": key}).status_code == 403
+        assert key_id not in run_appscan("apikey", "list", env=env).stdout
+        again = run_appscan("apikey", "revoke", key_id, env=env)
+        assert again.returncode == 2 and "no API key" in again.stderr
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
