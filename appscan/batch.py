@@ -17,11 +17,11 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from appscan.errors import InputError
-from appscan.ingest import Outcome, file_sha256, record_failed
+from appscan.ingest import Outcome, admit, file_sha256, record_unreadable
 from appscan.rules.catalog import Ruleset
 from appscan.scan import APK_SUFFIXES, expand_inputs
 from appscan.store import Store, open_store, scan_verdicts
-from appscan.supervise import Limits, Supervised, admit
+from appscan.supervise import Limits, Supervised
 
 __all__ = ["BatchOptions", "BatchSummary", "batch_inputs", "run_batch"]
 
@@ -123,8 +123,7 @@ class _Batch:
             try:
                 sha256 = file_sha256(path)
             except OSError as exc:
-                self._finish(record_failed(self.store, path, None, f"{path}: cannot read: {exc.strerror or exc}",
-                                           0.0, self.ruleset))
+                self._finish(record_unreadable(self.store, path, exc, self.ruleset))
                 continue
             if sha256 in busy:
                 deferred.append(path)

@@ -18,9 +18,10 @@ from appscan.report.json_format import to_document
 from appscan.rules.catalog import Ruleset
 from appscan.rules.verdict import failed_verdict
 from appscan.scan import scan_file
-from appscan.store import Store, find_scan, record_failure, save_scan
+from appscan.store import Store, failure_count, find_scan, record_failure, save_scan
 
-__all__ = ["FAILURE_KINDS", "Outcome", "failure_kind", "file_sha256", "ingest", "record_failed"]
+__all__ = ["FAILURE_KINDS", "Outcome", "admit", "failure_kind", "file_sha256", "ingest", "record_failed",
+           "record_unreadable"]
 
 _CHUNK = 1 << 20
 
@@ -66,6 +67,26 @@ def record_failed(store: Store, path: Path, sha256: str | None, error: str, dura
     return Outcome(str(path), sha256, "failed", scan_id, error)
 
 
+def record_unreadable(store: Store, path: Path, exc: OSError, ruleset: Ruleset, duration_s: float = 0.0) -> Outcome:
+    """Store the failure of an input that could not even be read (gone, a directory, no permission)."""
+    return record_failed(store, path, None, f"{path}: cannot read: {exc.strerror or exc}", duration_s, ruleset)
+
+
+def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool = False,
+          max_failures: int | None = None) -> Outcome | None:
+    """The outcome settled without scanning (stored already: ``reused``; failed ``max_failures`` times with these
+    rules: ``skipped``), or None when the input must be scanned."""
+    if force:
+        return None
+    existing = find_scan(store, sha256, ruleset.sha256)
+    if existing is not None:
+        return Outcome(str(path), sha256, "reused", existing)
+    if max_failures is not None and (failed := failure_count(store, sha256, ruleset.sha256)) >= max_failures:
+        return Outcome(str(path), sha256, "skipped", None,
+                       f"{path}: failed {failed} times with these rules: not tried again (--force tries it)")
+    return None
+
+
 def ingest(store: Store, path: Path, ruleset: Ruleset, time_limit: float | None = None,
            force: bool = False) -> Outcome:
     """Scan ``path`` into ``store`` unless a scan of the same bytes with the same ruleset is stored already.
@@ -77,12 +98,10 @@ def ingest(store: Store, path: Path, ruleset: Ruleset, time_limit: float | None 
     try:
         sha256 = file_sha256(path)
     except OSError as exc:
-        return record_failed(store, path, None, f"{path}: cannot read: {exc.strerror or exc}",
-                             time.monotonic() - start, ruleset)
-    if not force:
-        existing = find_scan(store, sha256, ruleset.sha256)
-        if existing is not None:
-            return Outcome(str(path), sha256, "reused", existing)
+        return record_unreadable(store, path, exc, ruleset, time.monotonic() - start)
+    settled = admit(store, path, sha256, ruleset, force)
+    if settled is not None:
+        return settled
     try:
         result = scan_file(path, time_limit, ruleset)
     except AppscanError as exc:

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
-from appscan.ingest import file_sha256, record_failed
+from appscan.ingest import file_sha256, record_unreadable
 from appscan.rules.loader import load_rulesets
 from appscan.store import open_store
 from appscan.supervise import Limits, ScanHandle, forked_scans, scan_supervised
@@ -72,11 +72,11 @@ class LocalDispatcher:
     (``appscan.supervise``: the same time and memory limits, hard kill and failure records as ``batch``).
 
     Every scan gets a process of its own, forked from a fork server holding the scanner and the rules, so no
-    pool process is reused (memory a scan leaked cannot
-    accumulate) and no pool recycling can stall the executor (CPython gh-115634 hit ``max_tasks_per_child``). At
-    most ``max_queue`` scans wait or run; beyond that ``submit`` raises ``QueueFull`` (the API answers 429). A
-    poison upload (failed ``max_failures`` times with these rules) is skipped, not scanned again at each restart.
-    Pending scans live as long as the service; its start-up queues the unfinished uploads again."""
+    pool process is reused (memory a scan leaked cannot accumulate) and no pool recycling can stall the executor
+    (CPython gh-115634 hit ``max_tasks_per_child``). At most ``max_queue`` scans wait or run; beyond that
+    ``submit`` raises ``QueueFull`` (the API answers 429). A poison upload (failed ``max_failures`` times with these
+    rules) is skipped, not scanned again at each restart. Pending scans live as long as the service; its start-up
+    queues the unfinished uploads again."""
 
     def __init__(self, db_url: str, workers: int, limits: Limits = Limits(), max_queue: int = 100,
                  max_failures: int | None = 3) -> None:
@@ -86,8 +86,8 @@ class LocalDispatcher:
         self.ruleset = load_rulesets()
         self.threads = ThreadPoolExecutor(workers, thread_name_prefix="appscan-scan")
         self.running: list[ScanHandle] = []
-        self.start = forked_scans()
         """Scan processes now running (for ``close``)."""
+        self.start = forked_scans()
         self.futures: dict[str, Future[dict[str, Any]]] = {}
         self._busy: dict[str, _Claim] = {}
         """sha256 -> the claim on scanning those bytes."""
@@ -101,8 +101,7 @@ class LocalDispatcher:
         try:
             sha256 = file_sha256(path)
         except OSError as exc:
-            outcome = record_failed(self.store, path, None, f"{path}: cannot read: {exc.strerror or exc}", 0.0,
-                                    self.ruleset)
+            outcome = record_unreadable(self.store, path, exc, self.ruleset)
         else:
             with self._only_scan_of(sha256):
                 outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,

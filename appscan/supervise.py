@@ -27,13 +27,13 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Protocol
 
-from appscan.ingest import Outcome, ingest, record_failed
+from appscan.ingest import Outcome, admit, ingest, record_failed
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
-from appscan.store import Store, failure_count, find_scan, open_store
+from appscan.store import Store, open_store
 
 __all__ = ["EXIT_MEMORY", "Abandoned", "Limits", "SOFT_LIMIT_SHARE", "ScanHandle", "ScanProcess", "Supervised",
-           "admit", "forked_scans", "scan_supervised"]
+           "forked_scans", "scan_supervised"]
 
 SOFT_LIMIT_SHARE = 0.8
 """Share of the hard time limit after which the scanner itself cuts the code pass (recorded as incomplete), so
@@ -105,21 +105,6 @@ def _died(code: int, limits: Limits) -> str:
     return f"scan process {reason}"
 
 
-def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool = False,
-          max_failures: int | None = None) -> Outcome | None:
-    """The outcome settled without scanning (stored already: ``reused``; failed ``max_failures`` times with these
-    rules: ``skipped``), or None when the input must be scanned."""
-    if force:
-        return None
-    existing = find_scan(store, sha256, ruleset.sha256)
-    if existing is not None:
-        return Outcome(str(path), sha256, "reused", existing)
-    if max_failures is not None and (failed := failure_count(store, sha256, ruleset.sha256)) >= max_failures:
-        return Outcome(str(path), sha256, "skipped", None,
-                       f"{path}: failed {failed} times with these rules: not tried again (--force tries it)")
-    return None
-
-
 class ScanHandle(Protocol):
     """A running scan process as ``scan_supervised`` waits for it."""
 
@@ -133,6 +118,11 @@ class ScanHandle(Protocol):
 
 
 _TIME_LIMIT = "time limit of {:g} s exceeded"
+
+
+def _failed(store: Store, path: Path, sha256: str, reason: str, started: float, ruleset: Ruleset) -> Outcome:
+    """Store why a scan process gave no outcome (its time limit, a kill, its memory cap)."""
+    return record_failed(store, path, sha256, f"{path}: {reason}", time.monotonic() - started, ruleset)
 
 
 class Supervised:
@@ -181,16 +171,13 @@ class Supervised:
     def settle(self, store: Store, sha256: str, ruleset: Ruleset) -> Outcome:
         """The ended child's outcome; a stored failure with its reason when it sent none."""
         outcome, reason = self._reported()
-        return outcome if outcome is not None else self._record(store, sha256, ruleset, reason or "")
+        return outcome if outcome is not None else _failed(store, self.path, sha256, reason or "", self.started,
+                                                           ruleset)
 
     def expire(self, store: Store, sha256: str, ruleset: Ruleset) -> Outcome:
         """Kill the overdue child and record the time limit as its failure."""
         self.kill()
-        return self._record(store, sha256, ruleset, _TIME_LIMIT.format(self.limits.time_limit))
-
-    def _record(self, store: Store, sha256: str, ruleset: Ruleset, reason: str) -> Outcome:
-        return record_failed(store, self.path, sha256, f"{self.path}: {reason}", time.monotonic() - self.started,
-                             ruleset)
+        return _failed(store, self.path, sha256, _TIME_LIMIT.format(self.limits.time_limit), self.started, ruleset)
 
     def kill(self) -> None:
         """Stop the child now (past its deadline, or an interrupted batch)."""
@@ -263,7 +250,7 @@ def scan_supervised(store: Store, db_url: str, path: Path, sha256: str, ruleset:
     settled = admit(store, path, sha256, ruleset, max_failures=max_failures)
     if settled is not None:
         return settled
-    begun = time.monotonic()
+    started_at = time.monotonic()
     scan = start(path, db_url, limits)
     if started is not None:
         started.append(scan)
@@ -276,7 +263,7 @@ def scan_supervised(store: Store, db_url: str, path: Path, sha256: str, ruleset:
         raise Abandoned(str(path))
     if outcome is not None:
         return outcome
-    return record_failed(store, path, sha256, f"{path}: {reason}", time.monotonic() - begun, ruleset)
+    return _failed(store, path, sha256, reason or "", started_at, ruleset)
 
 
 if __name__ == "__main__":

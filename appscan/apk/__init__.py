@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import struct
 import time
 import zipfile
 import zlib
@@ -18,7 +19,15 @@ from pathlib import Path
 from androguard.core.axml import ARSCParser, AXMLParser
 from loguru import logger as _androguard_logger
 
-from appscan.apk.archive import MAX_ENTRY_BYTES, ApkArchive, ApkMember, EntryError, display_name, open_input
+from appscan.apk.archive import (
+    MAX_ENTRY_BYTES,
+    SHOWN_PER_KIND,
+    ApkArchive,
+    ApkMember,
+    EntryError,
+    display_name,
+    open_input,
+)
 from appscan.apk.dex import MAX_CALL_SITES, DexCode, DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, axml_shape_problem, decode_axml, parse_axml
@@ -68,8 +77,8 @@ def _read_dump(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise EntryError(f"cannot read ({exc.strerror or exc})") from exc
-    if not data.startswith(b"dex\n") and len(data) >= 0x70 and \
-            int.from_bytes(data[0x20:0x24], "little") == len(data) and int.from_bytes(data[0x24:0x28], "little") == 0x70:
+    file_size, header_size = struct.unpack_from("<II", data, 0x20) if len(data) >= 0x70 else (0, 0)
+    if not data.startswith(b"dex\n") and file_size == len(data) and header_size == 0x70:
         data = _DEX_HEADER + data[8:]
     return data
 
@@ -165,14 +174,15 @@ def _without_classes(dex: DexCode, names: set[str]) -> DexCode:
     """``dex`` without the classes in ``names`` and everything their methods hold."""
     def kept(member: str) -> bool:
         return member.split("->", 1)[0] not in names
-    return dataclasses.replace(dex, classes=tuple(c for c in dex.classes if c.name not in names),
-                   call_sites=[c for c in dex.call_sites if kept(c.caller)],
-                   field_reads=[c for c in dex.field_reads if kept(c.caller)],
-                   strings={m: v for m, v in dex.strings.items() if kept(m)},
-                   const_classes={m: v for m, v in dex.const_classes.items() if kept(m)},
-                   code_offsets={m: o for m, o in dex.code_offsets.items() if kept(m)},
-                   object_stores={f: tuple(m for m in ms if kept(m)) for f, ms in dex.object_stores.items()},
-                   version_constants={f: v for f, v in dex.version_constants.items() if kept(f)})
+    return dataclasses.replace(
+        dex, classes=tuple(c for c in dex.classes if c.name not in names),
+        call_sites=[c for c in dex.call_sites if kept(c.caller)],
+        field_reads=[c for c in dex.field_reads if kept(c.caller)],
+        strings={m: v for m, v in dex.strings.items() if kept(m)},
+        const_classes={m: v for m, v in dex.const_classes.items() if kept(m)},
+        code_offsets={m: o for m, o in dex.code_offsets.items() if kept(m)},
+        object_stores={f: tuple(m for m in ms if kept(m)) for f, ms in dex.object_stores.items()},
+        version_constants={f: v for f, v in dex.version_constants.items() if kept(f)})
 
 
 def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None,
@@ -400,19 +410,16 @@ def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Pat
     return ApkFacts(
         source=display_name(path), files=archive.input_files(), app=app, signing=signing, manifest=manifest,
         native_libs=native_libs(entries), code=code, resources=resources,
-        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))), anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)))
-
-
-_SHOWN_TRICKS = 20
-"""Manifest attribute tricks listed at most (as for each kind of container trick)."""
+        incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))),
+        anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)))
 
 
 def _manifest_anomalies(tricks: list[tuple[str, str]]) -> list[Anomaly]:
     """The manifest's attribute tricks (``decode_axml``) as ``manifest-namespace`` and ``manifest-attribute``
-    anomalies, at most ``_SHOWN_TRICKS`` of each."""
+    anomalies, at most ``SHOWN_PER_KIND`` of each, as for the container's tricks."""
     out: list[Anomaly] = []
     for kind in ("namespace", "attribute"):
-        details = [detail for k, detail in tricks if k == kind][:_SHOWN_TRICKS]
+        details = [detail for k, detail in tricks if k == kind][:SHOWN_PER_KIND]
         out.extend(Anomaly(f"manifest-{kind}", "AndroidManifest.xml", detail) for detail in details)
     return out
 

@@ -24,7 +24,7 @@ from appscan.model import InputFile
 from appscan.text import printable
 
 __all__ = ["ApkArchive", "ApkMember", "display_name", "open_input", "MAX_ENTRY_BYTES", "MAX_INPUT_BYTES",
-           "MAX_TOTAL_BYTES"]
+           "MAX_TOTAL_BYTES", "SHOWN_PER_KIND"]
 
 MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024
 """The largest input file read (the largest real APKs and bundles are a few hundred MB); a bigger file, a device
@@ -185,7 +185,7 @@ def _bomb_reason(info: zipfile.ZipInfo, limit: int) -> str | None:
     return None
 
 
-_SHOWN_PER_KIND = 20
+SHOWN_PER_KIND = 20
 """Entries listed per kind of trick (an APK can flag every one of thousands of entries)."""
 
 
@@ -206,7 +206,7 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
 
     def note(kind: str, entry: str, detail: str) -> None:
         counts[kind] = counts.get(kind, 0) + 1
-        if counts[kind] <= _SHOWN_PER_KIND:
+        if counts[kind] <= SHOWN_PER_KIND:
             found.append((kind, entry, detail))
 
     by_offset = sorted(zf.infolist(), key=lambda i: i.header_offset)
@@ -221,7 +221,8 @@ def _normalise(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
                  "central directory says, within the size bounds")
     if getattr(zf, "version_lowered", False):
         note("zip-version", "(central directory)", "entries claim a 'version needed to extract' over "
-             f"{_ZIP_VERSION_LIMIT / 10:.1f}, which plain zip readers refuse and Android ignores: read as Android reads them")
+             f"{_ZIP_VERSION_LIMIT / 10:.1f}, which plain zip readers refuse and Android ignores: read as Android "
+             "reads them")
 
     kept: list[zipfile.ZipInfo] = []
     names: set[str] = set()

@@ -20,13 +20,12 @@ from collections.abc import Iterable, Iterator
 
 from appscan.model import ApkFacts, AppInfo, Endpoint
 from appscan.rules.catalog import HostRegion
-from appscan.rules.inventory import COMMON_HOSTS, hosts_in
+from appscan.rules.inventory import COMMON_HOSTS, HOST, hosts_in
 from appscan.rules.sdk_match import Attribution
 
 __all__ = ["cleartext_permitted", "find_endpoints"]
 
-_URL = re.compile(r"\b(https?|wss?|ftp)://([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})(?::\d{1,5})?[^\s\"'<>]*",
-                  re.IGNORECASE)
+_URL = re.compile(rf"\b(https?|wss?|ftp)://({HOST})(?::\d{{1,5}})?[^\s\"'<>]*", re.IGNORECASE)
 _CLEARTEXT_SCHEMES = frozenset({"http", "ws", "ftp"})
 _IDENTIFIER_SUFFIXES = (".apps.googleusercontent.com",)
 """Host-shaped identifiers that are no server (a Google OAuth client id, listed among secrets as a public id)."""

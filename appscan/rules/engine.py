@@ -103,6 +103,11 @@ class Context:
         sdk = self.ruleset.sdk(sdk_id)
         return f"第三方 SDK「{sdk.name_zh or sdk.name}」", f"third-party SDK {sdk.name}"
 
+    def owner_label(self, owner_kind: str, owner: str | None) -> tuple[str, str]:
+        """(zh, en) name of whoever holds a value or names a host (a ``SecretHit``'s or ``Endpoint``'s owner), as
+        ``sdk_label`` names a call's collector."""
+        return self.sdk_label(owner if owner_kind == "sdk" else None, owner_kind, owner)
+
     def data_label(self, data_types: Iterable[str]) -> tuple[str, str]:
         """(zh, en) names of data types, joined."""
         types = [self.ruleset.data_type(t) for t in data_types]

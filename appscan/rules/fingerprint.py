@@ -33,8 +33,8 @@ from appscan.rules.catalog import Fingerprint, Sdk
 if TYPE_CHECKING:
     from appscan.rules.sdk_match import Attribution
 
-__all__ = ["CLAIM_FEATURES", "MIN_FEATURES", "MIN_SCORE", "SIGNALS", "FingerprintMatch", "class_features", "mask_descriptor",
-           "match_fingerprints", "usable_string", "with_fingerprints"]
+__all__ = ["CLAIM_FEATURES", "MIN_FEATURES", "MIN_SCORE", "SIGNALS", "FingerprintMatch", "class_features",
+           "mask_descriptor", "match_fingerprints", "usable_string", "with_fingerprints"]
 
 SIGNALS = ("strings", "descriptors", "methods", "classes")
 """The four signals of a fingerprint, in the order evidence lists them."""

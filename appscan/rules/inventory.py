@@ -19,10 +19,12 @@ from appscan.rules.catalog import Library, Sdk
 from appscan.rules.runtime_code import PluginCode
 from appscan.rules.sdk_match import Attribution, java_package
 
-__all__ = ["COMMON_HOSTS", "code_inventory", "host_label", "hosts_in"]
+__all__ = ["COMMON_HOSTS", "HOST", "code_inventory", "host_label", "hosts_in"]
 
 MAX_HOSTS = 5
-_URL_HOST = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})", re.IGNORECASE)
+HOST = r"[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}"
+"""A dotted host name as URLs in string constants name it (the pattern the endpoint list uses too)."""
+_URL_HOST = re.compile(rf"https?://({HOST})", re.IGNORECASE)
 _BARE_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+([a-z]{2,6})")
 _BARE_TLDS = frozenset({"com", "cn", "net", "org", "io"})
 _JAVA_STARTS = frozenset({"com", "org", "net", "cn", "io", "android", "java", "javax", "dalvik", "kotlin"})

@@ -143,8 +143,7 @@ def cleartext_traffic(ctx: Context) -> Iterator[Hit]:
         where = "; ".join(e.value for e in evidence)
         # The hosts the APK names with http:// or ws:// that these settings let through: what would go in clear.
         exposed = [e for e in ctx.endpoints if e.cleartext][:_CLEARTEXT_SHOWN]
-        evidence.extend(Evidence("url", e.urls[0] if e.urls else e.host,
-                                 ctx.sdk_label(e.owner if e.owner_kind == "sdk" else None, e.owner_kind, e.owner)[1])
+        evidence.extend(Evidence("url", e.urls[0] if e.urls else e.host, ctx.owner_label(e.owner_kind, e.owner)[1])
                         for e in exposed)
         yield Hit("cleartext", tuple(evidence), {"where": where, "where_en": where})
 

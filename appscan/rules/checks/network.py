@@ -13,11 +13,6 @@ SHOWN = 20
 """Evidence items of one finding at most; the JSON's secrets[] and endpoints[] list them all."""
 
 
-def _owner(ctx: Context, owner_kind: str, owner: str | None) -> str:
-    """Who holds the value or names the host, in English (evidence is in one language)."""
-    return ctx.sdk_label(owner if owner_kind == "sdk" else None, owner_kind, owner)[1]
-
-
 @check("hard-coded-secrets")
 def hard_coded_secrets(ctx: Context) -> Iterator[Hit]:
     """Credentials (``secret`` hits, not public identifiers) found in the manifest, resources or code. A value
@@ -28,7 +23,7 @@ def hard_coded_secrets(ctx: Context) -> Iterator[Hit]:
         names = sorted({s.name for s in secrets})
         yield Hit("secrets|" + "|".join(sorted({f"{s.pattern}:{s.location}" for s in secrets})),
                   tuple(Evidence("string", f"{s.name}: {s.value}", s.location if "->" not in s.location
-                                 else f"{s.location} ({_owner(ctx, s.owner_kind, s.owner)})")
+                                 else f"{s.location} ({ctx.owner_label(s.owner_kind, s.owner)[1]})")
                         for s in secrets[:SHOWN]),
                   {"count": str(len(secrets)), "kinds": ", ".join(names), "kinds_en": ", ".join(names)})
 
@@ -40,6 +35,6 @@ def hosts_outside_china(ctx: Context) -> Iterator[Hit]:
     if foreign:
         hosts = sorted({e.host for e in foreign})
         yield Hit("hosts|" + "|".join(hosts),
-                  tuple(Evidence("url", e.host, f"{e.operator}; named by {_owner(ctx, e.owner_kind, e.owner)}")
+                  tuple(Evidence("url", e.host, f"{e.operator}; named by {ctx.owner_label(e.owner_kind, e.owner)[1]}")
                         for e in foreign[:SHOWN]),
                   {"count": str(len(hosts))})
