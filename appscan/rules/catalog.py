@@ -14,17 +14,18 @@ from types import MappingProxyType
 from typing import Any
 
 from appscan.model import RulesetInfo, Text
+from appscan.policy.terms import PolicyTerms
 
 __all__ = [
     "KINDS", "ROLES", "AppType", "Clause", "DataType", "Entry", "Fingerprint", "FindingRule", "Library",
-    "PermissionRule",
+    "PermissionRule", "PolicyTerm",
     "ReflectionHint", "Ruleset", "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
 ]
 
 KINDS: Mapping[str, str] = MappingProxyType({
     "sdk": "sdks", "api": "apis", "permission": "permissions", "clause": "clauses", "app-type": "app_types",
     "data-type": "data_types", "rule": "rules", "library": "libraries", "fingerprint": "fingerprints",
-    "secret": "secrets", "region": "regions",
+    "secret": "secrets", "region": "regions", "policy-term": "policy_terms",
 })
 """Entry kind (as the CLI names it) -> the ``kind:`` value of the files that hold it (and the ``Ruleset`` field)."""
 
@@ -278,6 +279,27 @@ class HostRegion:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyTerm:
+    """Words of privacy policies (``rulesets/policy_terms.yaml``): a data type's synonyms, a cue class's words, or
+    extra names of an SDK; exactly one of ``data_type``, ``cue`` and ``sdk`` is set. ``Ruleset.policy`` holds them
+    compiled into the ``PolicyTerms`` value policy analysis reads."""
+
+    id: str
+    terms: tuple[str, ...]
+    data_type: str | None = None
+    cue: str | None = None
+    sdk: str | None = None
+    not_within: tuple[str, ...] = ()
+    """Longer words containing a term that mean something else (安装位置 for 位置)."""
+
+    @property
+    def name(self) -> str:
+        """How listings name the entry: what it is about and its first terms."""
+        subject = self.data_type or self.cue or self.sdk
+        return f"{subject}: {', '.join(self.terms[:4])}{' ...' if len(self.terms) > 4 else ''}"
+
+
+@dataclass(frozen=True, slots=True)
 class Fingerprint:
     """What an SDK's code keeps when a shrinker renames its packages, learned from unobfuscated copies of it
     (``tools/gen_fingerprints.py``); ``appscan.rules.fingerprint`` matches it against renamed code."""
@@ -297,7 +319,7 @@ class Fingerprint:
 
 
 Entry = (DataType | Clause | Sdk | SensitiveApi | PermissionRule | AppType | FindingRule | Library | Fingerprint
-         | SecretPattern | HostRegion)
+         | SecretPattern | HostRegion | PolicyTerm)
 
 
 @dataclass(frozen=True)
@@ -323,6 +345,9 @@ class Ruleset:
     fingerprints: tuple[Fingerprint, ...] = ()
     secrets: tuple[SecretPattern, ...] = ()
     regions: tuple[HostRegion, ...] = ()
+    policy_terms: tuple[PolicyTerm, ...] = ()
+    policy: PolicyTerms = field(default_factory=PolicyTerms)
+    """The vocabulary policy analysis reads with: ``policy_terms`` compiled, with the SDK catalogue's names."""
     layers: tuple[str, ...] = ()
     """The directories (or files) loaded, bundled first; later layers override earlier ones by id."""
     layer_sizes: tuple[int, ...] = ()

@@ -30,7 +30,9 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 import appscan
+from appscan.cache import user_cache_dir
 from appscan.model import Text
+from appscan.policy.terms import PolicyTerms, normalise_sdk_name
 from appscan.rules.catalog import (
     AppType,
     Clause,
@@ -40,6 +42,7 @@ from appscan.rules.catalog import (
     HostRegion,
     Library,
     PermissionRule,
+    PolicyTerm,
     ReflectionHint,
     Ruleset,
     Sdk,
@@ -58,12 +61,13 @@ _ENTRY_SCHEMAS = {
     "sdks": "sdk.json", "apis": "api.json", "permissions": "permission.json", "clauses": "clause.json",
     "app_types": "app_type.json", "data_types": "data_type.json", "rules": "rule.json", "libraries": "library.json",
     "fingerprints": "fingerprint.json", "secrets": "secret.json", "regions": "region.json",
+    "policy_terms": "policy_term.json",
 }
 _MANIFEST = "ruleset"
 _LABELS = {
     "sdks": "SDK", "apis": "API", "permissions": "permission", "clauses": "clause", "app_types": "app type",
     "data_types": "data type", "rules": "finding rule", "libraries": "library", "fingerprints": "fingerprint",
-    "secrets": "secret pattern", "regions": "host region",
+    "secrets": "secret pattern", "regions": "host region", "policy_terms": "policy term",
 }
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "sdks": (("data_collected", "data_types"), ("within", "sdks")),
@@ -73,6 +77,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "rules": (("clauses", "clauses"),),
     "fingerprints": (("id", "sdks"),),
     "libraries": (("carved_from", "sdks"),),
+    "policy_terms": (("data_type", "data_types"), ("sdk", "sdks")),
 }
 """kind -> (field, kind its values must be ids of)."""
 
@@ -149,12 +154,13 @@ def load_layers(layers: Sequence[Path]) -> Ruleset:
     _check_secret_patterns(merged)
     builders = {**_BUILDERS, "apis": functools.partial(_api, personal=personal)}
     base = manifests[0]
+    kinds = {kind: tuple(builders[kind](raw.data)
+                         for _, raw in (entries.items() if kind == "rules" else sorted(entries.items())))
+             for kind, entries in merged.items()}
     return Ruleset(
         name=base["name"], version=base["version"], sha256=digest.hexdigest(),
         layers=tuple(display_path(layer) for layer in layers), layer_sizes=tuple(sizes),
-        **{kind: tuple(builders[kind](raw.data)
-                       for _, raw in (entries.items() if kind == "rules" else sorted(entries.items())))
-           for kind, entries in merged.items()},
+        policy=_policy_vocabulary(kinds["policy_terms"], kinds["sdks"]), **kinds,
     )
 
 
@@ -204,8 +210,7 @@ def _parse(path: Path, data: bytes) -> dict[str, Any]:
 
 def _cache_dir() -> Path:
     """Where validated ruleset files are cached (``$XDG_CACHE_HOME/appscan/rules``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "appscan" / "rules"
+    return user_cache_dir("rules")
 
 
 @functools.cache
@@ -400,6 +405,36 @@ def _api(d: dict[str, Any], personal: dict[str, bool]) -> SensitiveApi:
     )
 
 
+def _policy_vocabulary(entries: tuple[PolicyTerm, ...], sdks: tuple[Sdk, ...]) -> PolicyTerms:
+    """The policy vocabulary: synonyms and cues as listed, and the SDK name map.
+
+    Names come from the catalogue (each SDK's names, the parts of a name such as ``Tencent Ads (GDT / YLH)``, its
+    company) and from the ``sdk`` aliases; a catalogue name that several SDKs share (a company with many SDKs, a
+    part such as "retired") names none of them, and an alias always wins.
+    """
+    synonyms: dict[str, list[str]] = {}
+    cues: dict[str, list[str]] = {}
+    aliases: dict[str, str] = {}
+    for entry in entries:
+        if entry.data_type is not None:
+            synonyms.setdefault(entry.data_type, []).extend(entry.terms)
+        elif entry.cue is not None:
+            cues.setdefault(entry.cue, []).extend(entry.terms)
+        elif entry.sdk is not None:
+            aliases.update((normalise_sdk_name(term), entry.sdk) for term in entry.terms)
+    owners: dict[str, set[str]] = {}
+    for sdk in sdks:
+        names = [sdk.name, sdk.name_zh or ""]
+        parts = [part for name in names for part in re.split(r"\s*[/()（）]\s*", name)]
+        companies = [sdk.company.zh, sdk.company.en] if sdk.company else []
+        for name in {normalise_sdk_name(n) for n in (*names, *parts, *companies)} - {""}:
+            owners.setdefault(name, set()).add(sdk.id)
+    catalogue = {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1 and len(name) >= 2}
+    return PolicyTerms(data_types={k: tuple(v) for k, v in synonyms.items()},
+                       not_within=tuple(sorted({m for e in entries for m in e.not_within})),
+                       cues={k: tuple(v) for k, v in cues.items()}, sdk_names={**catalogue, **aliases})
+
+
 _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "sdks": _sdk,
     "libraries": lambda d: Library(d["id"], d["name"], d["origin"], d["category"], d["maintainer"],
@@ -416,6 +451,8 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
                                    _text(d["summary"]) if "summary" in d else None),
     "secrets": lambda d: SecretPattern(d["id"], d["name"], d["kind"], _regex(d, "value"), _regex(d, "key"),
                                        d.get("min_entropy"), _tuple(d, "sources"), _tuple(d, "literals")),
+    "policy_terms": lambda d: PolicyTerm(d["id"], _tuple(d, "terms"), d.get("data_type"), d.get("cue"), d.get("sdk"),
+                                         _tuple(d, "not_within")),
     "regions": lambda d: HostRegion(d["id"], d["operator"], d["region"], _tuple(d, "domains"), _tuple(d, "sources")),
     "fingerprints": lambda d: Fingerprint(d["id"], _tuple(d, "learned_from"),
                                           MappingProxyType({k: tuple(v) for k, v in d["features"].items()})),

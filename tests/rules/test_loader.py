@@ -32,7 +32,7 @@ EXPECTED = {
                                  "{placeholders} needs a 'summary' without them",
     "unknown_kind.yaml": f"{INVALID}/unknown_kind.yaml: kind: 'trackers' is not one of ['ruleset', 'sdks', 'apis', "
                          "'permissions', 'clauses', 'app_types', 'data_types', 'rules', 'libraries', "
-                         "'fingerprints', 'secrets', 'regions']",
+                         "'fingerprints', 'secrets', 'regions', 'policy_terms']",
     "bad_secret_regex.yaml": f"{INVALID}/bad_secret_regex.yaml: entry 'broken' (#1): value is not a valid "
                              "regular expression (unterminated character set at position 0)",
 }

@@ -45,7 +45,8 @@ def test_list_all_kinds_as_text() -> None:
     lines = out.splitlines()
     assert code == 0 and len(lines) == load_rulesets().size()
     assert {line.split()[0] for line in lines} == {"sdk", "api", "permission", "clause", "app-type", "data-type",
-                                                    "rule", "library", "fingerprint", "secret", "region"}
+                                                    "rule", "library", "fingerprint", "secret", "region",
+                                                    "policy-term"}
 
 
 def test_permission_kind_does_not_hide_the_entry_kind() -> None:

@@ -1,0 +1,213 @@
+"""The third-party SDKs a policy names: its SDK tables, and its SDK lists written as prose or bullets.
+
+A table is an SDK table when a header cell names the SDK-name column and another names a company, purpose, data
+or link column (each header cell takes the role whose cue word is longest in it: 公司名称 is a company column,
+not a name one), and it is about SDKs (a header or caption cue such as SDK / 第三方). A table written sideways
+(one ``label | value`` pair per row) and prose such as ``SDK名称：友盟统计SDK；公司：…；收集信息：…`` are read as
+the same label/value fields; a record without a name label takes its name from the line before it.
+Names resolve to catalogue ids through ``PolicyTerms.sdk_names``: the whole normalised name, else the longest
+known name inside it, else the company when only one SDK has it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from appscan.policy.document import SdkMention
+from appscan.policy.extract import Block, Cell, Table
+from appscan.policy.segment import Vocabulary
+from appscan.policy.terms import PolicyTerms, normalise_sdk_name
+
+__all__ = ["column_roles", "find_sdks", "resolve_sdk"]
+
+_ROLES = ("sdk_name", "sdk_company", "sdk_purpose", "sdk_data", "sdk_link")
+_BULLET = re.compile(r"^\s*(?:[-*+•·●○■□◆◇▪]|\d{1,3}[.、)）]|[（(]\d{1,3}[)）]|[①-⑳])\s*")
+_FIELD_END = re.compile(r"[；;。]\s*$|^\s*[；;]\s*")
+_MAX_NAME = 60
+"""Longer text before a field list is a sentence, not an SDK name."""
+_MAX_LABEL = 14
+_COMPANY = re.compile(r"(?:公司|集团|研究院|Co\.,?\s*Ltd\.?|Inc\.?|LLC|Limited|Corporation|GmbH|Pte\.?\s*Ltd\.?)\s*$",
+                      re.IGNORECASE)
+_PERMISSION_HEADER = re.compile(r"权限|permission", re.IGNORECASE)
+
+
+@dataclass
+class _Record:
+    """An SDK being read: fields by role, as written."""
+
+    name: str
+    fields: dict[str, str] = field(default_factory=dict)
+    link: str | None = None
+
+
+def find_sdks(blocks: list[Block], vocab: Vocabulary, terms: PolicyTerms) -> list[SdkMention]:
+    """The SDKs named in ``blocks``, in document order, one per catalogue id (or per name when unresolved)."""
+    mentions: dict[str, SdkMention] = {}
+    for record in _records(blocks, vocab):
+        mention = _mention(record, vocab, terms)
+        key = mention.sdk or normalise_sdk_name(mention.name)
+        if not key:
+            continue
+        first = mentions.get(key)
+        if first is None:
+            mentions[key] = mention
+        elif not set(mention.data_types) <= set(first.data_types):
+            mentions[key] = SdkMention(first.name, first.sdk, first.company,
+                                       tuple(sorted({*first.data_types, *mention.data_types})),
+                                       first.purpose, first.link)
+    return list(mentions.values())
+
+
+def _records(blocks: list[Block], vocab: Vocabulary) -> Iterator[_Record]:
+    previous = ""
+    current: _Record | None = None
+    for block in blocks:
+        if isinstance(block, Table):
+            if current is not None:
+                yield current
+                current = None
+            yield from _table_records(block, previous, vocab)
+            previous = ""
+            continue
+        fields = _fields(block, vocab)
+        if not fields:
+            if current is not None:
+                yield current
+                current = None
+            previous = block
+            continue
+        for role, value in fields:
+            if role == "sdk_name" and _COMPANY.search(value) and current is None and _plausible_name(previous):
+                current, role = _Record(_name(previous)), "sdk_company"  # 第三方名称：<a company>, name above
+            if role == "sdk_name":
+                if current is not None:
+                    yield current
+                current = _Record(_name(value))
+            elif current is None and _plausible_name(previous):
+                current = _Record(_name(previous))
+            if current is not None and role != "sdk_name":
+                current.fields.setdefault(role, value)
+        previous = ""
+    if current is not None:
+        yield current
+
+
+def _fields(paragraph: str, vocab: Vocabulary) -> list[tuple[str, str]]:
+    """``label：value`` fields of a paragraph whose labels are SDK-table header words, in order."""
+    labels = []
+    for found in re.finditer(r"([^：:；;。，,\s|]{1,%d})\s*[：:]" % _MAX_LABEL, paragraph):
+        start = found.start(1)
+        role = _label_role(found.group(1), vocab)
+        if role is not None:
+            labels.append((start, found.end(), role))
+    fields = []
+    for index, (_, end, role) in enumerate(labels):
+        stop = labels[index + 1][0] if index + 1 < len(labels) else len(paragraph)
+        value = _FIELD_END.sub("", paragraph[end:stop]).strip()
+        if value:
+            fields.append((role, value))
+    return fields
+
+
+def _label_role(label: str, vocab: Vocabulary) -> str | None:
+    """The role of a field label: the label must be essentially a header word (no more than two extra chars)."""
+    role = vocab.longest(label, _ROLES)
+    if role is None:
+        return None
+    longest = max(m.end - m.start for m in vocab.cues[role].find(label))
+    return role if len(label) - longest <= 2 else None
+
+
+def column_roles(header: tuple[Cell, ...], vocab: Vocabulary) -> dict[int, str]:
+    """Column index -> role (``sdk_name``, ``sdk_company``, ``sdk_purpose``, ``sdk_data``, ``sdk_link``) of the
+    header cells that have one."""
+    roles = {index: vocab.longest(cell.text, _ROLES) for index, cell in enumerate(header)}
+    return {index: role for index, role in roles.items() if role is not None}
+
+
+def _table_records(table: Table, caption: str, vocab: Vocabulary) -> Iterator[_Record]:
+    if not table.rows:
+        return
+    header = table.rows[0]
+    roles = column_roles(header, vocab)
+    named = [i for i, role in roles.items() if role == "sdk_name"]
+    about_sdks = vocab.has("sdk_table", " ".join(c.text for c in header) + " " + caption)
+    if named and len(set(roles.values())) >= 2 and about_sdks \
+            and not _PERMISSION_HEADER.search(header[named[0]].text):
+        for row in table.rows[1:]:
+            record = _row_record(row, roles, named[0])
+            if record is not None:
+                yield record
+        return
+    yield from _sideways_records(table, vocab)
+
+
+def _row_record(row: tuple[Cell, ...], roles: dict[int, str], name_column: int) -> _Record | None:
+    if name_column >= len(row) or not row[name_column].text:
+        return None
+    record = _Record(_name(row[name_column].text))
+    for index, cell in enumerate(row):
+        role = roles.get(index)
+        if role and role != "sdk_name" and cell.text:
+            record.fields.setdefault(role, cell.text)
+        if role == "sdk_link" and cell.link:
+            record.link = cell.link
+    return record
+
+
+def _sideways_records(table: Table, vocab: Vocabulary) -> Iterator[_Record]:
+    """A table of ``label | value`` rows: one SDK per run of rows starting at a name label."""
+    current: _Record | None = None
+    for row in table.rows:
+        if len(row) < 2:
+            continue
+        role = _label_role(row[0].text, vocab)
+        if role == "sdk_name":
+            if current is not None:
+                yield current
+            current = _Record(_name(row[1].text))
+        elif role is not None and current is not None:
+            current.fields.setdefault(role, row[1].text)
+            if role == "sdk_link" and row[1].link:
+                current.link = row[1].link
+    if current is not None:
+        yield current
+
+
+def _name(text: str) -> str:
+    return _BULLET.sub("", text).strip(" ：:；;。")
+
+
+def _plausible_name(text: str) -> bool:
+    """Whether the line before a field list can be the SDK's name (a short line naming an SDK-like thing)."""
+    name = _name(text)
+    return 0 < len(name) <= _MAX_NAME and not re.search(r"[。；;]", name)
+
+
+def _mention(record: _Record, vocab: Vocabulary, terms: PolicyTerms) -> SdkMention:
+    company = record.fields.get("sdk_company")
+    data = record.fields.get("sdk_data", "")
+    link = record.link or _link(record.fields.get("sdk_link"))
+    data_types = sorted({m.key for m in vocab.data_type_matches(data)})
+    return SdkMention(name=record.name, sdk=resolve_sdk(record.name, company, terms), company=company,
+                      data_types=tuple(data_types), purpose=record.fields.get("sdk_purpose"), link=link)
+
+
+def _link(text: str | None) -> str | None:
+    found = re.search(r"https?://\S+", text or "")
+    return found.group(0).rstrip("）)。；;，,") if found else None
+
+
+def resolve_sdk(name: str, company: str | None, terms: PolicyTerms) -> str | None:
+    """The catalogue id of an SDK named ``name`` (by ``company``), or None."""
+    key = normalise_sdk_name(name)
+    if key in terms.sdk_names:
+        return terms.sdk_names[key]
+    inside = [k for k in terms.sdk_names if len(k) >= 2 and k in key]
+    if inside:
+        return terms.sdk_names[max(inside, key=lambda k: (len(k), k))]
+    if company:
+        return terms.sdk_names.get(normalise_sdk_name(company))
+    return None
