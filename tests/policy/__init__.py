@@ -1,0 +1,1 @@
+"""Labelled privacy policies and their checks (issue 14)."""
