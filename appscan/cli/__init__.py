@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "appscan.cli.gate_cmd:baseline",
     "diff": "appscan.cli.diff_cmd:diff",
     "rules": "appscan.cli.rules_cmd:rules",
+    "policy": "appscan.cli.policy_cmd:policy",
     "db": "appscan.cli.db_cmd:db",
     "query": "appscan.cli.db_cmd:query",
     "history": "appscan.cli.db_cmd:history_cmd",

@@ -28,7 +28,7 @@ _CLAUSE = re.compile(r"[，,]|(?=但是|但|然而|而是|however|but\b)", re.IG
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•·●○■□◆◇▪]|\d{1,3}[.、)）]|[（(]\d{1,3}[)）]|[a-zA-Z][.)]\s|"
                         r"[一二三四五六七八九十]{1,3}[、.]|[①-⑳])")
 _LEAD_IN = re.compile(r"[:：]\s*$")
-_HEADING = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[条章节部分]|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[.、]\s*\S{0,20}$)")
+_HEADING = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[条章节部分]|[一二三四五六七八九十]{1,3}[、.])")
 _PURPOSE_END = re.compile(r"[。；;.!?！？]+$")
 _DATES = (
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
@@ -108,7 +108,7 @@ def _declarations(units: list[_Unit], vocab: Vocabulary) -> tuple[list[Declarati
             continue
         negated = _negated_spans(where, vocab)
         collects = unit.in_list or vocab.has("collect", unit.text)
-        purpose = unit.purpose or _purpose(unit.text, vocab)
+        purpose = unit.purpose or _purpose(unit.text, matches[0].start if unit.data is None else 0, vocab)
         conditional = vocab.has("conditional", unit.text)
         for match in matches:
             key = (match.key, unit.text)
@@ -134,13 +134,18 @@ def _negated_spans(text: str, vocab: Vocabulary) -> list[tuple[int, int]]:
     return spans
 
 
-def _purpose(text: str, vocab: Vocabulary) -> str | None:
-    """The clause after the first purpose cue, to the end of the sentence."""
-    cue = vocab.first("purpose", text)
-    if cue is None:
+def _purpose(text: str, after: int, vocab: Vocabulary) -> str | None:
+    """The purpose a sentence states: from the first purpose cue after the data (``after``) to the sentence end;
+    failing that, a leading purpose clause (为了保障账号安全，我们会收集...) up to its comma."""
+    cues = vocab.cues["purpose"].find(text)
+    if not cues:
         return None
-    purpose = _PURPOSE_END.sub("", text[cue.start:]).strip()
-    return purpose or None
+    later = [c for c in cues if c.start >= after]
+    if later:
+        purpose = text[later[0].start:]
+    else:
+        purpose = _CLAUSE.split(text[cues[0].start:], maxsplit=1)[0]
+    return _PURPOSE_END.sub("", purpose).strip() or None
 
 
 def _language(text: str) -> str:

@@ -82,7 +82,7 @@ def _bom_stripped(data: bytes) -> bytes:
     return data.removeprefix(codecs.BOM_UTF8)
 
 
-def decode(data: bytes, html: bool = False) -> str:
+def decode(data: bytes, source: str, html: bool = False) -> str:
     """The text of a policy file: a BOM's encoding, else UTF-8, else an HTML page's declared charset, else GB18030;
     bytes that are none of these, or that decode to control characters, are not a policy."""
     text = None
@@ -101,7 +101,8 @@ def decode(data: bytes, html: bool = False) -> str:
             if text is not None:
                 break
     if text is None or _looks_binary(text):
-        raise InputError("not a text, HTML, Markdown or PDF document (unreadable as UTF-8, UTF-16 or GB18030)")
+        raise InputError(f"{source}: not a text, HTML, Markdown or PDF document (unreadable as UTF-8, UTF-16 or "
+                         "GB18030)")
     return text
 
 
@@ -128,11 +129,11 @@ def extract(data: bytes, source: str) -> tuple[str, list[Block]]:
     if fmt == "pdf":
         blocks: list[Block] = list(_paragraphs(_pdf_text(data, source).splitlines(), wrapped=True))
     elif fmt == "html":
-        blocks = _html_blocks(decode(data, html=True))
+        blocks = _html_blocks(decode(data, source, html=True))
     elif fmt == "markdown":
-        blocks = _markdown_blocks(decode(data))
+        blocks = _markdown_blocks(decode(data, source))
     else:
-        blocks = list(_paragraphs(decode(data).splitlines(), wrapped=False))
+        blocks = list(_paragraphs(decode(data, source).splitlines(), wrapped=False))
     return fmt, blocks
 
 

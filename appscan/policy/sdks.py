@@ -11,13 +11,14 @@ known name inside it, else the company when only one SDK has it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from appscan.policy.document import SdkMention
 from appscan.policy.extract import Block, Cell, Table
-from appscan.policy.segment import Vocabulary
+from appscan.policy.segment import Matcher, Vocabulary, sentences
 from appscan.policy.terms import PolicyTerms, normalise_sdk_name
 
 __all__ = ["column_roles", "find_sdks", "resolve_sdk"]
@@ -30,6 +31,15 @@ _MAX_NAME = 60
 _MAX_LABEL = 14
 _COMPANY = re.compile(r"(?:公司|集团|研究院|Co\.,?\s*Ltd\.?|Inc\.?|LLC|Limited|Corporation|GmbH|Pte\.?\s*Ltd\.?)\s*$",
                       re.IGNORECASE)
+_INLINE = re.compile(r"^\s*(?:[-*+•·●○■□◆◇▪]|\d{1,3}[.、)）]|[（(]\d{1,3}[)）])?\s*(?P<name>[^：:（(；;。，,]{2,40}?)\s*"
+                     r"(?:[（(](?P<company>[^（）()]{2,60}(?:[（(][^（）()]*[）)][^（）()]*)?)[）)])?\s*[：:](?P<rest>.*)$")
+_LABEL = re.compile(r"[^：:；;。，,\s|]{1,14}\s*[：:]")
+_SDK_WORD = re.compile(r"sdk|插件|组件|plugin|kit", re.IGNORECASE)
+_SDK_SUFFIX = re.compile(r"([A-Za-z0-9\u4e00-\u9fff+·]{2,24}?)\s?SDK", re.IGNORECASE)
+_FUNCTION_WORDS = re.compile(r"[的由和及与、]|通过|使用|接入|集成|提供")
+_NO_SDK = re.compile(r"不接入|未接入|没有接入|未集成|不集成|not (?:use|integrate|include)", re.IGNORECASE)
+_NOT_NAME = re.compile(r"我们|如下|以下|下列|下表|包括|附录|the following|\bwe\b", re.IGNORECASE)
+"""Words of a sentence introducing a list, never of an SDK's name."""
 _PERMISSION_HEADER = re.compile(r"权限|permission", re.IGNORECASE)
 
 
@@ -43,10 +53,11 @@ class _Record:
 
 
 def find_sdks(blocks: list[Block], vocab: Vocabulary, terms: PolicyTerms) -> list[SdkMention]:
-    """The SDKs named in ``blocks``, in document order, one per catalogue id (or per name when unresolved)."""
+    """The SDKs named in ``blocks``, in document order, one per catalogue id (or per name when unresolved):
+    structured records first, then catalogue SDKs named in the prose about SDKs."""
     mentions: dict[str, SdkMention] = {}
-    for record in _records(blocks, vocab):
-        mention = _mention(record, vocab, terms)
+    found = [_mention(record, vocab, terms) for record in _records(blocks, vocab, terms)]
+    for mention in [*found, *_prose_mentions(blocks, vocab, terms)]:
         key = mention.sdk or normalise_sdk_name(mention.name)
         if not key:
             continue
@@ -60,7 +71,7 @@ def find_sdks(blocks: list[Block], vocab: Vocabulary, terms: PolicyTerms) -> lis
     return list(mentions.values())
 
 
-def _records(blocks: list[Block], vocab: Vocabulary) -> Iterator[_Record]:
+def _records(blocks: list[Block], vocab: Vocabulary, terms: PolicyTerms) -> Iterator[_Record]:
     previous = ""
     current: _Record | None = None
     for block in blocks:
@@ -69,6 +80,13 @@ def _records(blocks: list[Block], vocab: Vocabulary) -> Iterator[_Record]:
                 yield current
                 current = None
             yield from _table_records(block, previous, vocab)
+            previous = ""
+            continue
+        inline = _inline(block, vocab, terms)
+        if inline is not None:
+            if current is not None:
+                yield current
+            current = inline
             previous = ""
             continue
         fields = _fields(block, vocab)
@@ -92,6 +110,48 @@ def _records(blocks: list[Block], vocab: Vocabulary) -> Iterator[_Record]:
         previous = ""
     if current is not None:
         yield current
+
+
+def _inline(paragraph: str, vocab: Vocabulary, terms: PolicyTerms) -> _Record | None:
+    """A one-line entry ``穿山甲广告SDK（北京巨量引擎网络技术有限公司）：广告投放；收集的信息：…``: a name that is
+    an SDK's (resolves, or says SDK), its company in brackets, a purpose after the colon, then labelled fields."""
+    found = _INLINE.match(paragraph)
+    if found is None:
+        return None
+    name, company = _name(found.group("name")), found.group("company")
+    if not found.group("rest").strip() or _NOT_NAME.search(name) or _label_role(name, vocab) is not None or not (_SDK_WORD.search(name) or resolve_sdk(name, None, terms)):
+        return None
+    rest = found.group("rest")
+    fields = _fields(rest, vocab)
+    record = _Record(name, dict(fields[::-1]))
+    first_label = _LABEL.search(rest)
+    purpose = _FIELD_END.sub("", rest[:first_label.start()] if first_label and fields else rest).strip()
+    if purpose:
+        record.fields.setdefault("sdk_purpose", purpose)
+    if company:
+        record.fields["sdk_company"] = company
+    return record
+
+
+def _prose_mentions(blocks: list[Block], vocab: Vocabulary, terms: PolicyTerms) -> Iterator[SdkMention]:
+    """Catalogue SDKs named in running text: ``…SDK`` words anywhere, and known names in paragraphs about SDKs
+    (a sentence that denies, such as 本产品不接入任何广告SDK, names nothing)."""
+    for block in blocks:
+        if isinstance(block, Table):
+            continue
+        about_sdks = vocab.has("sdk_table", block)
+        for sentence in sentences(block):
+            if vocab.has("negation", sentence) or _NO_SDK.search(sentence):
+                continue
+            names = [_FUNCTION_WORDS.split(m.group(1))[-1] for m in _SDK_SUFFIX.finditer(sentence)]
+            ids = {sdk for n in names if (sdk := resolve_sdk(n, None, terms)) is not None}
+            for name, sdk in zip(names, [resolve_sdk(n, None, terms) for n in names]):
+                if sdk is not None:
+                    yield SdkMention(name + "SDK", sdk)
+            if about_sdks:
+                for match in _known_names(terms).find(normalise_sdk_name(sentence)):
+                    if terms.sdk_names[match.key] not in ids and len(match.key) >= 3:
+                        yield SdkMention(match.key, terms.sdk_names[match.key])
 
 
 def _fields(paragraph: str, vocab: Vocabulary) -> list[tuple[str, str]]:
@@ -183,7 +243,7 @@ def _name(text: str) -> str:
 def _plausible_name(text: str) -> bool:
     """Whether the line before a field list can be the SDK's name (a short line naming an SDK-like thing)."""
     name = _name(text)
-    return 0 < len(name) <= _MAX_NAME and not re.search(r"[。；;]", name)
+    return 0 < len(name) <= _MAX_NAME and not re.search(r"[。；;：:]", name) and not _NOT_NAME.search(name)
 
 
 def _mention(record: _Record, vocab: Vocabulary, terms: PolicyTerms) -> SdkMention:
@@ -198,6 +258,12 @@ def _mention(record: _Record, vocab: Vocabulary, terms: PolicyTerms) -> SdkMenti
 def _link(text: str | None) -> str | None:
     found = re.search(r"https?://\S+", text or "")
     return found.group(0).rstrip("）)。；;，,") if found else None
+
+
+@functools.lru_cache(maxsize=4)
+def _known_names(terms: PolicyTerms) -> Matcher:
+    """A matcher of every normalised SDK name, for running text normalised the same way."""
+    return Matcher((name, name) for name in terms.sdk_names)
 
 
 def resolve_sdk(name: str, company: str | None, terms: PolicyTerms) -> str | None:
