@@ -57,6 +57,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "distributed": ("celery", "kombu", "redis"),
     "postgres": ("psycopg",),
     "xlsx": ("openpyxl",),
+    "policy-pdf": ("pdfminer",),
 }
 """Optional dependency groups (``setup.cfg`` extras) and the top-level modules each provides: scanning an APK
 needs none of them."""

@@ -118,10 +118,10 @@ def _inline(paragraph: str, vocab: Vocabulary, terms: PolicyTerms) -> _Record | 
     found = _INLINE.match(paragraph)
     if found is None:
         return None
-    name, company = _name(found.group("name")), found.group("company")
-    if not found.group("rest").strip() or _NOT_NAME.search(name) or _label_role(name, vocab) is not None or not (_SDK_WORD.search(name) or resolve_sdk(name, None, terms)):
+    name, company, rest = _name(found.group("name")), found.group("company"), found.group("rest")
+    sdk_like = bool(_SDK_WORD.search(name)) or resolve_sdk(name, None, terms) is not None
+    if not rest.strip() or _NOT_NAME.search(name) or _label_role(name, vocab) is not None or not sdk_like:
         return None
-    rest = found.group("rest")
     fields = _fields(rest, vocab)
     record = _Record(name, dict(fields[::-1]))
     first_label = _LABEL.search(rest)
@@ -144,10 +144,10 @@ def _prose_mentions(blocks: list[Block], vocab: Vocabulary, terms: PolicyTerms) 
             if vocab.has("negation", sentence) or _NO_SDK.search(sentence):
                 continue
             names = [_FUNCTION_WORDS.split(m.group(1))[-1] for m in _SDK_SUFFIX.finditer(sentence)]
-            ids = {sdk for n in names if (sdk := resolve_sdk(n, None, terms)) is not None}
-            for name, sdk in zip(names, [resolve_sdk(n, None, terms) for n in names]):
-                if sdk is not None:
-                    yield SdkMention(name + "SDK", sdk)
+            resolved = [(name, sdk) for name in names if (sdk := resolve_sdk(name, None, terms)) is not None]
+            ids = {sdk for _, sdk in resolved}
+            for name, sdk in resolved:
+                yield SdkMention(name + "SDK", sdk)
             if about_sdks:
                 for match in _known_names(terms).find(normalise_sdk_name(sentence)):
                     if terms.sdk_names[match.key] not in ids and len(match.key) >= 3:

@@ -3,9 +3,14 @@ encodings and formats (the labelled set measures the same code at scale: test_po
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from appscan.errors import InputError
+from appscan.errors import InputError, MissingExtraError
 from appscan.policy import MAX_BYTES, PolicyDocument, PolicyTerms, analyse_policy
 from appscan.rules.loader import load_rulesets
 
@@ -143,3 +148,23 @@ def test_output_is_deterministic_and_json_shaped(terms: PolicyTerms) -> None:
     assert first == second
     assert set(first) >= {"source", "sha256", "language", "declared", "denied", "sdks", "sections"}
     assert [d["data_type"] for d in first["declared"]] == ["location", "device-info", "location"]
+
+
+def test_pdf_without_the_extra_names_it(terms: PolicyTerms, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m.split(".")[0] == "pdfminer"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pdfminer", None)
+    with pytest.raises(MissingExtraError, match=r"pip install 'appscan\[policy-pdf\]'"):
+        analyse_policy(_pdf("We collect your IMEI."), "policy.pdf", terms)
+
+
+def test_segmenter_works_with_a_read_only_cache(tmp_path: Path) -> None:
+    """A fresh process whose cache folder cannot be created (its parent is a file: even root cannot write there)
+    analyses all the same, and neither jieba nor the loader prints anything."""
+    (tmp_path / "cache").write_text("not a folder")
+    code = ("from appscan.policy import analyse_policy\nfrom appscan.rules.loader import load_rulesets\n"
+            "d = analyse_policy('我们会收集您的位置信息。'.encode(), 'p.txt', load_rulesets().policy)\n"
+            "print(sorted(d.declared_types))\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout == "['location']\n" and out.stderr == ""
