@@ -19,7 +19,7 @@ $(STAMP): setup.cfg pyproject.toml
 # (Chinese), JSON and SARIF report of each under reports/, plus one text summary of them all.
 demo: $(STAMP)
 	mkdir -p reports
-	$(BIN)/appscan scan samples/*.apk samples/*.apks samples/*.xapk --db sqlite:///appscan.db \
+	$(BIN)/appscan scan samples/*.apk samples/*.apks samples/*.xapk samples/*.aab --db sqlite:///appscan.db \
 		--report-dir reports --report-format html --report-format json --report-format sarif \
 		-o reports/summary.txt
 	$(BIN)/appscan db list --db sqlite:///appscan.db

@@ -87,7 +87,7 @@ class AppInfo:
     compile_sdk: int | None
     label: str | None
     sha256: str
-    """SHA-256 of the input file (of the bundle for .apks/.xapk)."""
+    """SHA-256 of the input file (of the bundle for .apks/.xapk/.aab)."""
     size: int
     application_class: str | None
     launcher_activity: str | None

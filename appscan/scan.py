@@ -22,7 +22,7 @@ from appscan.rules.startup import graph_reach
 
 __all__ = ["APK_SUFFIXES", "UnknownAppTypeError", "check_app_type", "expand_inputs", "scan_file"]
 
-APK_SUFFIXES = (".apk", ".apks", ".xapk", ".apkm")
+APK_SUFFIXES = (".apk", ".apks", ".xapk", ".apkm", ".aab")
 
 
 class UnknownAppTypeError(AppscanError):

@@ -41,7 +41,8 @@ SMALI_API = "26"
 
 sys.dont_write_bytecode = True  # keep samples/ free of __pycache__ when run as a script
 sys.path.insert(0, str(HERE))
-from bad_inputs import write_bad_inputs  # noqa: E402  (sibling modules, not a package)
+from aab import bundle_entries  # noqa: E402  (sibling modules, not a package)
+from bad_inputs import write_bad_inputs  # noqa: E402
 from reprozip import Entries, write_zip  # noqa: E402
 
 
@@ -55,13 +56,16 @@ class SigningPlan:
     min_sdk: int | None = None
     """The app's minSdkVersion, for split APKs whose own manifest does not say it (apksigner would then demand
     v1 for API 1)."""
+    aab: bool = False
+    """Also build ``<name>.aab``, the App Bundle of the same sources."""
 
     @classmethod
     def load(cls, src: Path) -> SigningPlan:
-        """Read ``src/build.json``: ``{"key": "test"|"debug", "alias": ..., "schemes": ["v1", ...]}``, and for a
-        bundle ``"min_sdk"``."""
+        """Read ``src/build.json``: ``{"key": "test"|"debug", "alias": ..., "schemes": ["v1", ...]}``, for a
+        bundle ``"min_sdk"``, and ``"aab": true`` for a sample built as an App Bundle too."""
         conf = json.loads((src / "build.json").read_text(encoding="utf-8"))
-        return cls(KEYS / f"{conf['key']}.p12", conf["alias"], tuple(conf["schemes"]), conf.get("min_sdk"))
+        return cls(KEYS / f"{conf['key']}.p12", conf["alias"], tuple(conf["schemes"]), conf.get("min_sdk"),
+                   conf.get("aab", False))
 
 
 def run(*cmd: str | Path) -> None:
@@ -80,17 +84,18 @@ def tree_files(root: Path, prefix: str) -> Entries:
     }
 
 
-def link_resources(src: Path, work: Path, language_splits: tuple[str, ...] = ()) -> tuple[Entries, dict[str, Entries]]:
+def link_resources(src: Path, work: Path, language_splits: tuple[str, ...] = (), proto: bool = False
+                   ) -> tuple[Entries, dict[str, Entries]]:
     """Compile and link manifest and resources with aapt2; return its entries with their compression kept.
 
     Each locale of ``language_splits`` is cut into a split APK of its own (``aapt2 link --split``), returned
-    under its split name ``config.<locale>``.
+    under its split name ``config.<locale>``. ``proto`` links in aapt2's protocol-buffer format, as for a bundle.
     """
     compiled = work / "res.zip"
     linked = work / "linked.apk"
     # aapt2 from Debian predates <queries> (API 30); its manifest check would reject that element otherwise.
     link = ["aapt2", "link", "--warn-manifest-validation", "-o", linked, "-I", FRAMEWORK,
-            "--manifest", src / "AndroidManifest.xml"]
+            "--manifest", src / "AndroidManifest.xml", *(["--proto-format"] if proto else [])]
     split_files = {locale: work / f"split_{locale}.apk" for locale in language_splits}
     for locale, path in split_files.items():
         link += ["--split", f"{path}:{locale}"]
@@ -148,9 +153,11 @@ def plugin_files(src: Path, work: Path) -> Entries:
     return out
 
 
-def apk_entries(src: Path, work: Path, language_splits: tuple[str, ...] = ()) -> tuple[Entries, dict[str, Entries]]:
-    """The unsigned entries of the APK of ``src`` (and of the language splits cut from it)."""
-    entries, splits = link_resources(src, work, language_splits)
+def apk_entries(src: Path, work: Path, language_splits: tuple[str, ...] = (), proto: bool = False
+                ) -> tuple[Entries, dict[str, Entries]]:
+    """The unsigned entries of the APK of ``src`` (and of the language splits cut from it); ``proto``: of the
+    bundle module, its manifest and resources in protocol-buffer format."""
+    entries, splits = link_resources(src, work, language_splits, proto)
     entries.update(assemble_dex(src, work))
     entries.update(tree_files(src / "assets", "assets"))
     entries.update(plugin_files(src, work))
@@ -166,15 +173,28 @@ def package(entries: Entries, out: Path, plan: SigningPlan, work: Path) -> Path:
     return out
 
 
+def build_aab(src: Path, out: Path, plan: SigningPlan, work: Path) -> Path:
+    """The App Bundle of ``src``: one base module linked with ``--proto-format``, JAR-signed (v1) with the sample's
+    key as an upload key signs a bundle (apksigner's v1 signature is deterministic, jarsigner's is not)."""
+    entries, _ = apk_entries(src, work, proto=True)
+    bundle_plan = SigningPlan(plan.keystore, plan.alias, ("v1",), plan.min_sdk or 21)
+    return package(bundle_entries({"base": entries}), out, bundle_plan, work)
+
+
 def build_sample(name: str, out_dir: Path) -> list[Path]:
-    """Build ``src/<name>`` into ``out_dir/<name>.apk`` (a bundle into ``<name>.apks`` and ``<name>.xapk``)."""
+    """Build ``src/<name>`` into ``out_dir/<name>.apk`` (a bundle into ``<name>.apks`` and ``<name>.xapk``; with
+    ``"aab": true`` also ``<name>.aab``)."""
     src = SRC / name
     plan = SigningPlan.load(src)
     if (src / "splits").is_dir():
         return build_bundle(src, name, out_dir, plan)
     with tempfile.TemporaryDirectory() as tmp:
         entries, _ = apk_entries(src, Path(tmp))
-        return [package(entries, out_dir / f"{name}.apk", plan, Path(tmp))]
+        built = [package(entries, out_dir / f"{name}.apk", plan, Path(tmp))]
+    if plan.aab:
+        with tempfile.TemporaryDirectory() as tmp:
+            built.append(build_aab(src, out_dir / f"{name}.aab", plan, Path(tmp)))
+    return built
 
 
 def build_bundle(src: Path, name: str, out_dir: Path, plan: SigningPlan) -> list[Path]:

@@ -32,7 +32,7 @@ def _build_tools() -> None:
 
 def _digests(root: Path) -> dict[str, str]:
     """sha256 of every APK, bundle and bad input under ``root``, keyed by path relative to it."""
-    built = (p for p in root.glob("*") if p.suffix in (".apk", ".apks", ".xapk"))
+    built = (p for p in root.glob("*") if p.suffix in (".apk", ".apks", ".xapk", ".aab"))
     files = [*built, *(p for p in (root / "bad").glob("*") if p.name != "README.md")]
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 

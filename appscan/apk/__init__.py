@@ -16,9 +16,11 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+import lxml.etree as ET
 from androguard.core.axml import ARSCParser, AXMLParser
 from loguru import logger as _androguard_logger
 
+from appscan.apk.aapt_proto import ProtoResourceTable, decode_proto_xml, proto_xml_texts
 from appscan.apk.archive import (
     MAX_ENTRY_BYTES,
     SHOWN_PER_KIND,
@@ -30,7 +32,7 @@ from appscan.apk.archive import (
 )
 from appscan.apk.dex import MAX_CALL_SITES, DexCode, DexFormatError, parse_dex
 from appscan.apk.flow import FlowIndex
-from appscan.apk.manifest import ManifestReader, axml_shape_problem, decode_axml, parse_axml
+from appscan.apk.manifest import ManifestReader, axml_shape_problem, decode_axml
 from appscan.apk.resources import ResourceTable, arsc_shape_problem, native_libs, read_resources
 from appscan.apk.signing import read_signing
 from appscan.errors import ApkReadError
@@ -264,39 +266,65 @@ def _layout_texts(member: ApkMember) -> tuple[str, ...]:
 
     Only the string pool of each layout is read: literal attribute values live there, and decoding the whole
     tree costs ten times more. Identifiers (attribute, class and id names) are left out: what is kept has a
-    space, a non-ASCII character or a URL scheme.
+    space, a non-ASCII character or a URL scheme. A bundle module's proto layouts give their values and texts.
     """
     out: set[str] = set()
     for name in member.names():
         if not (name.startswith("res/layout") and name.endswith(".xml")):
             continue
         try:
-            pool = AXMLParser(member.read(name, _MAX_MANIFEST)).sb
-            for i in range(pool.stringCount):
-                text = pool.getString(i)
-                if text and not text.startswith(_NS_URI) and (
-                        not text.isascii() or "://" in text or any(c.isspace() for c in text)):
-                    out.add(text)
+            data = member.read(name, _MAX_MANIFEST)
+            if member.proto:
+                texts = list(proto_xml_texts(data))
+            else:
+                pool = AXMLParser(data).sb
+                texts = [pool.getString(i) for i in range(pool.stringCount)]
         except Exception:  # noqa: BLE001 - androguard raises assorted errors on corrupt XML; skip that layout
             continue
+        out.update(text for text in texts if text and not text.startswith(_NS_URI) and (
+            not text.isascii() or "://" in text or any(c.isspace() for c in text)))
     return tuple(sorted(out))
 
 
-def _resource_table(member: ApkMember, incomplete: list[Incomplete]) -> ARSCParser | None:
-    """The parsed resources.arsc of one APK of the input; None when it has none or it is unreadable."""
-    if not member.has("resources.arsc"):
+def _decode_xml(member: ApkMember, data: bytes) -> tuple[ET._Element | None, list[tuple[str, str]]]:
+    """An XML file of one APK of the input, binary or (a bundle module's) proto, decoded the same way."""
+    return decode_proto_xml(data) if member.proto else decode_axml(data)
+
+
+def _xml_reader(member: ApkMember) -> Callable[[str], ET._Element | None]:
+    """``ResourceTable``'s reader of XML files (``res/xml/...``) for one APK of the input."""
+    def read_xml(name: str) -> ET._Element | None:
+        try:
+            return _decode_xml(member, member.read(name, _MAX_MANIFEST))[0]
+        except EntryError:
+            return None
+    return read_xml
+
+
+def _resource_table(member: ApkMember, incomplete: list[Incomplete]) -> ResourceTable | None:
+    """The resource table of one APK of the input (``resources.arsc``, or a bundle module's ``resources.pb``);
+    None when it has none, and a table without values when it is unreadable (recorded in ``incomplete``)."""
+    name = "resources.pb" if member.proto else "resources.arsc"
+    if not member.has(name):
         return None
-    label = "resources.arsc" if member.split is None else f"{member.name}!resources.arsc"
+    label = name if member.split is None else f"{member.name}!{name}"
+    read_xml = _xml_reader(member)
+    empty = ResourceTable(None, read_xml)
     try:
-        data = member.read("resources.arsc", _MAX_ARSC)
+        data = member.read(name, _MAX_ARSC)
+        if member.proto:
+            table = ProtoResourceTable.parse(data, read_xml)
+            if table is None:
+                incomplete.append(Incomplete(label, "resource table unreadable: not a protocol-buffer table"))
+            return table or empty
         problem = arsc_shape_problem(data)
         if problem is not None:
             incomplete.append(Incomplete(label, f"resource table not read: {problem}"))
-            return None
-        return ARSCParser(data)
+            return empty
+        return ResourceTable(ARSCParser(data), read_xml)
     except Exception as exc:  # androguard raises many kinds of errors on corrupt tables
         incomplete.append(Incomplete(label, f"resource table unreadable: {exc}"))
-        return None
+        return empty
 
 
 def _packed_hint(app_class: str | None, classes: tuple[ClassDef, ...], has_dex: bool) -> str | None:
@@ -316,13 +344,15 @@ def _check_splits(archive: ApkArchive, base: ManifestReader, what: str) -> None:
     or one made for another package or version code (a decoy beside the real app)."""
     for member in archive.members[1:]:
         try:
-            root = parse_axml(member.read("AndroidManifest.xml", _MAX_MANIFEST))
+            root = _decode_xml(member, member.read("AndroidManifest.xml", _MAX_MANIFEST))[0]
         except EntryError as exc:
             raise ApkReadError(f"{what}: split {member.name} has no readable AndroidManifest.xml ({exc})") from exc
         if root is None or root.tag != "manifest":
             raise ApkReadError(f"{what}: split {member.name}: AndroidManifest.xml is not valid binary XML")
         split = ManifestReader(root, ResourceTable(None, lambda _name: None))
-        if (split.package, split.version_code()) != (base.package, base.version_code()):
+        # A bundle module's manifest may leave the version code out: bundletool writes the base's into every APK.
+        version = base.version_code() if member.proto and split.version_code() is None else split.version_code()
+        if (split.package, version) != (base.package, base.version_code()):
             raise ApkReadError(
                 f"{what}: split {member.name} is for {split.package or '(no package)'} version "
                 f"{split.version_code()}, not the base's {base.package} version {base.version_code()}: Android "
@@ -342,11 +372,12 @@ def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Pat
         manifest_bytes = base.read("AndroidManifest.xml", _MAX_MANIFEST)
     except EntryError as exc:
         raise ApkReadError(f"{display_name(path)}: no readable AndroidManifest.xml ({exc})") from exc
-    root, manifest_tricks = decode_axml(manifest_bytes)
-    if root is None and (problem := axml_shape_problem(manifest_bytes)) is not None:
+    root, manifest_tricks = _decode_xml(base, manifest_bytes)
+    if root is None and not base.proto and (problem := axml_shape_problem(manifest_bytes)) is not None:
         raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml refused: {problem}")
     if root is None or root.tag != "manifest":
-        raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml is not valid binary XML")
+        kind = "protocol-buffer XML (aapt2 --proto-format)" if base.proto else "binary XML"
+        raise ApkReadError(f"{display_name(path)}: AndroidManifest.xml is not valid {kind}")
 
     incomplete: list[Incomplete] = [Incomplete(name if m.split is None else f"{m.name}!{name}", reason)
                                      for m in archive.members for name, reason in m.suspicious()]
@@ -354,14 +385,7 @@ def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Pat
     if foreign:
         incomplete.append(Incomplete("(before the zip)", f"{foreign} bytes of unknown data precede the zip archive "
                                      "and were not analysed"))
-    arsc = _resource_table(base, incomplete)
-    def read_xml(name: str):  # noqa: ANN202 - lxml element or None
-        try:
-            return parse_axml(base.read(name, _MAX_MANIFEST))
-        except EntryError:
-            return None
-
-    table = ResourceTable(arsc, read_xml)
+    table = _resource_table(base, incomplete) or ResourceTable(None, _xml_reader(base))
     mf = ManifestReader(root, table)
     _check_splits(archive, mf, display_name(path))
     target_sdk = mf.sdk("targetSdkVersion")
@@ -392,8 +416,7 @@ def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Pat
                 return _head(m, name)  # a corrupt entry has no readable head; its extension still counts
         return b""
 
-    split_tables = [ResourceTable(_resource_table(m, incomplete), read_xml) for m in archive.members[1:]
-                    if m.has("resources.arsc")]
+    split_tables = [t for m in archive.members[1:] if (t := _resource_table(m, incomplete)) is not None]
     resources = read_resources(all_names, head_of, [table, *split_tables], _layout_texts(base), dex_texts)
     resources = dataclasses.replace(resources, version_files=_version_files(base))
     app = AppInfo(

@@ -1,12 +1,15 @@
-"""Opening inputs safely: APK files, split bundles (.apks, .xapk), with bounded reading of every zip entry.
+"""Opening inputs safely: APK files, split bundles (.apks, .xapk), Android App Bundles (.aab), with bounded reading of
+every zip entry.
 
 An APK is attacker-controlled input. Entries are never inflated past a limit (zip bombs, lying size fields), the
 central directory is read with Python's ``zipfile`` (so truncated and non-zip files fail early with one line), and
-a bundle's base and split APKs are opened as one app.
+a bundle's base and split APKs are opened as one app. An App Bundle's modules are opened as the APKs bundletool
+would build from them (``_aab_modules``), their XML and resource table still in aapt2's protocol-buffer format.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import io
@@ -42,6 +45,13 @@ _ENCRYPTED = 0x1
 """General-purpose flag bit 0 of a zip entry."""
 _LOCAL_HEADER = b"PK\x03\x04"
 _BUNDLE_SUFFIXES = (".apks", ".xapk", ".apkm")
+_AAB_SUFFIX = ".aab"
+_AAB_CONFIG = "BundleConfig.pb"
+_AAB_MANIFEST = "manifest/AndroidManifest.xml"
+_AAB_BASE = "base"
+_AAB_MODULE_DIRS = ("dex/", "root/", "res/", "assets/", "lib/")
+"""Folders of an App Bundle module and where bundletool puts their files in the APK: ``dex/`` and ``root/`` at
+the APK's root, the others under their own name."""
 
 
 class EntryError(ValueError):
@@ -56,6 +66,9 @@ class ApkMember:
     data: bytes
     split: str | None
     zip: zipfile.ZipFile = field(repr=False)
+    proto: bool = False
+    """A module of an App Bundle: its XML files and resource table (``resources.pb``) are in aapt2's protocol-buffer
+    format, not binary XML and ``resources.arsc``; ``data`` is then the whole bundle."""
     anomalies: list[tuple[str, str, str]] = field(init=False, repr=False)
     """(kind, entry, detail) of the container tricks found, read as Android reads them (``_normalise``)."""
 
@@ -161,6 +174,8 @@ class ApkArchive:
     sha256: str
     size: int
     members: list[ApkMember]
+    aab: bool = False
+    """An Android App Bundle: one file whose members are its modules."""
 
     @property
     def base(self) -> ApkMember:
@@ -168,7 +183,9 @@ class ApkArchive:
         return self.members[0]
 
     def input_files(self) -> tuple[InputFile, ...]:
-        """Identity of every APK of the input."""
+        """Identity of every APK of the input (of an App Bundle, the bundle itself: its modules are no files)."""
+        if self.aab:
+            return (InputFile(self.members[0].name, self.sha256, self.size, None),)
         return tuple(InputFile(m.name, hashlib.sha256(m.data).hexdigest(), len(m.data), m.split)
                      for m in self.members)
 
@@ -332,6 +349,55 @@ def _bundle_members(bundle: ApkMember, what: str) -> list[ApkMember]:
     return [base, *sorted((m for m in members if m is not base), key=lambda m: m.name)]
 
 
+def _module_path(name: str, module: str) -> str | None:
+    """Where bundletool puts a bundle entry in the APK of ``module``; None for entries of other modules and for the
+    bundle's own metadata (``BundleConfig.pb``, ``BUNDLE-METADATA/``, a module's ``assets.pb``). The bundle's
+    signature (``META-INF/``) goes with the base, the member whose signature is read."""
+    if name.startswith("META-INF/"):
+        return name if module == _AAB_BASE else None
+    prefix = module + "/"
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix):]
+    if rest == _AAB_MANIFEST:
+        return "AndroidManifest.xml"
+    if rest == "resources.pb":
+        return rest
+    for folder in _AAB_MODULE_DIRS:
+        if rest.startswith(folder) and len(rest) > len(folder):
+            return rest[len(folder):] if folder in ("dex/", "root/") else rest
+    return None
+
+
+def _module_zip(data: bytes, module: str, what: str) -> zipfile.ZipFile:
+    """The bundle's zip seen as the APK of one module: the module's entries under their APK names. Each renamed
+    entry keeps its original name for the local-header check, so reading it is the bounded ``ApkMember.read``."""
+    zf = _open_zip(data, what)
+    infos = []
+    for info in zf.infolist():
+        path = _module_path(info.filename, module)
+        if path is not None:
+            renamed = copy.copy(info)
+            renamed.filename = path
+            infos.append(renamed)
+    zf.filelist = infos
+    zf.NameToInfo = {info.filename: info for info in infos}
+    return zf
+
+
+def _aab_modules(bundle: ApkMember, what: str) -> list[ApkMember]:
+    """The modules of an App Bundle as APK members, base first, then the feature modules by name; a bundle without
+    a base module is refused (bundletool builds no app from one)."""
+    modules = sorted({n[: -len(_AAB_MANIFEST) - 1] for n in bundle.names()
+                      if n.endswith("/" + _AAB_MANIFEST) and n.count("/") == 2})
+    if _AAB_BASE not in modules:
+        raise InputError(f"{what}: an App Bundle needs a base module ({_AAB_BASE}/{_AAB_MANIFEST}); found "
+                         f"{', '.join(modules[:5]) or 'no module'}")
+    ordered = [_AAB_BASE, *(m for m in modules if m != _AAB_BASE)]
+    return [ApkMember(what if m == _AAB_BASE else m, bundle.data, None if m == _AAB_BASE else m,
+                      _module_zip(bundle.data, m, what), proto=True) for m in ordered]
+
+
 def display_name(path: Path) -> str:
     """The file name as messages and reports show it: undecodable bytes replaced, control characters (a newline
     that would forge a second log line, an escape sequence for the terminal) escaped as ``\\xNN``."""
@@ -339,7 +405,7 @@ def display_name(path: Path) -> str:
 
 
 def open_input(path: Path) -> ApkArchive:
-    """Open an .apk, .apks or .xapk file. Raises ``InputError`` with one line for anything unreadable."""
+    """Open an .apk, .apks, .xapk or .aab file. Raises ``InputError`` with one line for anything unreadable."""
     what = display_name(path)
     try:
         info = path.stat()
@@ -362,7 +428,10 @@ def open_input(path: Path) -> ApkArchive:
     zf = _open_zip(data, what)
     outer = ApkMember(what, data, None, zf)
     names = set(zf.namelist())
+    sha256 = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() == _AAB_SUFFIX or (_AAB_CONFIG in names and "AndroidManifest.xml" not in names):
+        return ApkArchive(path, sha256, len(data), _aab_modules(outer, what), aab=True)
     is_bundle = path.suffix.lower() in _BUNDLE_SUFFIXES or (
         "AndroidManifest.xml" not in names and any(n.lower().endswith(".apk") for n in names))
     members = _bundle_members(outer, what) if is_bundle else [outer]
-    return ApkArchive(path, hashlib.sha256(data).hexdigest(), len(data), members)
+    return ApkArchive(path, sha256, len(data), members)

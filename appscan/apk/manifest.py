@@ -26,7 +26,7 @@ from appscan.model import (
 )
 from appscan.platform import protection_level
 
-__all__ = ["ManifestReader", "decode_axml", "parse_axml"]
+__all__ = ["ManifestReader", "apply_platform_keys", "decode_axml", "parse_axml", "platform_key"]
 
 _ANDROID_URI = "http://schemas.android.com/apk/res/android"
 _NS = "{" + _ANDROID_URI + "}"
@@ -102,19 +102,54 @@ def _platform_renames(data: bytes, printer: AXMLPrinter) -> list[list[tuple[str,
             uri = parser.getAttributeNamespace(i)
             prefix, name = printer._fix_name(printer._print_namespace(uri), parser.getAttributeName(i))
             given = f"{prefix}{name}"
-            res_id = _resource_id(parser, i)
-            if res_id in _FRAMEWORK_ATTRIBUTES:
-                read_as: str | None = _NS + _FRAMEWORK_ATTRIBUTES[res_id]
-            elif res_id is not None and res_id >> 16 == _FRAMEWORK_ATTRIBUTE_TYPE:
-                continue  # a framework attribute newer than the id table (compileSdkVersion): its name is kept
-            elif uri == _ANDROID_URI:
-                read_as = None
-            else:
-                continue
-            if read_as != given:
+            changes, read_as = platform_key(uri, _resource_id(parser, i), given)
+            if changes:
                 renames.append((given, read_as))
         out.append(renames)
     return out
+
+
+def platform_key(uri: str | None, res_id: int | None, given: str) -> tuple[bool, str | None]:
+    """(whether the platform reads an attribute under another key than ``given``, that key or None when it ignores
+    the attribute), from its namespace and resource id: a framework id names the attribute whatever its strings
+    say; a name in the android namespace without a framework id is no attribute at all."""
+    if res_id in _FRAMEWORK_ATTRIBUTES:
+        read_as = _NS + _FRAMEWORK_ATTRIBUTES[res_id]
+        return read_as != given, read_as
+    if res_id is not None and res_id >> 16 == _FRAMEWORK_ATTRIBUTE_TYPE:
+        return False, given  # a framework attribute newer than the id table (compileSdkVersion): its name is kept
+    if uri == _ANDROID_URI:
+        return True, None
+    return False, given
+
+
+def apply_platform_keys(root: ET._Element, renames: list[list[tuple[str, str | None]]]) -> list[tuple[str, str]]:
+    """Re-key the attributes of every element (document order) as ``renames`` says (``platform_key``), drop the
+    namespace of element names (the platform matches them without it), and describe each change as (kind, one
+    line): ``namespace`` when only the namespace string was not the android URI, ``attribute`` otherwise."""
+    tricks: list[tuple[str, str]] = []
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    if len(elements) == len(renames):  # else the decoder dropped a malformed element: keys stay as it gave them
+        for el, changes in zip(elements, renames):
+            for given, read_as in changes:
+                value = el.attrib.pop(given, None)
+                if value is None:
+                    continue
+                where = f"<{ET.QName(el).localname}> {given}"
+                if read_as is None:
+                    tricks.append(("attribute", f"{where}: no framework resource id, which the platform "
+                                                "ignores: left out"))
+                    continue
+                el.set(read_as, value)
+                official = read_as[len(_NS):]
+                kind = "namespace" if ET.QName(given).localname == official else "attribute"
+                tricks.append((kind, f"{where}: read as android:{official}, as the platform reads it by "
+                                     "resource id"))
+    for el in root.iter():
+        # The platform matches element names without their namespace: <android:uses-permission> counts.
+        if isinstance(el.tag, str) and el.tag.startswith("{"):
+            el.tag = ET.QName(el).localname
+    return tricks
 
 
 def parse_axml(data: bytes) -> ET._Element | None:
@@ -139,30 +174,7 @@ def decode_axml(data: bytes) -> tuple[ET._Element | None, list[tuple[str, str]]]
         renames = _platform_renames(data, printer) if root is not None else []
     except Exception:  # androguard raises bare exceptions of many kinds on garbage input
         return None, []
-    tricks: list[tuple[str, str]] = []
-    if root is not None:
-        elements = [el for el in root.iter() if isinstance(el.tag, str)]
-        if len(elements) == len(renames):  # else androguard dropped a malformed element: keys stay as it gave them
-            for el, changes in zip(elements, renames):
-                for given, read_as in changes:
-                    value = el.attrib.pop(given, None)
-                    if value is None:
-                        continue
-                    where = f"<{ET.QName(el).localname}> {given}"
-                    if read_as is None:
-                        tricks.append(("attribute", f"{where}: no framework resource id, which the platform "
-                                                    "ignores: left out"))
-                        continue
-                    el.set(read_as, value)
-                    official = read_as[len(_NS):]
-                    kind = "namespace" if ET.QName(given).localname == official else "attribute"
-                    tricks.append((kind, f"{where}: read as android:{official}, as the platform reads it by "
-                                         "resource id"))
-        for el in root.iter():
-            # The platform matches element names without their namespace: <android:uses-permission> counts.
-            if isinstance(el.tag, str) and el.tag.startswith("{"):
-                el.tag = ET.QName(el).localname
-    return root, tricks
+    return root, (apply_platform_keys(root, renames) if root is not None else [])
 
 
 def _int(value: str | None) -> int | None:

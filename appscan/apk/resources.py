@@ -79,12 +79,17 @@ class ResourceTable:
         self.arsc = arsc
         self._read_xml = read_xml
 
+    @staticmethod
+    def _reference_id(value: str) -> int | None:
+        """The resource id of a reference value (``@7f0b0001``), None for any other value."""
+        m = _REF.match(value)
+        return int(m.group(1), 16) if m else None
+
     def resolve(self, value: str) -> str:
         """``@7f0b0001`` -> its value in the default configuration (or the first one); other values unchanged."""
-        m = _REF.match(value)
-        if not m or self.arsc is None:
+        rid = self._reference_id(value)
+        if rid is None or self.arsc is None:
             return value
-        rid = int(m.group(1), 16)
         try:
             configs = self.arsc.get_resolved_res_configs(rid, ARSCResTableConfig.default_config()) \
                 or self.arsc.get_resolved_res_configs(rid)
@@ -97,11 +102,11 @@ class ResourceTable:
 
     def name_of(self, value: str) -> str:
         """``@7f0e0001`` -> ``@xml/name`` (the resource's name, for meta-data ``android:resource``)."""
-        m = _REF.match(value)
-        if not m or self.arsc is None:
+        rid = self._reference_id(value)
+        if rid is None or self.arsc is None:
             return value
         try:
-            name = self.arsc.get_resource_xml_name(int(m.group(1), 16))
+            name = self.arsc.get_resource_xml_name(rid)
         except Exception:  # as in resolve()
             return value
         if not name:

@@ -129,7 +129,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
          report_dir: Path | None, report_formats: tuple[str, ...], lang: str, fail_on: str | None,
          baseline_path: Path | None, suppressions_path: Path | None, dex_paths: tuple[Path, ...],
          debug: bool) -> None:
-    """Scan APK files, split bundles (.apks, .xapk) or folders of them.
+    """Scan APK files, split bundles (.apks, .xapk), App Bundles (.aab) or folders of them.
 
     Results are stored in the database (one transaction per APK). Each file that cannot be read gets one line on
     stderr; the others are still scanned. Exit codes: 0 done (and no finding at or above --fail-on),

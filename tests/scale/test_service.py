@@ -70,9 +70,10 @@ def _upload(base: str, key: str | None, name: str, data: bytes) -> httpx.Respons
     return httpx.post(f"{base}/scans", headers=headers, files={"file": (name, data)}, timeout=30)
 
 
-def test_upload_poll_and_reports(server: tuple[str, str]) -> None:
+@pytest.mark.parametrize("name", ["sdks.apk", "sdks.aab"])
+def test_upload_poll_and_reports(server: tuple[str, str], name: str) -> None:
     base, key = server
-    accepted = _upload(base, key, "sdks.apk", (SAMPLES / "sdks.apk").read_bytes())
+    accepted = _upload(base, key, name, (SAMPLES / name).read_bytes())
     assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
     scan_id = accepted.json()["id"]
     headers = {"X-API-Key": key}

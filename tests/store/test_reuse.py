@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from appscan.cli import main
 from tests.conftest import REPO_ROOT
 
-SAMPLES = sorted(p for p in (REPO_ROOT / "samples").iterdir() if p.suffix in (".apk", ".apks", ".xapk"))
+SAMPLES = sorted(p for p in (REPO_ROOT / "samples").iterdir() if p.suffix in (".apk", ".apks", ".xapk", ".aab"))
 
 
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:
