@@ -268,6 +268,9 @@ PREPENDED_DEX = "(dex before the zip)"
 DUMP_PREFIX = "dump:"
 """Container (and name prefix) of dex files dumped from the running app and given with ``--dex``: a packed app's
 real code, analysed with the APK's own."""
+DUMP_HEADER_NOTE = "header: "
+"""Start of an ``incomplete`` reason for a dumped dex whose header was repaired or does not match its content: said,
+but the file was read in full, so it is no unanalysed code."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-import struct
 import time
 import zipfile
 import zlib
@@ -30,7 +29,7 @@ from appscan.apk.archive import (
     display_name,
     open_input,
 )
-from appscan.apk.dex import MAX_CALL_SITES, DexCode, DexFormatError, parse_dex
+from appscan.apk.dex import MAX_CALL_SITES, DexCode, DexFormatError, parse_dex, repair_header
 from appscan.apk.flow import FlowIndex
 from appscan.apk.manifest import ManifestReader, axml_shape_problem, decode_axml
 from appscan.apk.resources import ResourceTable, arsc_shape_problem, native_libs, read_resources
@@ -67,22 +66,14 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_VERSION_FILE = 256
 
 
-_DEX_HEADER = b"dex\n035\x00"
-
-
 def _read_dump(path: Path) -> bytes:
-    """A dumped dex file, read within the entry size bound; a zeroed or damaged magic (dumpers often leave one) is
-    repaired when the header's own size fields agree with the file, since the rest of the format is what counts."""
+    """A dumped dex file, read within the entry size bound."""
     try:
         if path.stat().st_size > MAX_ENTRY_BYTES:
             raise EntryError(f"{path.stat().st_size} bytes, over the {MAX_ENTRY_BYTES}-byte limit")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise EntryError(f"cannot read ({exc.strerror or exc})") from exc
-    file_size, header_size = struct.unpack_from("<II", data, 0x20) if len(data) >= 0x70 else (0, 0)
-    if not data.startswith(b"dex\n") and file_size == len(data) and header_size == 0x70:
-        data = _DEX_HEADER + data[8:]
-    return data
 
 
 def dump_files(paths: Iterable[Path]) -> list[Path]:
@@ -187,10 +178,21 @@ def _without_classes(dex: DexCode, names: set[str]) -> DexCode:
         version_constants={f: v for f, v in dex.version_constants.items() if kept(f)})
 
 
+def _dump_notes(label: str, repairs: list[str], skipped: Sequence[str]) -> list[Incomplete]:
+    """What reading a dumped dex took: one line per header repair or mismatch, and one per class (or id table) the
+    lenient read left out, at most ``SHOWN_PER_KIND`` of those, then one with the count of the rest."""
+    out = [Incomplete(label, line) for line in (*repairs, *skipped[:SHOWN_PER_KIND])]
+    if len(skipped) > SHOWN_PER_KIND:
+        out.append(Incomplete(label, f"{len(skipped) - SHOWN_PER_KIND} more classes or tables skipped (not listed)"))
+    return out
+
+
 def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: float | None,
                dumps: Sequence[Path] = ()) -> tuple[CodeFacts, list[str]]:
     """Parse every dex of every APK of the input. A corrupt dex is skipped and recorded, never fatal. A dumped dex
-    adds only the classes the APK's own dex files do not define: those are the packer's stub, kept apart."""
+    adds only the classes the APK's own dex files do not define: those are the packer's stub, kept apart. A dumped
+    dex is read leniently (its header repaired, a class with out-of-bounds data left out), each repair and skip
+    recorded."""
     infos: list[DexInfo] = []
     classes: list[ClassDef] = []
     call_sites: list[CallSite] = []
@@ -206,14 +208,19 @@ def _read_code(archive: ApkArchive, incomplete: list[Incomplete], deadline: floa
         if deadline is not None and time.monotonic() > deadline:
             incomplete.append(Incomplete(label, "time limit reached before this dex was read"))
             continue
+        dumped = label.startswith(DUMP_PREFIX)
         try:
             data = read()
-            dex = parse_dex(data)
+            repairs: list[str] = []
+            if dumped:  # dumpers leave header fields wrong: repaired, and the file read leniently
+                data, repairs = repair_header(data)
+            dex = parse_dex(data, lenient=dumped)
         except (EntryError, DexFormatError) as exc:
             incomplete.append(Incomplete(label, f"dex skipped: {exc}"))
             continue
-        if label.startswith(DUMP_PREFIX):
+        if dumped:
             dex = _without_classes(dex, seen & {c.name for c in dex.classes})
+            incomplete.extend(_dump_notes(label, repairs, dex.skipped))
         seen.update(c.name for c in dex.classes)
         texts.extend(_url_texts(data))
         infos.append(DexInfo(label, len(dex.classes), dex.method_count, len(dex.call_sites), dex.string_count,

@@ -11,17 +11,19 @@ Format reference: the Dalvik executable format and bytecode tables of the Androi
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import sys
+import zlib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from appscan.model import CallSite
+from appscan.model import DUMP_HEADER_NOTE, CallSite
 
 __all__ = ["DexFormatError", "DexCode", "DexTables", "INSN_UNITS", "MAX_CALL_SITES", "parse_dex", "read_class_fields",
-           "uleb128"]
+           "repair_header", "uleb128"]
 
 _NO_INDEX = 0xFFFFFFFF
 _site = tuple.__new__
@@ -71,6 +73,12 @@ _REFLECTIVE = {("Ljava/lang/Class;", "forName"), ("Ljava/lang/ClassLoader;", "lo
                ("Ljava/lang/Class;", "getMethod"), ("Ljava/lang/Class;", "getDeclaredMethod"),
                ("Ljava/lang/Class;", "getField"), ("Ljava/lang/Class;", "getDeclaredField"),
                ("Ldalvik/system/DexClassLoader;", "loadClass"), ("Ldalvik/system/PathClassLoader;", "loadClass")}
+
+_ID_TABLES = (("string_ids", 4), ("type_ids", 4), ("proto_ids", 12), ("field_ids", 8), ("method_ids", 8),
+              ("class_defs", 32))
+"""The id tables of the header (0x38-0x67), in order, with their entry width."""
+_BAD_REF = (IndexError, struct.error, ValueError, UnicodeError, OverflowError)
+"""What resolving an id that points outside its table (or at garbage) raises."""
 
 # Static fields worth keeping as facts (device identifiers such as Build.SERIAL live in platform classes).
 _FIELD_PREFIXES = ("Landroid/", "Ljava/")
@@ -122,6 +130,9 @@ class DexCode:
     """Instruction operands (method, string, type, field, call-site ids) outside the dex's tables, left out."""
     truncated: bool = False
     """The code walk stopped at ``MAX_CALL_SITES``: later methods' code was not read."""
+    skipped: tuple[str, ...] = ()
+    """Lenient reading only (``parse_dex(..., lenient=True)``): one line per class left out because its data lies
+    outside the file or is garbage, and per id table cut short."""
 
 
 def uleb128(data: bytes, pos: int) -> tuple[int, int]:
@@ -152,17 +163,25 @@ class DexTables:
     """Lazy, cached views of the dex id tables (strings, types, protos, methods, fields); also what
     ``appscan.apk.flow`` names instructions with when it decodes a method on demand."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, lenient: bool = False) -> None:
+        """``lenient`` (a dumped dex) cuts an id table running past the end of the file to the entries that fit, and
+        drops one that starts inside the header, each said in ``cut``; otherwise either is a ``DexFormatError``."""
         if len(data) < 0x70 or data[:4] != b"dex\n":
             raise DexFormatError("not a dex file (bad magic)")
+        sizes = list(struct.unpack_from("<12I", data, 0x38))
+        self.cut: list[str] = []
+        for k, (name, width) in enumerate(_ID_TABLES):
+            size, off = sizes[2 * k], sizes[2 * k + 1]
+            if not size or (off >= 0x70 and off + size * width <= len(data)):
+                continue
+            if not lenient:
+                raise DexFormatError("an id table lies outside the file")
+            fits = max(0, (len(data) - off) // width) if off >= 0x70 else 0
+            self.cut.append(f"{name} table runs past the end of the file: {fits} of its {size} entries read")
+            sizes[2 * k] = fits
         (self.string_size, self.string_off, self.type_size, self.type_off, self.proto_size, self.proto_off,
          self.field_size, self.field_off, self.method_size, self.method_off, self.class_size,
-         self.class_off) = struct.unpack_from("<12I", data, 0x38)
-        for size, off, width in ((self.string_size, self.string_off, 4), (self.type_size, self.type_off, 4),
-                                 (self.proto_size, self.proto_off, 12), (self.field_size, self.field_off, 8),
-                                 (self.method_size, self.method_off, 8), (self.class_size, self.class_off, 32)):
-            if size and (off < 0x70 or off + size * width > len(data)):
-                raise DexFormatError("an id table lies outside the file")
+         self.class_off) = sizes
         self.data = data
         view = memoryview(data)
         # Id tables as native arrays: one index per lookup instead of a struct call (the hot path of naming).
@@ -174,6 +193,7 @@ class DexTables:
         self._protos: list[str | None] = [None] * self.proto_size
         self._methods: list[str | None] = [None] * self.method_size
         self._fields: list[str | None] = [None] * self.field_size
+        self._sections: dict[int, int] | None = None
 
     def string(self, idx: int) -> str:
         """The string with this string id."""
@@ -228,17 +248,26 @@ class DexTables:
         return f
 
     def reflective_method_ids(self) -> frozenset[int]:
-        """Ids of the methods in ``_REFLECTIVE`` (read from the method table once per dex)."""
+        """Ids of the methods in ``_REFLECTIVE`` (read from the method table once per dex). A type or name that
+        cannot be read (a damaged dump) is simply not one of them."""
         owners = {owner for owner, _ in _REFLECTIVE}
-        owner_types = {i for i in range(self.type_size) if self.type(i) in owners} if owners else set()
+        owner_types = {i for i in range(self.type_size) if self._try(self.type, i) in owners}
         ids = self._method_ids
         out = []
         for idx in range(self.method_size):
             cls = ids[4 * idx]
-            if cls in owner_types and (self.type(cls), self.string(ids[4 * idx + 2] | (ids[4 * idx + 3] << 16))
-                                       ) in _REFLECTIVE:
+            if cls in owner_types and (
+                    self.type(cls), self._try(self.string, ids[4 * idx + 2] | (ids[4 * idx + 3] << 16))) in _REFLECTIVE:
                 out.append(idx)
         return frozenset(out)
+
+    @staticmethod
+    def _try(read: Callable[[int], str], idx: int) -> str | None:
+        """``read(idx)``, None when the id or the bytes it points at are out of bounds or garbage."""
+        try:
+            return read(idx)
+        except _BAD_REF:
+            return None
 
     def call_site_target(self, idx: int) -> str:
         """The bootstrap method of an invoke-custom call site (what a lambda or string concat resolves through)."""
@@ -258,15 +287,21 @@ class DexTables:
         return self.method(member)
 
     def _map_item(self, type_code: int) -> int | None:
-        """Offset of the map-list section of this type, or None."""
-        data = self.data
-        (map_off,) = struct.unpack_from("<I", data, 0x34)
-        (n,) = struct.unpack_from("<I", data, map_off)
-        for i in range(n):
-            code, _, _, off = struct.unpack_from("<HHII", data, map_off + 4 + 12 * i)
-            if code == type_code:
-                return off
-        return None
+        """Offset of the map-list section of this type, or None (also when the map list is missing or garbage).
+
+        The map list is read once, and only as far as the file reaches: its size field may claim billions of
+        entries (dumpers leave garbage there), and only invoke-custom resolution depends on it.
+        """
+        if self._sections is None:
+            self._sections = {}
+            data = self.data
+            (map_off,) = struct.unpack_from("<I", data, 0x34)
+            if 0x70 <= map_off <= len(data) - 4:
+                (n,) = struct.unpack_from("<I", data, map_off)
+                for i in range(min(n, (len(data) - map_off - 4) // 12)):
+                    code, _, _, off = struct.unpack_from("<HHII", data, map_off + 4 + 12 * i)
+                    self._sections.setdefault(code, off)
+        return self._sections.get(type_code)
 
 
 def read_class_fields(data: bytes, off: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -478,21 +513,73 @@ class _VersionConstants:
             return
 
 
-def parse_dex(data: bytes) -> DexCode:
-    """Read one dex file. Raises ``DexFormatError`` when it is malformed anywhere."""
+def parse_dex(data: bytes, lenient: bool = False) -> DexCode:
+    """Read one dex file. Raises ``DexFormatError`` when it is malformed anywhere.
+
+    ``lenient`` is for dex files dumped from a running app (``repair_header`` first): a class whose class_data,
+    code, name or interfaces lie outside the file or are garbage is left out and listed in ``DexCode.skipped``, and
+    an id table cut short by a truncated dump is read as far as it goes, instead of the whole file being refused.
+    An APK's own dex is read strictly: Android refuses such a file as a whole, so its code never runs.
+    """
     try:
-        return _parse(data)
+        return _parse(data, lenient)
     except (struct.error, IndexError, ValueError, UnicodeError, OverflowError) as exc:
         if isinstance(exc, DexFormatError):
             raise
         raise DexFormatError(f"malformed dex: {exc}") from exc
 
 
+_CHECKED = 0x70
+"""Header bytes the repair looks at (the whole header)."""
+_ENDIAN_TAG = 0x12345678
+
+
+def repair_header(data: bytes) -> tuple[bytes, list[str]]:
+    """A dumped dex with the header fields dumpers get wrong repaired from the rest of the header, and one line
+    per repair (or per mismatch noticed) for the scan's ``incomplete`` list, each starting with
+    ``DUMP_HEADER_NOTE``: the file is still read in full.
+
+    frida-dexdump, FART and BlackDex copy a dex out of memory, where the packer may have zeroed or scrambled the
+    magic, checksum, signature, file_size, header_size and endian tag: none of them is needed to read the tables.
+    The checksum and signature are checked against the content (a mismatch is said, and the file still read); the
+    length is the file's own; the map list is never needed (``DexTables._map_item`` ignores a garbage one). Without
+    the magic, the file counts as a dex only when its string table lies right after the header and inside the
+    file, as every dex writer lays it out: zeros or random bytes are refused with ``DexFormatError``.
+    """
+    if len(data) < _CHECKED:
+        raise DexFormatError(f"{len(data)} bytes: shorter than a dex header")
+    notes: list[str] = []
+    magic = data[:8]
+    checksum, file_size, header_size, endian, _, _, map_off, string_size, string_off = struct.unpack_from(
+        "<I20x8I", data, 8)
+    if not (magic[:4] == b"dex\n" and magic[4:7].isdigit() and magic[7] == 0):
+        if not (string_size and string_off == _CHECKED and string_off + 4 * string_size <= len(data)):
+            raise DexFormatError("not a dex file (no dex magic, and no string table after a dex header)")
+        notes.append(f"{DUMP_HEADER_NOTE}magic {magic.hex()} replaced by dex 035")
+        magic = b"dex\n035\x00"
+    mismatched = [name for name, bad in (("checksum", checksum != zlib.adler32(data[12:])),
+                                         ("signature", data[12:32] != hashlib.sha1(data[32:]).digest())) if bad]
+    if mismatched:
+        verb = "does" if len(mismatched) == 1 else "do"
+        notes.append(f"{DUMP_HEADER_NOTE}{' and '.join(mismatched)} {verb} not match the content (rewritten by "
+                     "the dumper or damaged): read anyway")
+    if file_size != len(data):
+        notes.append(f"{DUMP_HEADER_NOTE}file_size {file_size} replaced by the file's length, {len(data)} bytes")
+    if header_size != _CHECKED:
+        notes.append(f"{DUMP_HEADER_NOTE}header_size {header_size} read as 112")
+    if endian != _ENDIAN_TAG:
+        notes.append(f"{DUMP_HEADER_NOTE}endian tag 0x{endian:08x} read as little-endian")
+    if map_off and not 0x70 <= map_off <= len(data) - 4:
+        notes.append(f"{DUMP_HEADER_NOTE}map_off 0x{map_off:x} points outside the file: the map list is ignored")
+    elif map_off and struct.unpack_from("<I", data, map_off)[0] * 12 > len(data) - map_off - 4:
+        notes.append(f"{DUMP_HEADER_NOTE}the map list claims more entries than the file holds: read as far as it goes")
+    header = magic + data[8:32] + struct.pack("<III", len(data), _CHECKED, _ENDIAN_TAG)
+    return (header + data[44:] if header != data[:44] else data), notes
+
+
 MAX_CALL_SITES = 3_000_000
 """Call sites read from one dex at most (the largest real dex files hold a few hundred thousand). Methods may share
 one code item, so a 4 KB file can name billions: past this the rest of the file's code is not walked."""
-_BAD_REF = (IndexError, struct.error, ValueError, UnicodeError, OverflowError)
-"""What resolving an id that points outside its table (or at garbage) raises."""
 
 
 def _resolved(refs: Iterable[Any], resolve: Callable[[Any], Any], bad: list[int]) -> list[Any]:
@@ -508,9 +595,9 @@ def _resolved(refs: Iterable[Any], resolve: Callable[[Any], Any], bad: list[int]
     return out
 
 
-def _parse(data: bytes) -> DexCode:
+def _parse(data: bytes, lenient: bool) -> DexCode:
     """The body of ``parse_dex``; any index or struct error escaping it means a malformed file."""
-    t = DexTables(data)
+    t = DexTables(data, lenient)
     usable = len(data) & ~1
     units = memoryview(data)[:usable].cast("H")  # native order: little-endian hosts only (checked at import)
 
@@ -529,21 +616,28 @@ def _parse(data: bytes) -> DexCode:
     const_classes: dict[str, tuple[str, ...]] = {}
     code_offsets: dict[str, int] = {}
     stores: list[int] = []
-    store_ids: dict[int, list[str]] = {}
+    store_log: list[tuple[int, str]] = []
     versions = _VersionConstants(t)
     version_constants: dict[str, str] = {}
     bad = [0]
     cut = False
+    skipped = list(t.cut)
+    bad_data: dict[int, str] = {}
+    """Lenient: class_data offsets already found unreadable, so that classes sharing one garbage item cost one read."""
     for c in range(t.class_size):
         cls_idx, access, super_idx, ifaces_off, _, _, data_off, values_off = struct.unpack_from(
             "<8I", data, t.class_off + 32 * c)
-        if values_off and data_off:
-            versions.read(cls_idx, data_off, values_off, version_constants)
-        name = t.type(cls_idx)
-        superclass = None if super_idx == _NO_INDEX else t.type(super_idx)
+        marks = (len(call_sites), len(field_reads), len(store_log), len(reflected), bad[0])
         defined: list[str] = []
-        if data_off:
-            for midx, code_off in _read_class_data(data, data_off):
+        try:
+            if data_off in bad_data:
+                raise DexFormatError(bad_data[data_off])
+            if data_off >= len(data):
+                raise DexFormatError(f"its class_data offset 0x{data_off:x} lies past the end of the file")
+            name = t.type(cls_idx)
+            superclass = None if super_idx == _NO_INDEX else t.type(super_idx)
+            interfaces = t._type_list(ifaces_off)
+            for midx, code_off in _read_class_data(data, data_off) if data_off else ():
                 caller = t.method(midx)
                 defined.append(caller)
                 if not code_off or cut:
@@ -556,9 +650,7 @@ def _parse(data: bytes) -> DexCode:
                 _walk_code(units, start, start + insns, invokes, consts, fields, customs, reflective, reflected,
                            class_refs, stores)
                 if stores:
-                    for f in set(stores):
-                        if f < t.field_size:
-                            store_ids.setdefault(f, []).append(caller)
+                    store_log.extend((f, caller) for f in set(stores) if f < t.field_size)
                     stores.clear()
                 if invokes:
                     try:
@@ -583,8 +675,42 @@ def _parse(data: bytes) -> DexCode:
                                        for target in _resolved(fields, t.field, bad)
                                        if target.startswith(_FIELD_PREFIXES))
                     fields.clear()
+        except _BAD_REF as exc:
+            if not lenient:
+                raise
+            reason = str(exc) if isinstance(exc, DexFormatError) else f"unreadable class data ({exc})"
+            if data_off:
+                bad_data.setdefault(data_off, reason)
+            skipped.append(f"class {t._try(t.type, cls_idx) or f'class_defs[{c}]'} skipped: {reason}")
+            _roll_back(marks, defined, (call_sites, field_reads, store_log, reflected), (strings, const_classes,
+                       code_offsets), (invokes, consts, fields, customs, class_refs, stores))
+            bad[0] = marks[-1]
+            continue
+        if values_off and data_off:
+            versions.read(cls_idx, data_off, values_off, version_constants)
         method_count += len(defined)
-        classes.append(DexClass(name, superclass, t._type_list(ifaces_off), access, tuple(defined)))
-    return DexCode(tuple(classes), call_sites, strings, field_reads, {t.string(s) for s in reflected},
+        classes.append(DexClass(name, superclass, interfaces, access, tuple(defined)))
+    if lenient and skipped and not classes:
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        raise DexFormatError(f"nothing readable: {skipped[0]}{more}")
+    store_ids: dict[str, list[str]] = {}
+    for f, caller in store_log:
+        if (field := t._try(t.field, f)) is not None:
+            store_ids.setdefault(field, []).append(caller)
+    return DexCode(tuple(classes), call_sites, strings, field_reads, set(_resolved(reflected, t.string, [0])),
                    const_classes, method_count, t.string_size, t, code_offsets,
-                   {t.field(f): tuple(methods) for f, methods in store_ids.items()}, version_constants, bad[0], cut)
+                   {f: tuple(methods) for f, methods in store_ids.items()}, version_constants, bad[0], cut,
+                   tuple(skipped))
+
+
+def _roll_back(marks: tuple[int, ...], methods: list[str], lists: tuple[list[Any], ...],
+               maps: tuple[dict[str, Any], ...], buffers: tuple[list[Any], ...]) -> None:
+    """Undo what a class left out by a lenient read had added before its bad data was met: the lists cut back to
+    their lengths before it (``marks``), its methods' entries taken out of the maps, the walk's buffers emptied."""
+    for items, mark in zip(lists, marks, strict=False):
+        del items[mark:]
+    for mapping in maps:
+        for method in methods:
+            mapping.pop(method, None)
+    for buffer in buffers:
+        buffer.clear()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from appscan.model import DUMP_PREFIX, PREPENDED_DEX, ApkFacts, Finding, SdkDetection, Text, Verdict
+from appscan.model import DUMP_HEADER_NOTE, DUMP_PREFIX, PREPENDED_DEX, ApkFacts, Finding, SdkDetection, Text, Verdict
 
 __all__ = ["DECISIVE_LEVELS", "LABELS", "LEVELS", "RULES", "SCAN_FAILED", "TOP", "decide", "failed_verdict",
            "is_decisive", "rank", "top_findings", "unanalysed_code"]
@@ -82,7 +82,7 @@ def top_findings(findings: Iterable[Finding], count: int = TOP) -> list[Finding]
 
 
 def _is_dex(item: str) -> bool:
-    return item == PREPENDED_DEX or item.endswith(".dex")
+    return item == PREPENDED_DEX or item.endswith(".dex") or item.startswith(DUMP_PREFIX)
 
 
 def _names_own_classes(facts: ApkFacts) -> bool:
@@ -96,7 +96,7 @@ def unanalysed_code(facts: ApkFacts, sdks: Sequence[SdkDetection]) -> tuple[str,
     """What code the scan could not analyse: unreadable or skipped dex files, packed code (a packer's stub, a
     packer SDK, dex files that define no class at all, a launcher activity no dex defines), or missing dex files in
     an app that has code of its own. Empty when all of the app's code was read."""
-    out = [i.item for i in facts.incomplete if _is_dex(i.item)]
+    out = [i.item for i in facts.incomplete if _is_dex(i.item) and not i.reason.startswith(DUMP_HEADER_NOTE)]
     own = _names_own_classes(facts)
     if any(i.item == "code" for i in facts.incomplete) and (facts.code.dex or out or own):
         out.append("code")
