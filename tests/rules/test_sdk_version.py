@@ -170,6 +170,16 @@ def test_versions_in_file_names() -> None:
     assert _version(_facts({}, libs=("libBaiduMapSDK_base_v7_5_4.so",)), other) is None
 
 
+@pytest.mark.parametrize(("lib", "expected"), [
+    ("libshella-2.8.so", "2.8"), ("libshella-2.10.3.1.so", "2.10.3.1"), ("libshellx-3.0.0.0.so", "3.0.0.0"),
+    ("libshell-super.2019.so", None), ("libshellx-super.2019.so", None)])
+def test_a_packers_version_from_its_loader_library(lib: str, expected: str | None) -> None:
+    """Tencent Legu names its loader library with its version; its yearly editions carry a year, not a version."""
+    (legu,) = [s for s in load_rulesets().sdks if s.id == "tencent-legu"]
+    facts = _facts({}, libs=(lib,))
+    assert {d.id: d.version for d in detect_sdks(facts, [legu])} == {"tencent-legu": expected}
+
+
 def test_detect_sdks_reports_the_version() -> None:
     """The detection itself carries the version (the hook in ``detect_sdks``)."""
     sdk = _sdk("x5", "com.tencent.smtt")
