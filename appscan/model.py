@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # the facts only carry the index; the lowest layer must not import the dex reader at run time
     from appscan.apk.flow import FlowIndex, MethodFlow
+    from appscan.policy.document import PolicyDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +358,16 @@ class ApkFacts:
     incomplete: tuple[Incomplete, ...]
     anomalies: tuple[Anomaly, ...] = ()
     """Container tricks found while reading the input (``Anomaly``), in entry order."""
+    documents: tuple[TextDocument, ...] = ()
+    """Text files shipped in assets or raw resources that speak of privacy: candidate privacy policies."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextDocument:
+    """A text file inside the APK (``assets/privacy.html``) and its bytes, as read within the entry bounds."""
+
+    path: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,6 +649,10 @@ class ScanResult:
     """Hard-coded credentials and public identifiers (``appscan.rules.secrets``)."""
     endpoints: tuple[Endpoint, ...] = ()
     """Network hosts per owner (``appscan.rules.endpoints``)."""
+    policies: tuple[PolicyDocument, ...] = ()
+    """The privacy policies read: the files given with the scan, else those found inside the APK."""
+    policy_urls: tuple[str, ...] = ()
+    """URLs in the APK that point to a privacy policy or user agreement (recorded, never fetched)."""
     reused: bool = False
     """True when this result was read from the store (same file, ruleset and app type) instead of scanned again;
     ``duration_s`` is then the stored scan's."""

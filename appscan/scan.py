@@ -15,9 +15,11 @@ from pathlib import Path
 from appscan.apk import extract_facts
 from appscan.errors import AppscanError
 from appscan.model import ScanResult
+from appscan.policy import analyse_file, embedded_policies
 from appscan.rules.catalog import Ruleset
 from appscan.rules.engine import evaluate
 from appscan.rules.loader import load_rulesets
+from appscan.rules.policy_links import policy_urls
 from appscan.rules.startup import graph_reach
 
 __all__ = ["APK_SUFFIXES", "UnknownAppTypeError", "check_app_type", "expand_inputs", "scan_file"]
@@ -63,20 +65,25 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def scan_file(path: Path, time_limit: float | None = None, ruleset: Ruleset | None = None,
-              app_type: str | None = None, dumps: Sequence[Path] = ()) -> ScanResult:
+              app_type: str | None = None, dumps: Sequence[Path] = (), policies: Sequence[Path] = ()
+              ) -> ScanResult:
     """Scan one input file with the bundled rules (or ``ruleset``).
 
     ``time_limit`` (seconds) bounds the code pass; what is cut is listed in ``incomplete``. ``app_type`` (an NEC
     id) enables the necessary-scope rules. ``dumps`` are dex files dumped from the running app (``--dex``), whose
-    classes the APK lacks are analysed with its own.
+    classes the APK lacks are analysed with its own. ``policies`` are the app's privacy-policy files (policy,
+    children's policy, SDK list page); without them the policies the APK carries are read, if it carries any.
     """
     start = time.monotonic()
     rules = ruleset if ruleset is not None else load_rulesets()
     check_app_type(rules, app_type)
+    given = tuple(analyse_file(p, rules.policy) for p in policies)  # a bad policy file fails before the scan
     with _fewer_collections():
         facts = extract_facts(path, start + time_limit if time_limit else None, dumps)
-        analysis = evaluate(facts, rules, app_type, reach=graph_reach(rules))
+        documents = given or embedded_policies(facts.documents, facts.resources.strings, rules.policy)
+        analysis = evaluate(facts, rules, app_type, reach=graph_reach(rules), policies=documents)
     return ScanResult(facts, time.monotonic() - start, analysis.sdks, analysis.api_calls, analysis.findings,
                       rules.info, app_type, analysis.verdict, app_namespaces=analysis.app_namespaces,
                       libraries=analysis.libraries, unidentified=analysis.unidentified,
-                      secrets=analysis.secrets, endpoints=analysis.endpoints)
+                      secrets=analysis.secrets, endpoints=analysis.endpoints, policies=documents,
+                      policy_urls=policy_urls(facts))

@@ -47,6 +47,7 @@ from appscan.model import (
     DexInfo,
     Incomplete,
     Manifest,
+    TextDocument,
 )
 
 __all__ = ["dump_files", "extract_facts"]
@@ -293,6 +294,35 @@ def _layout_texts(member: ApkMember) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+_DOCUMENT_DIRS = ("assets/", "res/raw")
+_DOCUMENT_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".md")
+_MAX_DOCUMENT = 2 * 1024 * 1024
+_MAX_DOCUMENTS = 32
+_PRIVACY_MARKS = (b"privacy", *("隐私".encode(codec) for codec in ("utf-8", "utf-16-le", "gb18030")))
+"""The word "privacy" as a policy file may be encoded: what marks a text file as a candidate privacy policy."""
+
+
+def _documents(member: ApkMember) -> tuple[TextDocument, ...]:
+    """Text files of ``assets/`` and ``res/raw`` (html, txt, md) that speak of privacy, at most
+    ``_MAX_DOCUMENTS`` of at most ``_MAX_DOCUMENT`` bytes each: the privacy policies an app ships for its consent
+    dialog. Read here, where the archive is open; which are policies is for the policy reader to say."""
+    out: list[TextDocument] = []
+    for name in sorted(member.names()):
+        if len(out) >= _MAX_DOCUMENTS:
+            break
+        if not name.startswith(_DOCUMENT_DIRS) or not name.lower().endswith(_DOCUMENT_SUFFIXES):
+            continue
+        if member.size_of(name) > _MAX_DOCUMENT:
+            continue
+        try:
+            data = member.read(name, _MAX_DOCUMENT)
+        except EntryError:
+            continue
+        if any(mark in data.lower() for mark in _PRIVACY_MARKS):
+            out.append(TextDocument(name, data))
+    return tuple(out)
+
+
 def _decode_xml(member: ApkMember, data: bytes) -> tuple[ET._Element | None, list[tuple[str, str]]]:
     """An XML file of one APK of the input, binary or (a bundle module's) proto, decoded the same way."""
     return decode_proto_xml(data) if member.proto else decode_axml(data)
@@ -441,7 +471,7 @@ def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Pat
         source=display_name(path), files=archive.input_files(), app=app, signing=signing, manifest=manifest,
         native_libs=native_libs(entries), code=code, resources=resources,
         incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))),
-        anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)))
+        anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)), documents=_documents(base))
 
 
 def _manifest_anomalies(tricks: list[tuple[str, str]]) -> list[Anomaly]:

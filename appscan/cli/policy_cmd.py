@@ -13,23 +13,10 @@ import click
 
 from appscan.cli.common import say
 from appscan.cli.report_cmd import write_output
-from appscan.errors import InputError
-from appscan.policy import MAX_BYTES, PolicyDocument, analyse_policy
+from appscan.policy import PolicyDocument, analyse_file
 from appscan.rules.loader import load_rulesets
 
 __all__ = ["policy"]
-
-
-def _read(path: Path) -> bytes:
-    """A policy file's bytes, refusing a file over ``MAX_BYTES`` before reading it."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{path}: {size} bytes: larger than the {MAX_BYTES // (1024 * 1024)} MB a policy "
-                             "document may have")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
 def _text(document: PolicyDocument) -> str:
@@ -73,7 +60,7 @@ def policy(files: tuple[Path, ...], fmt: str, output: Path | None, rules_dirs: t
     Exit codes: 0 done, 2 a file unreadable, binary or larger than 5 MB, 4 an invalid ruleset.
     """
     terms = load_rulesets(rules_dirs).policy
-    documents = [analyse_policy(_read(path), str(path), terms) for path in files]
+    documents = [analyse_file(path, terms) for path in files]
     if fmt == "json":
         body = documents[0].to_json() if len(documents) == 1 else [d.to_json() for d in documents]
         text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -77,16 +77,16 @@ def _write_reports(results: list[ScanResult], folder: Path, formats: tuple[str, 
 
 
 def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, time_limit: float | None,
-                   ruleset: Ruleset, app_type: str | None, dumps: list[Path]) -> ScanResult:
-    """A stored result of the same file, rules and app type when there is one (unless --force), else a scan.
-
-    A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts only.
+                   ruleset: Ruleset, app_type: str | None, dumps: list[Path], policies: list[Path]) -> ScanResult:
+    """A stored result of the same file, rules, app type and policies when there is one (unless --force), else a
+    scan. A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts
+    only.
     """
-    if store is not None and not force and not full:
+    if store is not None and not force and not full and not policies:
         stored = stored_result(path, store, ruleset, app_type)
         if stored is not None:
             return stored
-    result = scan_file(path, time_limit, ruleset, app_type, dumps)
+    result = scan_file(path, time_limit, ruleset, app_type, dumps, policies)
     if store is not None:
         save_scan(store, result, to_document(result))
     return result
@@ -123,12 +123,17 @@ def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, tim
               metavar="FILE_OR_DIR",
               help="Dex files dumped from the running app (a packed app's real code; a folder: its *.dex), "
                    "analysed with the APK's own code. Such a scan is neither stored nor taken from the store.")
+@click.option("--policy", "policy_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE",
+              help="The app's privacy policy (HTML, Markdown, text or PDF; repeatable: policy, children's policy, SDK "
+                   "list page), compared with what the code collects and embeds. Without it, policies the APK "
+                   "carries in its assets or strings are read.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, time_limit: float | None,
          rules_dirs: tuple[Path, ...], app_type: str | None, db_url: str | None, no_store: bool, force: bool,
          report_dir: Path | None, report_formats: tuple[str, ...], lang: str, fail_on: str | None,
          baseline_path: Path | None, suppressions_path: Path | None, dex_paths: tuple[Path, ...],
-         debug: bool) -> None:
+         policy_paths: tuple[Path, ...], debug: bool) -> None:
     """Scan APK files, split bundles (.apks, .xapk), App Bundles (.aab) or folders of them.
 
     Results are stored in the database (one transaction per APK). Each file that cannot be read gets one line on
@@ -141,7 +146,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
     ruleset = load_rulesets(rules_dirs)
     check_app_type(ruleset, app_type)  # once, before any file: not one error line per APK
     gate_files = load_gate_files(baseline_path, suppressions_path, ruleset)
-    dumps = list(dex_paths)
+    dumps, policies = list(dex_paths), list(policy_paths)
     # The store holds what each file alone gives: a scan with dumps would be taken for it later.
     store = None if no_store or dumps else open_store(db_url)
     results: list[ScanResult] = []
@@ -152,7 +157,8 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
         bar.set_postfix_str(display_name(path)[-40:], refresh=False)
         start = time.monotonic()
         try:
-            results.append(_scan_or_reuse(path, store, force, full, time_limit, ruleset, app_type, dumps))
+            results.append(_scan_or_reuse(path, store, force, full, time_limit, ruleset, app_type, dumps,
+                                          policies))
         except AppscanError as exc:
             if debug or debug_enabled():
                 raise

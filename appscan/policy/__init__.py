@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from appscan.policy.analyse import analyse_policy
 from appscan.policy.document import Declaration, Denial, PolicyDocument, SdkMention, Sections
+from appscan.policy.embedded import EMBEDDED_PREFIX, embedded_policies
 from appscan.policy.extract import MAX_BYTES
+from appscan.policy.files import analyse_file
 from appscan.policy.terms import PolicyTerms, normalise_sdk_name
 
-__all__ = ["MAX_BYTES", "Declaration", "Denial", "PolicyDocument", "PolicyTerms", "SdkMention", "Sections",
-           "analyse_policy", "normalise_sdk_name"]
+__all__ = ["EMBEDDED_PREFIX", "MAX_BYTES", "Declaration", "Denial", "PolicyDocument", "PolicyTerms", "SdkMention",
+           "Sections", "analyse_file", "analyse_policy", "embedded_policies", "normalise_sdk_name"]

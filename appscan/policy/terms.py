@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 __all__ = ["CUES", "PolicyTerms", "normalise_sdk_name"]
 
-CUES = ("collect", "negation", "conditional", "purpose", "definition", "third-party",
+CUES = ("title", "collect", "negation", "conditional", "purpose", "definition", "third-party",
         "account_deletion", "complaint_channel", "minors", "cross_border", "updated",
         "sdk_table", "sdk_name", "sdk_company", "sdk_purpose", "sdk_data", "sdk_link")
 """Cue classes (the ``cue`` values of policy_terms.yaml): what a word signals in a sentence or a table header."""
@@ -48,14 +48,18 @@ class PolicyTerms:
     """Cue class (``CUES``) -> its words."""
     sdk_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Normalised SDK name -> catalogue SDK id."""
+    covers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Data type -> the other types a policy declares by declaring it (location -> cell)."""
+    covers_generically: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Data type -> the types it names only in general terms (device-info -> imei, android-id...)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data_types", _frozen(self.data_types))
-        object.__setattr__(self, "cues", _frozen(self.cues))
-        object.__setattr__(self, "sdk_names", _frozen(self.sdk_names))
+        for name in ("data_types", "cues", "sdk_names", "covers", "covers_generically"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "_hash", hash((
             tuple(sorted(self.data_types.items())), self.not_within, tuple(sorted(self.cues.items())),
-            tuple(sorted(self.sdk_names.items())))))
+            tuple(sorted(self.sdk_names.items())), tuple(sorted(self.covers.items())),
+            tuple(sorted(self.covers_generically.items())))))
 
     def cue(self, name: str) -> tuple[str, ...]:
         """The words of one cue class (empty when the ruleset has none)."""

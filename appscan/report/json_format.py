@@ -112,6 +112,8 @@ def to_document(result: ScanResult, full: bool = False) -> dict[str, Any]:
         "unidentified_code": _plain(result.unidentified),
         "secrets": _plain(result.secrets),
         "endpoints": _plain(result.endpoints),
+        "policies": [p.to_json() for p in result.policies],
+        "policy_urls": list(result.policy_urls),
     }
     if full:
         doc["resources"]["strings"] = list(res.strings)

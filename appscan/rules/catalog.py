@@ -94,6 +94,9 @@ class Sdk:
     name_zh: str | None = None
     within: str | None = None
     """Id of an SDK whose package prefixes contain this one's (a product built on a vendor core)."""
+    component_of: tuple[str, ...] = ()
+    """SDKs the vendor ships this one inside as a required part (JCore in JPush, ASMS in Umeng's common module):
+    a privacy policy naming one of them has named this one."""
     version: tuple[VersionHint, ...] = ()
     consent_apis: tuple[str, ...] = ()
     """Smali methods of the SDK's privacy switch; calling them after consent is positive evidence."""
@@ -291,6 +294,10 @@ class PolicyTerm:
     sdk: str | None = None
     not_within: tuple[str, ...] = ()
     """Longer words containing a term that mean something else (安装位置 for 位置)."""
+    covers: tuple[str, ...] = ()
+    """Other data types a policy declares by declaring this one (a location covers a cell-tower location)."""
+    covers_generically: tuple[str, ...] = ()
+    """Data types this one names only in general terms (设备信息 for the IMEI): declared, but not item by item."""
 
     @property
     def name(self) -> str:

@@ -27,6 +27,7 @@ from appscan.model import (
     UnidentifiedCode,
     Verdict,
 )
+from appscan.policy.document import PolicyDocument
 from appscan.rules.api_match import find_api_calls
 from appscan.rules.catalog import AppType, FindingRule, Ruleset
 from appscan.rules.endpoints import find_endpoints
@@ -83,6 +84,8 @@ class Context:
     rule: FindingRule | None = None
     secrets: tuple[SecretHit, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    policies: tuple[PolicyDocument, ...] = ()
+    """The privacy policies read for this scan (given files, or those the APK carries); empty when none."""
 
     def sdk_label(self, sdk_id: str | None, owner_kind: str | None = None, owner: str | None = None
                   ) -> tuple[str, str]:
@@ -183,9 +186,10 @@ class Analysis:
 
 def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
              reach: Callable[[ApkFacts, tuple[ApiCall, ...], Attribution], tuple[tuple[ApiCall, ...],
-                                                                                StartupAnalysis]] | None = None
-             ) -> Analysis:
-    """Run every rule on the facts. ``reach`` adds call-graph reachability to the calls when given."""
+                                                                                StartupAnalysis]] | None = None,
+             policies: tuple[PolicyDocument, ...] = ()) -> Analysis:
+    """Run every rule on the facts. ``reach`` adds call-graph reachability to the calls when given; ``policies``
+    are what the app's privacy policies say, for the rules that compare them with the code."""
     from appscan.rules import checks  # noqa: F401  (registers the checks)
 
     attribution = Attribution.for_app(facts, ruleset.sdks, ruleset.libraries)
@@ -199,7 +203,7 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
     secrets = find_secrets(facts, ruleset.secrets, attribution)
     endpoints = find_endpoints(facts, attribution, ruleset.regions)
     ctx = Context(facts, ruleset, sdks, calls, attribution, ruleset.app_type(app_type) if app_type else None,
-                  startup, secrets=secrets, endpoints=endpoints)
+                  startup, secrets=secrets, endpoints=endpoints, policies=policies)
     findings: dict[str, Finding] = {}
     for rule in ruleset.rules:
         ctx.rule = rule

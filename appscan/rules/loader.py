@@ -70,14 +70,15 @@ _LABELS = {
     "secrets": "secret pattern", "regions": "host region", "policy_terms": "policy term",
 }
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "sdks": (("data_collected", "data_types"), ("within", "sdks")),
+    "sdks": (("data_collected", "data_types"), ("within", "sdks"), ("component_of", "sdks")),
     "apis": (("data_type", "data_types"), ("clauses", "clauses")),
     "permissions": (("data_types", "data_types"), ("apis", "apis"), ("clauses", "clauses")),
     "app_types": (("necessary_data", "data_types"), ("necessary_permissions", "permissions")),
     "rules": (("clauses", "clauses"),),
     "fingerprints": (("id", "sdks"),),
     "libraries": (("carved_from", "sdks"),),
-    "policy_terms": (("data_type", "data_types"), ("sdk", "sdks")),
+    "policy_terms": (("data_type", "data_types"), ("sdk", "sdks"), ("covers", "data_types"),
+                     ("covers_generically", "data_types")),
 }
 """kind -> (field, kind its values must be ids of)."""
 
@@ -380,7 +381,7 @@ def _sdk(d: dict[str, Any]) -> Sdk:
         signals=SdkSignals(*(_tuple(signals, k) for k in ("packages", "components", "native_libs", "assets",
                                                           "meta_data"))),
         data_collected=_tuple(d, "data_collected"), sources=_tuple(d, "sources"), name_zh=d.get("name_zh"),
-        within=d.get("within"), version=tuple(VersionHint(v["kind"], v["name"]) for v in d.get("version", ())),
+        within=d.get("within"), component_of=_tuple(d, "component_of"), version=tuple(VersionHint(v["kind"], v["name"]) for v in d.get("version", ())),
         consent_apis=_tuple(d, "consent_apis"), init_apis=_tuple(d, "init_apis"),
         company=_text(d["company"]) if "company" in d else None,
         purpose=_text(d["purpose"]) if "purpose" in d else None, privacy_policy=d.get("privacy_policy"),
@@ -432,7 +433,10 @@ def _policy_vocabulary(entries: tuple[PolicyTerm, ...], sdks: tuple[Sdk, ...]) -
     catalogue = {name: next(iter(ids)) for name, ids in owners.items() if len(ids) == 1 and len(name) >= 2}
     return PolicyTerms(data_types={k: tuple(v) for k, v in synonyms.items()},
                        not_within=tuple(sorted({m for e in entries for m in e.not_within})),
-                       cues={k: tuple(v) for k, v in cues.items()}, sdk_names={**catalogue, **aliases})
+                       cues={k: tuple(v) for k, v in cues.items()}, sdk_names={**catalogue, **aliases},
+                       covers={e.data_type: e.covers for e in entries if e.data_type and e.covers},
+                       covers_generically={e.data_type: e.covers_generically for e in entries
+                                           if e.data_type and e.covers_generically})
 
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -452,7 +456,8 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "secrets": lambda d: SecretPattern(d["id"], d["name"], d["kind"], _regex(d, "value"), _regex(d, "key"),
                                        d.get("min_entropy"), _tuple(d, "sources"), _tuple(d, "literals")),
     "policy_terms": lambda d: PolicyTerm(d["id"], _tuple(d, "terms"), d.get("data_type"), d.get("cue"), d.get("sdk"),
-                                         _tuple(d, "not_within")),
+                                         _tuple(d, "not_within"), _tuple(d, "covers"),
+                                         _tuple(d, "covers_generically")),
     "regions": lambda d: HostRegion(d["id"], d["operator"], d["region"], _tuple(d, "domains"), _tuple(d, "sources")),
     "fingerprints": lambda d: Fingerprint(d["id"], _tuple(d, "learned_from"),
                                           MappingProxyType({k: tuple(v) for k, v in d["features"].items()})),

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from appscan.rules.checks import manifest, network, permissions, privacy, texts
+from appscan.rules.checks import manifest, network, permissions, policy_gap, privacy, texts
 
-__all__ = ["manifest", "network", "permissions", "privacy", "texts"]
+__all__ = ["manifest", "network", "permissions", "policy_gap", "privacy", "texts"]

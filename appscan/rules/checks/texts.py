@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from appscan.model import Evidence
+from appscan.rules.checks.policy_gap import section_present
 from appscan.rules.engine import Context, Hit, check
 from appscan.rules.severity import tier_of
 
@@ -31,13 +32,18 @@ def _found(ctx: Context) -> bool:
     return any(k.lower() in blob for k in ctx.rule.params.get("keywords", ()))
 
 
-def _absent(ctx: Context, subject: str, manual: bool, severity: str | None = None) -> Iterator[Hit]:
-    """One hit when none of the rule's keywords is found anywhere."""
-    if not _found(ctx):
-        assert ctx.rule is not None
-        searched = ", ".join(ctx.rule.params.get("keywords", ())[:6])
-        yield Hit(subject, (Evidence("string", f"none of: {searched}", "strings, layouts, code, asset names"),),
-                  manual_check=manual, severity=severity)
+def _absent(ctx: Context, subject: str, manual: bool, severity: str | None = None, section: str | None = None
+            ) -> Iterator[Hit]:
+    """One hit when none of the rule's keywords is found anywhere, nor does a policy read for the scan have the
+    ``section``; the policies read are named in the evidence, since the app may hold the entry in them."""
+    if _found(ctx) or (section is not None and section_present(ctx, section) is not None):
+        return
+    assert ctx.rule is not None
+    searched = ", ".join(ctx.rule.params.get("keywords", ())[:6])
+    policies = tuple(Evidence("policy", f"no {section.replace('_', '-')} section found", p.source)
+                     for p in ctx.policies) if section else ()
+    yield Hit(subject, (Evidence("string", f"none of: {searched}", "strings, layouts, code, asset names"),
+                        *policies), manual_check=manual, severity=severity)
 
 
 @check("no-privacy-policy")
@@ -45,6 +51,8 @@ def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
     """No privacy-policy wording anywhere in the app. The rule's severity holds for an app that collects personal
     data (beyond the low tier: network state, crash logs) or embeds an SDK; one that does neither (a calculator, a
     test harness) still needs a policy to be listed in the stores, but nothing it does is undisclosed: low."""
+    if ctx.policies:  # a policy was given with the scan or found in the APK's own files
+        return
     collects = bool(ctx.sdks) or any(
         c.collects and tier_of(ctx.ruleset.data_type(c.data_type)) not in (None, "low") for c in ctx.api_calls)
     yield from _absent(ctx, "no-policy", manual=False, severity=None if collects else "low")
@@ -53,10 +61,10 @@ def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
 @check("no-account-deletion")
 def no_account_deletion(ctx: Context) -> Iterator[Hit]:
     """No account-deletion wording (a person should confirm)."""
-    yield from _absent(ctx, "no-deletion", manual=True)
+    yield from _absent(ctx, "no-deletion", manual=True, section="account_deletion")
 
 
 @check("no-complaint-channel")
 def no_complaint_channel(ctx: Context) -> Iterator[Hit]:
     """No complaint/report wording (a person should confirm)."""
-    yield from _absent(ctx, "no-complaint", manual=True)
+    yield from _absent(ctx, "no-complaint", manual=True, section="complaint_channel")

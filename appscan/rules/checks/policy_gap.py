@@ -1,0 +1,226 @@
+"""Checks that hold the code against the privacy policy: what the code collects and embeds, what the policy says.
+
+They fire only when a policy was read (given with the scan or found in the APK): without one, POL-001 says so.
+A data type is compared when the code collects it (``ApiCall.collects``) and it is personal data above the low
+tier (network state and crash logs are not items a policy lists). A declaration covers a collected type when it
+names the type, or a type that covers it (a cell-tower location is a location); a generic word (设备信息 for
+device identifiers) covers it only vaguely, which is a finding of its
+own, low and for a person to judge. Every finding carries both sides: the call sites, and the policy's words.
+Which declarations cover which types is vocabulary: ``covers`` and ``covers_generically`` in policy_terms.yaml.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from appscan.model import ApiCall, Evidence, SdkDetection
+from appscan.policy.document import PolicyDocument, SdkMention
+from appscan.rules.checks.privacy import call_evidence, personal_calls
+from appscan.rules.engine import Context, Hit, check
+from appscan.rules.severity import owner_of, tier_of
+
+__all__: list[str] = []
+
+MAX_QUOTED = 3
+"""Policy sentences quoted per finding."""
+
+
+def _compared_calls(ctx: Context) -> dict[str, list[ApiCall]]:
+    """Collecting calls by data type, for the types a policy must list."""
+    out: dict[str, list[ApiCall]] = defaultdict(list)
+    for call in personal_calls(ctx):
+        if tier_of(ctx.ruleset.data_type(call.data_type)) not in (None, "low"):
+            out[call.data_type].append(call)
+    return dict(sorted(out.items()))
+
+
+def _coverage(ctx: Context, data_type: str, declared: frozenset[str]) -> str:
+    """full | generic | none: how the declared types cover a collected one (``covers`` and ``covers_generically``
+    of rulesets/policy_terms.yaml)."""
+    terms = ctx.ruleset.policy
+    if data_type in declared or any(data_type in terms.covers.get(word, ()) for word in declared):
+        return "full"
+    if any(data_type in terms.covers_generically.get(word, ()) for word in declared):
+        return "generic"
+    return "none"
+
+
+def _declared(policies: Iterable[PolicyDocument]) -> frozenset[str]:
+    return frozenset(t for p in policies for t in p.declared_types)
+
+
+def _policy_evidence(policies: Iterable[PolicyDocument], note: str) -> tuple[Evidence, ...]:
+    """What the policies were and what they say on the point: one line per policy."""
+    return tuple(Evidence("policy", note, p.source) for p in policies)
+
+
+def _quotes(policies: Iterable[PolicyDocument], data_types: Iterable[str], denied: bool = False
+            ) -> tuple[Evidence, ...]:
+    """The policy sentences that declare (or deny) the given types, a few per finding."""
+    wanted = set(data_types)
+    out = []
+    for p in policies:
+        for entry in (p.denied if denied else p.declared):
+            if entry.data_type in wanted:
+                out.append(Evidence("policy-sentence", entry.sentence, p.source))
+    return tuple(dict.fromkeys(out))[:MAX_QUOTED]
+
+
+def _collectors(ctx: Context, calls: Iterable[ApiCall]) -> tuple[str, str]:
+    """(zh, en) of who collects: each distinct owner of the calls, named as findings name collectors."""
+    owners = dict.fromkeys((owner_of(c), c.owner, c.sdk) for c in calls)
+    labels = [ctx.sdk_label(sdk, kind, owner) for kind, owner, sdk in owners]
+    return "、".join(zh for zh, _ in labels), ", ".join(en for _, en in labels)
+
+
+def _values(ctx: Context, data_types: Iterable[str], **extra: str) -> dict[str, str]:
+    data_zh, data_en = ctx.data_label(data_types)
+    return {"data": data_zh, "data_en": data_en, **extra}
+
+
+@check("policy-undeclared-collection")
+def undeclared_collection(ctx: Context) -> Iterator[Hit]:
+    """A data type the code collects that no policy declares (nor denies: that is ``policy-contradiction``)."""
+    if not ctx.policies:
+        return
+    declared = _declared(ctx.policies)
+    denied = frozenset(t for p in ctx.policies for t in p.denied_types)
+    for data_type, calls in _compared_calls(ctx).items():
+        if data_type in denied or _coverage(ctx, data_type, declared) != "none":
+            continue
+        who_zh, who_en = _collectors(ctx, calls)
+        sdks = tuple(sorted({c.sdk for c in calls if c.sdk}))
+        note = f"declares {len(declared)} data types; none of them is {data_type}"
+        yield Hit(data_type, (*call_evidence(calls), *_policy_evidence(ctx.policies, note)),
+                  _values(ctx, [data_type], collector=who_zh, collector_en=who_en),
+                  sdk=sdks[0] if len(sdks) == 1 else None, data_types=(data_type,),
+                  clauses=("M164-1.S6",) if sdks else ())
+
+
+@check("policy-generic-declaration")
+def generic_declaration(ctx: Context) -> Iterator[Hit]:
+    """A collected type the policies cover only with a generic word (设备信息 for the IMEI): item by item listing
+    is what 191号 2.1 asks, but whether the policy's wording is specific enough is a person's call."""
+    if not ctx.policies:
+        return
+    declared = _declared(ctx.policies)
+    denied = frozenset(t for p in ctx.policies for t in p.denied_types)
+    for data_type, calls in _compared_calls(ctx).items():
+        if data_type in denied or _coverage(ctx, data_type, declared) != "generic":
+            continue
+        generic = sorted(w for w in declared if data_type in ctx.ruleset.policy.covers_generically.get(w, ()))
+        who_zh, who_en = _collectors(ctx, calls)
+        yield Hit(data_type, (*call_evidence(calls), *_quotes(ctx.policies, generic)),
+                  _values(ctx, [data_type], collector=who_zh, collector_en=who_en,
+                          generic=ctx.data_label(generic)[0], generic_en=ctx.data_label(generic)[1]),
+                  data_types=(data_type,), manual_check=True)
+
+
+@check("policy-contradiction")
+def contradiction(ctx: Context) -> Iterator[Hit]:
+    """A data type a policy says is not collected, which the code collects."""
+    if not ctx.policies:
+        return
+    denied = frozenset(t for p in ctx.policies for t in p.denied_types)
+    for data_type, calls in _compared_calls(ctx).items():
+        if data_type not in denied:
+            continue
+        who_zh, who_en = _collectors(ctx, calls)
+        yield Hit(data_type, (*call_evidence(calls), *_quotes(ctx.policies, [data_type], denied=True)),
+                  _values(ctx, [data_type], collector=who_zh, collector_en=who_en), data_types=(data_type,))
+
+
+def _mentions(policies: Iterable[PolicyDocument]) -> list[SdkMention]:
+    return [m for p in policies for m in p.sdks]
+
+
+def _named(ctx: Context, sdk: SdkDetection, mentions: list[SdkMention]) -> list[SdkMention]:
+    """The mentions that name this SDK: by its id, a product built on it (naming MobPush names the MobTech core),
+    or an SDK it ships inside (``Sdk.component_of``: naming JPush names JCore). Naming a core names no product,
+    and a vendor's other SDKs are other SDKs."""
+    parts_of = set(ctx.ruleset.sdk(sdk.id).component_of)
+    return [m for m in mentions if m.sdk is not None
+            and (m.sdk == sdk.id or m.sdk in parts_of or ctx.ruleset.sdk(m.sdk).within == sdk.id)]
+
+
+def _personal_sdks(ctx: Context) -> Iterator[tuple[SdkDetection, list[ApiCall]]]:
+    """SDKs with code in the APK that process personal data: their code collects some, or their catalogue entry
+    documents what they collect. Packers and SDKs seen only in the manifest are not listed."""
+    calls = defaultdict(list)
+    for call in personal_calls(ctx):
+        if call.sdk:
+            calls[call.sdk].append(call)
+    for sdk in ctx.sdks:
+        if sdk.category == "packer" or sdk.evidence_level == "declared":
+            continue
+        if calls.get(sdk.id) or ctx.ruleset.sdk(sdk.id).data_collected:
+            yield sdk, calls.get(sdk.id, [])
+
+
+@check("policy-sdk-not-listed")
+def sdk_not_listed(ctx: Context) -> Iterator[Hit]:
+    """An embedded SDK that processes personal data and that no policy names (164号's third-party SDK list)."""
+    if not ctx.policies:
+        return
+    mentions = _mentions(ctx.policies)
+    for sdk, calls in _personal_sdks(ctx):
+        if _named(ctx, sdk, mentions):
+            continue
+        who_zh, who_en = ctx.sdk_label(sdk.id)
+        note = f"names {len(mentions)} SDKs; not {sdk.name}"
+        yield Hit(sdk.id, (*sdk.evidence[:3], *call_evidence(calls), *_policy_evidence(ctx.policies, note)),
+                  {"collector": who_zh, "collector_en": who_en}, sdk=sdk.id,
+                  data_types=tuple(sorted({c.data_type for c in calls})))
+
+
+@check("policy-sdk-beyond-list")
+def sdk_beyond_list(ctx: Context) -> Iterator[Hit]:
+    """An SDK the policy lists with its data types, whose own code collects types beyond them."""
+    if not ctx.policies:
+        return
+    mentions = _mentions(ctx.policies)
+    for sdk, calls in _personal_sdks(ctx):
+        named = [m for m in _named(ctx, sdk, mentions) if m.data_types]
+        if not named or not calls:
+            continue
+        listed = frozenset(t for m in named for t in m.data_types)
+        extra = sorted({c.data_type for c in calls if tier_of(ctx.ruleset.data_type(c.data_type)) not in (None, "low")
+                        and _coverage(ctx, c.data_type, listed) == "none"})
+        if not extra:
+            continue
+        who_zh, who_en = ctx.sdk_label(sdk.id)
+        listed_zh, listed_en = ctx.data_label(sorted(listed))
+        row = Evidence("policy-sdk", f"{named[0].name}: {', '.join(sorted(listed))}", None)
+        yield Hit(sdk.id, (*call_evidence(c for c in calls if c.data_type in extra), row),
+                  _values(ctx, extra, collector=who_zh, collector_en=who_en, listed=listed_zh, listed_en=listed_en),
+                  sdk=sdk.id, data_types=tuple(extra))
+
+
+@check("policy-section-missing")
+def section_missing(ctx: Context) -> Iterator[Hit]:
+    """A required section no policy has (rule param ``section``: minors, updated, cross_border). A missing
+    cross-border section matters only when the app talks to hosts outside mainland China."""
+    if not ctx.policies:
+        return
+    assert ctx.rule is not None
+    section = ctx.rule.params["section"]
+    if any(p.sections.to_json().get(section) for p in ctx.policies):
+        return
+    evidence = list(_policy_evidence(ctx.policies, f"no {section.replace('_', '-')} section found"))
+    if section == "cross_border":
+        abroad = [e for e in ctx.endpoints if e.region == "outside-cn"]
+        if not abroad:
+            return
+        evidence.extend(Evidence("endpoint", e.host, e.operator) for e in abroad[:3])
+    yield Hit(section, tuple(evidence))
+
+
+def section_present(ctx: Context, section: str) -> Evidence | None:
+    """Evidence that a policy read for this scan has ``section`` (for the app-text checks, which then stay quiet),
+    None when none has it or no policy was read."""
+    for p in ctx.policies:
+        if p.sections.to_json().get(section):
+            return Evidence("policy", f"{section.replace('_', '-')} section", p.source)
+    return None
+
