@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from appscan.apk.aapt_proto import ProtoResourceTable, parse_proto_xml
 from appscan.apk.archive import open_input
 from appscan.apk.dex import DexFormatError, parse_dex
 from appscan.apk.manifest import parse_axml
@@ -70,9 +71,9 @@ def test_hostile_variants_end_in_a_result_or_one_line(tmp_path: Path) -> None:
     assert multi_line == []
 
 
-def _mutated(sample_member: str) -> st.SearchStrategy[bytes]:
+def _mutated(sample_member: str, sample: str = "sdks.apk") -> st.SearchStrategy[bytes]:
     """Bytes of a sample's member with random byte patches: deep enough into the format to pass its first checks."""
-    with zipfile.ZipFile(SAMPLES / "sdks.apk") as archive:
+    with zipfile.ZipFile(SAMPLES / sample) as archive:
         body = archive.read(sample_member)
 
     @st.composite
@@ -109,6 +110,20 @@ def test_the_binary_xml_reader_returns_a_tree_or_none(data: bytes) -> None:
 @given(st.one_of(st.binary(max_size=4096), _mutated("resources.arsc")))
 def test_the_resource_table_check_returns_a_verdict(data: bytes) -> None:
     assert arsc_shape_problem(data) is None or isinstance(arsc_shape_problem(data), str)
+
+
+@_FUZZ
+@given(st.one_of(st.binary(max_size=4096), _mutated("base/manifest/AndroidManifest.xml", "sdks.aab")))
+def test_the_proto_xml_reader_returns_a_tree_or_none(data: bytes) -> None:
+    parse_proto_xml(data)
+
+
+@_FUZZ
+@given(st.one_of(st.binary(max_size=4096), _mutated("base/resources.pb", "multidex.aab")))
+def test_the_proto_resource_table_reads_or_says_not_a_table(data: bytes) -> None:
+    table = ProtoResourceTable.parse(data, lambda _name: None)
+    if table is not None:
+        table.strings(), table.locales(), table.resolve("@7F010000"), table.name_of("@7F010000")
 
 
 @_FUZZ
