@@ -58,6 +58,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "postgres": ("psycopg",),
     "xlsx": ("openpyxl",),
     "policy-pdf": ("pdfminer",),
+    "pdf": ("weasyprint",),
 }
 """Optional dependency groups (``setup.cfg`` extras) and the top-level modules each provides: scanning an APK
 needs none of them."""
