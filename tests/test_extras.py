@@ -73,3 +73,17 @@ def test_an_unrelated_import_error_is_not_blamed_on_an_extra() -> None:
 
     with pytest.raises(ImportError), extra_needed("xlsx", "the XLSX report"):
         import appscan_no_such_module  # type: ignore[import-not-found]  # noqa: F401
+
+
+def test_a_pdf_notice_without_weasyprint_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from appscan.report.notice import Notice, render_notice_pdf
+    from appscan.rules.loader import load_rulesets
+    from appscan.scan import scan_file
+
+    result = scan_file(SAMPLE)
+    notice = Notice(result, result.findings[:1], "reject", "store", "reviewer", date(2026, 12, 6), "N-1")
+    _hide(monkeypatch, "weasyprint")
+    with pytest.raises(MissingExtraError, match=r"pip install 'appscan\[pdf\]'"):
+        render_notice_pdf(notice, load_rulesets())
