@@ -31,6 +31,7 @@ from appscan.model import (
     UnidentifiedCode,
     Verdict,
 )
+from appscan.policy import PolicyDocument
 
 __all__ = ["result_from_document"]
 
@@ -104,6 +105,8 @@ def result_from_document(doc: Mapping[str, Any]) -> ScanResult:
             libraries=tuple(_build(LibraryUse, lib) for lib in doc.get("libraries") or ()),
             unidentified=tuple(_build(UnidentifiedCode, u) for u in doc.get("unidentified_code") or ()),
             secrets=tuple(_build(SecretHit, h) for h in doc.get("secrets") or ()),
-            endpoints=tuple(_build(Endpoint, e) for e in doc.get("endpoints") or ()))
+            endpoints=tuple(_build(Endpoint, e) for e in doc.get("endpoints") or ()),
+            policies=tuple(_build(PolicyDocument, p) for p in doc.get("policies") or ()),
+            policy_urls=tuple(doc.get("policy_urls") or ()))
     except (KeyError, TypeError) as exc:
         raise ReportError(f"the stored scan document is incomplete ({type(exc).__name__}: {exc})") from exc
