@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from appscan.scan import scan_file
 from appscan.store import Store, failure_count, find_scan, record_failure, save_scan
 
 __all__ = ["FAILURE_KINDS", "Outcome", "admit", "failure_kind", "file_sha256", "ingest", "record_failed",
-           "record_unreadable"]
+           "record_unreadable", "scan_key"]
 
 _CHUNK = 1 << 20
 
@@ -60,6 +61,18 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def scan_key(sha256: str, policies: Sequence[Path]) -> str:
+    """What makes two scans the same input, for the runners' locks: the APK's sha256 and the sha256s of its policy
+    files in order. A policy that cannot be read counts by its path (its scan then fails with the reason)."""
+    digests = []
+    for policy in policies:
+        try:
+            digests.append(file_sha256(policy))
+        except OSError:
+            digests.append(str(policy))
+    return "+".join([sha256, *digests])
+
+
 def record_failed(store: Store, path: Path, sha256: str | None, error: str, duration_s: float,
                   ruleset: Ruleset) -> Outcome:
     """Store a failed scan (a bad file, a runaway stopped by a limit) and describe it."""
@@ -73,12 +86,13 @@ def record_unreadable(store: Store, path: Path, exc: OSError, ruleset: Ruleset, 
 
 
 def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool = False,
-          max_failures: int | None = None) -> Outcome | None:
+          max_failures: int | None = None, policies: Sequence[Path] = ()) -> Outcome | None:
     """The outcome settled without scanning (stored already: ``reused``; failed ``max_failures`` times with these
-    rules: ``skipped``), or None when the input must be scanned."""
+    rules: ``skipped``), or None when the input must be scanned. A scan with ``policies`` (privacy policy files) is
+    never reused: a stored scan does not say which policies it was compared with."""
     if force:
         return None
-    existing = find_scan(store, sha256, ruleset.sha256)
+    existing = None if policies else find_scan(store, sha256, ruleset.sha256)
     if existing is not None:
         return Outcome(str(path), sha256, "reused", existing)
     if max_failures is not None and (failed := failure_count(store, sha256, ruleset.sha256)) >= max_failures:
@@ -88,8 +102,9 @@ def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool =
 
 
 def ingest(store: Store, path: Path, ruleset: Ruleset, time_limit: float | None = None,
-           force: bool = False) -> Outcome:
-    """Scan ``path`` into ``store`` unless a scan of the same bytes with the same ruleset is stored already.
+           force: bool = False, policies: Sequence[Path] = ()) -> Outcome:
+    """Scan ``path`` into ``store`` unless a scan of the same bytes with the same ruleset is stored already;
+    ``policies`` are the app's privacy policy files, compared with what the code does (``scan_file``).
 
     ``AppscanError`` (an unreadable file) and ``MemoryError`` (the memory cap was hit) become a stored failure;
     anything else is a bug and propagates.
@@ -99,11 +114,11 @@ def ingest(store: Store, path: Path, ruleset: Ruleset, time_limit: float | None 
         sha256 = file_sha256(path)
     except OSError as exc:
         return record_unreadable(store, path, exc, ruleset, time.monotonic() - start)
-    settled = admit(store, path, sha256, ruleset, force)
+    settled = admit(store, path, sha256, ruleset, force, policies=policies)
     if settled is not None:
         return settled
     try:
-        result = scan_file(path, time_limit, ruleset)
+        result = scan_file(path, time_limit, ruleset, policies=policies)
     except AppscanError as exc:
         return record_failed(store, path, sha256, str(exc), time.monotonic() - start, ruleset)
     except MemoryError:

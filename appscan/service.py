@@ -1,4 +1,5 @@
-"""The upload service (FastAPI): app stores upload APKs, get a scan id at once, poll it, fetch the reports.
+"""The upload service (FastAPI): app stores upload APKs (with their privacy policies, if they like), get a scan id
+at once, poll it, fetch the reports.
 
 Every endpoint but ``/health`` needs an ``X-API-Key`` made by ``appscan apikey create`` (401 without, 403 with a
 wrong one). An upload is checked while it streams in (``appscan.service_upload``) and then handed to a dispatcher
@@ -8,6 +9,7 @@ reach clients through one handler mapping ``AppscanError`` classes to HTTP statu
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import uuid
@@ -30,12 +32,13 @@ from appscan.errors import (
     RuleLoadError,
     StoreError,
 )
+from appscan.policy import MAX_BYTES as POLICY_MAX_BYTES
 from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
 from appscan.service_dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
 from appscan.service_limits import KeyLimits, RateLimited
-from appscan.service_upload import UploadRejected, receive_apk
+from appscan.service_upload import MAX_POLICIES, UploadRejected, discard_upload, receive_apk, stored_policies
 from appscan.supervise import Limits
 from appscan.store import Store, get_scan_document, open_store
 from appscan.store.service_records import (
@@ -58,6 +61,16 @@ HTTP_STATUS: dict[type[AppscanError], int] = {
     AppscanError: 500,
 }
 """Status per error class; the most specific class in an exception's MRO wins."""
+
+_UPLOAD_BODY: dict[str, Any] = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "The APK (or Android App Bundle)."},
+        "policy": {"type": "array", "maxItems": MAX_POLICIES, "items": {"type": "string", "format": "binary"},
+                   "description": "The app's privacy policy files (HTML, Markdown, text or PDF, each at most "
+                                  f"{POLICY_MAX_BYTES // (1024 * 1024)} MB; policy, children's policy, SDK list "
+                                  "page), compared with what the code collects and embeds (findings POL-010..017, "
+                                  "the report's policies[]). Without them the policies the APK carries are used."}}}}}}
+"""The upload form as the OpenAPI description shows it: the endpoint parses the body itself, as it streams in."""
 
 REPORT_MEDIA = {ReportFormat.JSON: "application/json", ReportFormat.HTML: "text/html; charset=utf-8",
                 ReportFormat.SARIF: "application/sarif+json"}
@@ -102,7 +115,8 @@ class _State:
         if isinstance(self.dispatcher, LocalDispatcher):  # local scans are forgotten at a restart: queue again
             for pending in pending_uploads(self.store):
                 try:
-                    update_upload(self.store, pending.id, task_id=self.dispatcher.submit(Path(pending.path)))
+                    update_upload(self.store, pending.id, task_id=self.dispatcher.submit(
+                        Path(pending.path), stored_policies(Path(pending.path))))
                 except QueueFull:  # more left over than the queue holds: the next start takes the rest
                     break
         self.limits = KeyLimits(settings.key_rate, settings.key_uploads)
@@ -121,13 +135,17 @@ class _State:
     def sweep(self) -> None:
         """Record the outcome of every finished upload nobody polled (removing its file), then remove files of
         the upload folder that no unfinished upload holds and that are older than ``orphan_age_s`` (an upload
-        interrupted by a crash, a file whose record was lost)."""
-        held = {Path(u.path).name for u in (self.refresh(p) for p in pending_uploads(self.store))
+        interrupted by a crash, a file whose record was lost), policy folders included."""
+        held = {Path(u.path).stem for u in (self.refresh(p) for p in pending_uploads(self.store))
                 if u.status == "queued"}
         cutoff = time.time() - self.settings.orphan_age_s
         for file in self.settings.upload_dir.iterdir():
             try:
-                if file.name not in held and file.is_file() and file.stat().st_mtime < cutoff:
+                if file.stem in held or file.stat().st_mtime >= cutoff:
+                    continue
+                if file.is_dir():
+                    shutil.rmtree(file)
+                elif file.is_file():
                     file.unlink()
             except OSError:  # removed meanwhile, or not ours to remove
                 continue
@@ -153,14 +171,14 @@ class _State:
             return self._record(current, outcome)
 
     def _record(self, upload: Upload, outcome: dict[str, Any]) -> Upload:
-        """Store a scan's outcome on its upload and remove the uploaded file (reports come from the store)."""
+        """Store a scan's outcome on its upload and remove the uploaded files (reports come from the store)."""
         values: dict[str, Any] = {"status": "done" if outcome["status"] in ("scanned", "reused") else "failed",
                                   "scan_id": outcome.get("scan_id"), "sha256": outcome.get("sha256"),
                                   "error": outcome.get("error")}
         if values["status"] == "done":
             values["package"] = get_scan_document(self.store, values["scan_id"])["app"]["package"]
         update_upload(self.store, upload.id, **values)
-        Path(upload.path).unlink(missing_ok=True)
+        discard_upload(Path(upload.path))
         return get_upload(self.store, upload.id) or upload
 
 
@@ -233,10 +251,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Liveness, and where scans run; needs no key."""
         return {"status": "ok", "version": __version__, "scans_run_in": service().dispatcher.description}
 
-    @app.post("/scans", status_code=202)
+    @app.post("/scans", status_code=202, openapi_extra={"requestBody": _UPLOAD_BODY})
     async def upload_scan(request: Request, key_id: str = Auth) -> dict[str, Any]:
-        """Upload an APK as the multipart field ``file``; returns the scan id at once (status ``queued``). A full
-        queue answers 429 with Retry-After before the body is read."""
+        """Upload an APK as the multipart field ``file``, and optionally the app's privacy policy files as fields
+        ``policy`` (repeatable); returns the scan id at once (status ``queued``) and the names the policies were
+        stored under. A full queue answers 429 with Retry-After before the body is read."""
         s = service()
         wait_s = s.dispatcher.accepting()
         if wait_s is not None:
@@ -252,14 +271,14 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise UploadRejected(400, "the upload was interrupted") from exc
         upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size)
         try:
-            task_id = await run_in_threadpool(s.dispatcher.submit, destination)
+            task_id = await run_in_threadpool(s.dispatcher.submit, destination, received.policies)
         except QueueFull:  # filled up while this body streamed in: no scan will come of this upload
             await run_in_threadpool(update_upload, s.store, upload.id, status="failed",
                                     error="refused: the scan queue was full (429)")
-            destination.unlink(missing_ok=True)
+            discard_upload(destination)
             raise
         await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
-        return _view(upload)
+        return {**_view(upload), "policies": [p.name for p in received.policies]}
 
     @app.get("/scans/{upload_id}", dependencies=[Auth])
     def scan_status(upload_id: str) -> dict[str, Any]:

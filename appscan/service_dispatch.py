@@ -12,13 +12,13 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
-from appscan.ingest import file_sha256, record_unreadable
+from appscan.ingest import file_sha256, record_unreadable, scan_key
 from appscan.rules.loader import load_rulesets
 from appscan.store import open_store
 from appscan.supervise import Limits, ScanHandle, forked_scans, scan_supervised
@@ -34,8 +34,8 @@ _MAX_RETRY_AFTER_S = 600
 
 @dataclasses.dataclass
 class _Claim:
-    """The right to scan one file's bytes: the lock held while they are scanned, and the threads holding or
-    awaiting it (the claim is dropped when none is left)."""
+    """The right to scan one file's bytes with one set of policy files: the lock held while they are scanned, and
+    the threads holding or awaiting it (the claim is dropped when none is left)."""
 
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     holders: int = 0
@@ -54,8 +54,9 @@ class Dispatcher(Protocol):
 
     description: str
 
-    def submit(self, path: Path) -> str:
-        """Start scanning ``path``; returns a reference for ``poll``. Raises ``QueueFull`` when it takes no more."""
+    def submit(self, path: Path, policies: Sequence[Path] = ()) -> str:
+        """Start scanning ``path`` (compared with the privacy ``policies`` files); returns a reference for ``poll``.
+        Raises ``QueueFull`` when it takes no more."""
 
     def accepting(self) -> int | None:
         """None when a submission would be taken now, else seconds a client should wait before retrying."""
@@ -90,31 +91,32 @@ class LocalDispatcher:
         self.start = forked_scans()
         self.futures: dict[str, Future[dict[str, Any]]] = {}
         self._busy: dict[str, _Claim] = {}
-        """sha256 -> the claim on scanning those bytes."""
+        """sha256 (and the policies' sha256s) -> the claim on scanning those bytes (with those policies)."""
         self._busy_lock = threading.Lock()
         self.durations: deque[float] = deque(maxlen=20)
         """Seconds the latest scans took, for the Retry-After estimate of a full queue."""
         self.description = f"local scan processes ({workers} at a time)"
 
-    def _scan(self, path: Path) -> dict[str, Any]:
+    def _scan(self, path: Path, policies: Sequence[Path]) -> dict[str, Any]:
         begun = time.monotonic()
         try:
             sha256 = file_sha256(path)
         except OSError as exc:
             outcome = record_unreadable(self.store, path, exc, self.ruleset)
         else:
-            with self._only_scan_of(sha256):
+            with self._only_scan_of(scan_key(sha256, policies)):
                 outcome = scan_supervised(self.store, self.db_url, path, sha256, self.ruleset, self.limits,
-                                          self.max_failures, self.running, self.start)
+                                          self.max_failures, self.running, self.start, policies)
         self.durations.append(time.monotonic() - begun)
         return dataclasses.asdict(outcome)
 
     @contextmanager
-    def _only_scan_of(self, sha256: str) -> Iterator[None]:
-        """Hold the right to scan these bytes: a copy uploaded while they are being scanned waits, then finds the
-        stored scan instead of scanning them a second time."""
+    def _only_scan_of(self, key: str) -> Iterator[None]:
+        """Hold the right to scan these bytes with these policies (``scan_key``): a copy uploaded while they are
+        being scanned waits, then finds the stored scan instead of scanning them a second time. The same APK with
+        other policies (or none) is another scan, so it does not wait."""
         with self._busy_lock:
-            claim = self._busy.setdefault(sha256, _Claim())
+            claim = self._busy.setdefault(key, _Claim())
             claim.holders += 1
         try:
             with claim.lock:
@@ -123,7 +125,7 @@ class LocalDispatcher:
             with self._busy_lock:
                 claim.holders -= 1
                 if not claim.holders:
-                    del self._busy[sha256]
+                    del self._busy[key]
 
     def accepting(self) -> int | None:
         waiting = sum(1 for f in self.futures.values() if not f.done())
@@ -133,12 +135,12 @@ class LocalDispatcher:
         per_scan = sum(recent) / len(recent) if recent else _FIRST_GUESS_S
         return max(1, min(_MAX_RETRY_AFTER_S, round(per_scan * (waiting - self.max_queue + 1) / self.workers)))
 
-    def submit(self, path: Path) -> str:
+    def submit(self, path: Path, policies: Sequence[Path] = ()) -> str:
         wait_s = self.accepting()
         if wait_s is not None:
             raise QueueFull(wait_s)
         ref = path.name
-        self.futures[ref] = self.threads.submit(self._scan, path)
+        self.futures[ref] = self.threads.submit(self._scan, path, tuple(policies))
         return ref
 
     def close(self) -> None:
@@ -174,8 +176,8 @@ class CeleryDispatcher:
         self.app, self.task = app, scan_apk
         self.description = f"celery via {app.conf.broker_url}"
 
-    def submit(self, path: Path) -> str:
-        return str(self.task.delay(str(path.resolve())).id)
+    def submit(self, path: Path, policies: Sequence[Path] = ()) -> str:
+        return str(self.task.delay(str(path.resolve()), [str(p.resolve()) for p in policies]).id)
 
     def accepting(self) -> int | None:
         """The broker holds the queue; its workers take tasks at their own pace."""

@@ -33,7 +33,7 @@ from appscan.rules.loader import load_rulesets
 from appscan.store import Store, open_store
 
 __all__ = ["EXIT_MEMORY", "Abandoned", "Limits", "SOFT_LIMIT_SHARE", "ScanHandle", "ScanProcess", "Supervised",
-           "forked_scans", "scan_supervised"]
+           "ScanStarter", "forked_scans", "scan_supervised"]
 
 SOFT_LIMIT_SHARE = 0.8
 """Share of the hard time limit after which the scanner itself cuts the code pass (recorded as incomplete), so
@@ -67,8 +67,9 @@ def _address_space() -> int:
 
 
 def _scan_capped(path: Path, db_url: str | None, ruleset: Ruleset, limits: Limits,
-                 report: Callable[[Outcome], None]) -> None:
-    """Runs in the scan process: cap memory, scan into the store, report the outcome to the parent."""
+                 report: Callable[[Outcome], None], policies: Sequence[Path] = ()) -> None:
+    """Runs in the scan process: cap memory, scan into the store (compared with the privacy ``policies`` files),
+    report the outcome to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if limits.memory_limit_mb is not None:
         cap = _address_space() + limits.memory_limit_mb * 1024 * 1024
@@ -76,26 +77,28 @@ def _scan_capped(path: Path, db_url: str | None, ruleset: Ruleset, limits: Limit
     store = open_store(db_url, migrate=False)
     try:
         soft = limits.time_limit * SOFT_LIMIT_SHARE if limits.time_limit else None
-        report(ingest(store, path, ruleset, soft, force=True))
+        report(ingest(store, path, ruleset, soft, force=True, policies=policies))
     except MemoryError:
         os._exit(EXIT_MEMORY)  # no room left to report anything else; the parent records the reason
     finally:
         store.close()
 
 
-def _child(path: Path, db_url: str, ruleset: Ruleset | None, limits: Limits, out: Connection) -> None:
+def _child(path: Path, db_url: str, ruleset: Ruleset | None, limits: Limits, out: Connection,
+           policies: Sequence[Path] = ()) -> None:
     """A forked child: the outcome goes back through a pipe. ``ruleset`` None: the bundled rules, which a child
     of the service's fork server already holds (``appscan.supervise_rules``)."""
-    _scan_capped(path, db_url, ruleset or load_rulesets(), limits, out.send)
+    _scan_capped(path, db_url, ruleset or load_rulesets(), limits, out.send, policies)
 
 
 def main(argv: Sequence[str]) -> None:
-    """A scan process of its own (``python -m appscan.supervise APK TIME MEMORY``; the database URL comes in
-    ``APPSCAN_DB``, never on a command line others can read): the outcome goes back as JSON on stdout."""
-    path, time_limit, memory = argv
+    """A scan process of its own (``python -m appscan.supervise APK TIME MEMORY [POLICY...]``; the database URL
+    comes in ``APPSCAN_DB``, never on a command line others can read): the outcome goes back as JSON on stdout."""
+    path, time_limit, memory, *policies = argv
     limits = Limits(float(time_limit) if time_limit else None, int(memory) if memory else None)
     _scan_capped(Path(path), None, load_rulesets(), limits,
-                 lambda outcome: print(json.dumps(dataclasses.asdict(outcome)), flush=True))
+                 lambda outcome: print(json.dumps(dataclasses.asdict(outcome)), flush=True),
+                 [Path(p) for p in policies])
 
 
 def _died(code: int, limits: Limits) -> str:
@@ -117,6 +120,9 @@ class ScanHandle(Protocol):
         """Stop the scan for a shutdown; whoever waits for it raises ``Abandoned`` instead of recording."""
 
 
+ScanStarter = Callable[[Path, str, Limits, Sequence[Path]], ScanHandle]
+"""Starts a scan process: (APK, database URL, limits, policy files) -> the running scan."""
+
 _TIME_LIMIT = "time limit of {:g} s exceeded"
 
 
@@ -132,12 +138,12 @@ class Supervised:
     child uses the bundled rules, which a fork-server child already holds."""
 
     def __init__(self, context: BaseContext, path: Path, db_url: str, limits: Limits,
-                 ruleset: Ruleset | None = None) -> None:
+                 ruleset: Ruleset | None = None, policies: Sequence[Path] = ()) -> None:
         self.path, self.limits = path, limits
         self.abandoned = False
         """Set by ``abandon``: the runner is shutting down and records nothing for this scan."""
         receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(path, db_url, ruleset, limits, send),
+        self.process = context.Process(target=_child, args=(path, db_url, ruleset, limits, send, tuple(policies)),
                                        name=f"appscan-scan:{path.name}", daemon=True)
         self.started = time.monotonic()
         self.process.start()
@@ -191,13 +197,13 @@ class Supervised:
         self.process.kill()
 
 
-def forked_scans() -> Callable[[Path, str, Limits], ScanHandle]:
+def forked_scans() -> ScanStarter:
     """A starter of scans forked from a fork server that has imported the scanner and loaded the bundled rules:
     each starts in milliseconds, where a fresh interpreter (``ScanProcess``) takes most of a second. For the
     upload service, whose threads make a plain fork unsafe."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["appscan.supervise_rules"])  # not __main__: the server's script must not re-run
-    return lambda path, db_url, limits: Supervised(context, path, db_url, limits)
+    return lambda path, db_url, limits, policies: Supervised(context, path, db_url, limits, policies=policies)
 
 
 class ScanProcess:
@@ -205,11 +211,12 @@ class ScanProcess:
     (threads) and a Celery pool process (daemonic: multiprocessing refuses it children). Costs an interpreter
     start and a rules load (about half a second) per scan."""
 
-    def __init__(self, path: Path, db_url: str, limits: Limits) -> None:
+    def __init__(self, path: Path, db_url: str, limits: Limits, policies: Sequence[Path] = ()) -> None:
         self.limits = limits
         self.abandoned = False
         """Set by ``abandon``: the runner is shutting down and records nothing for this scan."""
-        argv = [sys.executable, "-m", __name__, str(path), _arg(limits.time_limit), _arg(limits.memory_limit_mb)]
+        argv = [sys.executable, "-m", __name__, str(path), _arg(limits.time_limit), _arg(limits.memory_limit_mb),
+                *map(str, policies)]
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, env={**os.environ, "APPSCAN_DB": db_url})
 
@@ -239,19 +246,20 @@ def _arg(value: float | None) -> str:
 
 def scan_supervised(store: Store, db_url: str, path: Path, sha256: str, ruleset: Ruleset, limits: Limits,
                     max_failures: int | None = None, started: list[ScanHandle] | None = None,
-                    start: Callable[[Path, str, Limits], ScanHandle] = ScanProcess) -> Outcome:
+                    start: ScanStarter = ScanProcess, policies: Sequence[Path] = ()) -> Outcome:
     """Scan one APK in a supervised process of its own and wait for it (the blocking form, for a worker thread or
     task). ``ruleset`` must be the bundled rules, which the scan process loads itself; ``start`` makes the process
-    (a fresh interpreter by default, ``forked_scans()`` for the service).
+    (a fresh interpreter by default, ``forked_scans()`` for the service); ``policies`` are the app's privacy policy
+    files, given to the scan.
 
     ``started`` receives the scan while it runs, so that a shutdown can ``abandon`` it (then ``Abandoned`` is
     raised and nothing recorded).
     """
-    settled = admit(store, path, sha256, ruleset, max_failures=max_failures)
+    settled = admit(store, path, sha256, ruleset, max_failures=max_failures, policies=policies)
     if settled is not None:
         return settled
     started_at = time.monotonic()
-    scan = start(path, db_url, limits)
+    scan = start(path, db_url, limits, policies)
     if started is not None:
         started.append(scan)
     try:

@@ -4,7 +4,9 @@ Nothing is lost when a worker dies: tasks are acknowledged only after they finis
 one task at a time (prefetch 1), and a task whose worker vanished is redelivered once the Redis visibility timeout
 (``APPSCAN_VISIBILITY_TIMEOUT`` seconds) has passed. A redelivered task must not scan twice, so ``scan_apk`` is
 idempotent by the file's sha256: it holds a Redis lock on that sha256 while it checks the store, scans and saves,
-and does nothing when the store already has the scan. The lock is kept alive by a heartbeat, so it outlives a
+and does nothing when the store already has the scan. A task given the app's privacy policy files locks the APK's
+and the policies' sha256s together and is not answered from the store (a stored scan does not say which policies
+it was compared with). The lock is kept alive by a heartbeat, so it outlives a
 long scan but expires soon after its worker is killed.
 
 Each scan runs in a process of its own under ``APPSCAN_TIME_LIMIT`` and ``APPSCAN_MEMORY_LIMIT``, supervised by the
@@ -32,7 +34,7 @@ import redis
 from celery import Celery, Task
 
 from appscan.errors import StoreError
-from appscan.ingest import file_sha256, ingest
+from appscan.ingest import file_sha256, ingest, scan_key
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import Store, open_store
@@ -102,7 +104,8 @@ def _redis() -> redis.Redis | None:
 
 @contextmanager
 def _sha_lock(sha256: str) -> Iterator[bool]:
-    """Hold ``appscan:scan:SHA256`` while scanning; yields False when another worker holds it.
+    """Hold ``appscan:scan:SHA256`` (``scan_key``: with the policies' sha256s) while scanning; yields False when
+    another worker holds it.
 
     The lock expires ``APPSCAN_LOCK_TTL`` seconds after its holder stops renewing it (renewed every third of that).
     """
@@ -135,24 +138,27 @@ def _sha_lock(sha256: str) -> Iterator[bool]:
 
 
 @app.task(bind=True, name="appscan.scan_apk", acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def scan_apk(self: Task, path: str) -> dict[str, Any]:
-    """Scan the APK at ``path`` (a path every worker sees) into the store, unless it is stored already.
+def scan_apk(self: Task, path: str, policies: list[str] | None = None) -> dict[str, Any]:
+    """Scan the APK at ``path`` (a path every worker sees) into the store, unless it is stored already;
+    ``policies`` are the app's privacy policy files (paths every worker sees), compared with what the code does.
 
     Returns the outcome as a dict: source, sha256, status (scanned, reused, failed), scan_id, error.
     """
+    policy_paths = [Path(p) for p in policies or ()]
     try:
         sha256 = file_sha256(Path(path))
     except OSError:
         sha256 = None  # unreadable here: ingest records the failure with its reason
     try:
-        with _sha_lock(sha256 or path) as held:
+        with _sha_lock(path if sha256 is None else scan_key(sha256, policy_paths)) as held:
             if not held:
                 raise self.retry(countdown=RETRY_S)
             if sha256 is None:
-                outcome = ingest(_store(), Path(path), _ruleset())
+                outcome = ingest(_store(), Path(path), _ruleset(), policies=policy_paths)
             else:
                 outcome = scan_supervised(_store(), _store().engine.url.render_as_string(hide_password=False),
-                                          Path(path), sha256, _ruleset(), limits(), _max_failures())
+                                          Path(path), sha256, _ruleset(), limits(), _max_failures(),
+                                          policies=policy_paths)
     except StoreError as exc:
         raise self.retry(exc=exc, countdown=RETRY_S)
     return dataclasses.asdict(outcome)

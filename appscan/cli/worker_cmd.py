@@ -39,10 +39,13 @@ def worker(concurrency: int | None, name: str | None, loglevel: str) -> None:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--wait", is_flag=True, help="Wait for every scan and print its outcome as JSON lines.")
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="With --wait: give up after this long.")
-def submit(sources: tuple[Path, ...], wait: bool, timeout: float | None) -> None:
+@click.option("--policy", "policy_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="The app's privacy policy (repeatable), compared with what the code does; given "
+                                   "to every APK submitted (so submit one app's versions at a time).")
+def submit(sources: tuple[Path, ...], wait: bool, timeout: float | None, policy_paths: tuple[Path, ...]) -> None:
     """Queue APKs (folders, files, or LIST files of paths) for the workers; prints one task id per APK.
 
-    Paths are made absolute: the workers must see the files at the same path (a shared mount).
+    Paths are made absolute: the workers must see the files (APKs and policies) at the same path (a shared mount).
     """
     with extra_needed("distributed", "appscan submit"):
         from appscan.worker import scan_apk
@@ -53,7 +56,8 @@ def submit(sources: tuple[Path, ...], wait: bool, timeout: float | None) -> None
     from kombu.exceptions import OperationalError
 
     try:
-        tasks = [(path, scan_apk.delay(str(path.resolve()))) for path in paths]
+        policies = [str(p.resolve()) for p in policy_paths]
+        tasks = [(path, scan_apk.delay(str(path.resolve()), policies)) for path in paths]
     except OperationalError as exc:
         raise QueueError(f"cannot reach the broker {scan_apk.app.conf.broker_url}: {exc}") from exc
     for path, task in tasks:

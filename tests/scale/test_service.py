@@ -1,4 +1,5 @@
-"""The upload service on a real uvicorn server on loopback: keys, uploads good and bad, reports in three formats."""
+"""The upload service on a real uvicorn server on loopback: keys, uploads good and bad (with privacy policies
+too), reports in three formats."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -16,9 +18,12 @@ import httpx
 import pytest
 import sqlalchemy
 
-from appscan.store import list_scans, open_store
+from appscan.policy import MAX_BYTES as POLICY_MAX_BYTES
+from appscan.service_upload import MAX_POLICIES
+from appscan.store import get_scan_document, list_scans, open_store
 from appscan.store.service_records import list_uploads
 from tests.conftest import REPO_ROOT, corpus_path
+from tests.rules.test_policy_gap import POLICY
 from tests.scale.conftest import SAMPLES, appscan_cmd, run_appscan
 from tests.scale.test_batch import BIG_APK
 
@@ -65,9 +70,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     process.wait(timeout=30)
 
 
-def _upload(base: str, key: str | None, name: str, data: bytes) -> httpx.Response:
+def _upload(base: str, key: str | None, name: str, data: bytes,
+            policies: tuple[tuple[str, bytes], ...] = ()) -> httpx.Response:
     headers = {"X-API-Key": key} if key is not None else {}
-    return httpx.post(f"{base}/scans", headers=headers, files={"file": (name, data)}, timeout=30)
+    files = [("file", (name, data)), *(("policy", policy) for policy in policies)]
+    return httpx.post(f"{base}/scans", headers=headers, files=files, timeout=30)
+
+
+def _finished(base: str, key: str, upload_id: str) -> dict[str, object]:
+    """The upload's status once it is no longer queued (a minute at most)."""
+    deadline = time.monotonic() + 60
+    while (status := httpx.get(f"{base}/scans/{upload_id}", headers={"X-API-Key": key}).json())["status"] \
+            == "queued":
+        assert time.monotonic() < deadline, "the scan did not finish"
+        time.sleep(0.5)
+    return dict(status)
 
 
 @pytest.mark.parametrize("name", ["sdks.apk", "sdks.aab"])
@@ -77,10 +94,7 @@ def test_upload_poll_and_reports(server: tuple[str, str], name: str) -> None:
     assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
     scan_id = accepted.json()["id"]
     headers = {"X-API-Key": key}
-    deadline = time.monotonic() + 60
-    while (status := httpx.get(f"{base}/scans/{scan_id}", headers=headers).json())["status"] == "queued":
-        assert time.monotonic() < deadline, "the scan did not finish"
-        time.sleep(0.5)
+    status = _finished(base, key, scan_id)
     assert status["status"] == "done" and status["package"] == "com.example.sdks", status
     assert status["verdict"] == {"level": "high-risk", "rule": "decisive-finding",
                                  "label": {"zh": "高风险", "en": "High risk"}}
@@ -98,6 +112,91 @@ def test_upload_poll_and_reports(server: tuple[str, str], name: str) -> None:
     assert document["verdict"]["level"] == "high-risk"  # the report and the list agree
     assert httpx.get(f"{base}/scans", params={"package": "no.such.app"}, headers=headers).json() == []
     assert "/scans/{upload_id}/report" in httpx.get(f"{base}/openapi.json").json()["paths"]
+
+
+def test_an_upload_with_policies_is_compared_with_them(server: tuple[str, str]) -> None:
+    """Policy files sent with the APK reach the scan: the report holds them under ``policies`` (named as sent, the
+    path and control characters of a hostile name removed) and the POL findings their comparison gives. The same
+    APK uploaded without them is not answered with the policy scan, nor the other way round."""
+    base, key = server
+    headers = {"X-API-Key": key}
+    apk = (SAMPLES / "sdks.apk").read_bytes()
+    plain = _finished(base, key, _upload(base, key, "sdks.apk", apk).json()["id"])
+    assert plain["status"] == "done", plain
+    hostile = "../../隐私政策\x1b[2J.html"
+    accepted = _upload(base, key, "sdks.apk", apk,
+                       ((hostile, POLICY.encode()), ("sdk-list.md", "# 第三方SDK\n\n无其他SDK。\n".encode())))
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["policies"] == ["隐私政策_[2J.html", "sdk-list.md"]
+    compared = _finished(base, key, accepted.json()["id"])
+    assert compared["status"] == "done" and compared["scan_id"] != plain["scan_id"], compared
+    document = httpx.get(f"{base}/scans/{accepted.json()['id']}/report", headers=headers).json()
+    assert [p["source"] for p in document["policies"]] == ["隐私政策_[2J.html", "sdk-list.md"]
+    assert {"location", "installed-apps"} <= {d["data_type"] for d in document["policies"][0]["declared"]}
+    rules = {f["rule"]: f for f in document["findings"] if f["rule"].startswith("POL-01")}
+    assert {"POL-010", "POL-011", "POL-012", "POL-013", "POL-014"} <= rules.keys(), sorted(rules)
+    assert {"kind": "policy-sentence", "location": "隐私政策_[2J.html", "value": "我们不会收集您的通讯录。"} \
+        in rules["POL-011"]["evidence"]
+    html = httpx.get(f"{base}/scans/{accepted.json()['id']}/report?format=html", headers=headers).text
+    assert "隐私政策_[2J.html" in html and "\x1b" not in html
+
+    plain_document = httpx.get(f"{base}/scans/{plain['id']}/report", headers=headers).json()
+    assert plain_document["policies"] == [] and not any(f["rule"] == "POL-011" for f in plain_document["findings"])
+
+
+def test_bad_policies_are_refused_with_one_line(tmp_path: Path) -> None:
+    """A policy over the policy reader's size limit (413, while it streams in), one more than ``MAX_POLICIES``
+    (413), a binary or an empty one (422): each refuses the upload with a one-line reason naming the policy as
+    sent (escaped), and leaves no file behind."""
+    process, base, key, _env = _own_server(tmp_path, "--workers", "1")
+    apk = (SAMPLES / "clean.apk").read_bytes()
+    try:
+        cases = [((("big.txt", b"a" * (POLICY_MAX_BYTES + 1)),), 413, "larger than the limit"),
+                 (tuple((f"p{k}.txt", "隐私政策".encode()) for k in range(MAX_POLICIES + 1)), 413,
+                  f"more than {MAX_POLICIES} policy files"),
+                 ((("evil\x1b]0;x.html", b"\x00\x01\x02binary" * 500),), 422, "evil_]0;x.html: not a text"),
+                 ((("empty.txt", b"  \n"),), 422, "empty.txt: the file is empty")]
+        for policies, status, words in cases:
+            refused = _upload(base, key, "clean.apk", apk, policies)
+            detail = refused.json()["detail"]
+            assert refused.status_code == status and words in detail and "\n" not in detail, refused.text
+        assert list((tmp_path / "up").iterdir()) == []
+        listed = httpx.get(f"{base}/scans", headers={"X-API-Key": key}).json()
+        assert listed == []  # nothing refused was recorded as an upload
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_the_openapi_description_shows_the_upload_form(server: tuple[str, str]) -> None:
+    base, _key = server
+    form = httpx.get(f"{base}/openapi.json").json()["paths"]["/scans"]["post"]["requestBody"]
+    schema = form["content"]["multipart/form-data"]["schema"]
+    assert schema["required"] == ["file"] and schema["properties"]["file"]["format"] == "binary"
+    assert schema["properties"]["policy"]["type"] == "array" and "POL-010" in schema["properties"]["policy"][
+        "description"]
+
+
+def test_a_worker_task_scans_with_its_policies(tmp_path: Path) -> None:
+    """``appscan submit --policy`` hands the workers policy paths: the task runs the supervised scan with them
+    (the task called directly in a process of its own, with an in-memory broker, so no Redis is needed)."""
+    policy = tmp_path / "privacy.html"
+    policy.write_text(POLICY, encoding="utf-8")
+    env = {**os.environ, "APPSCAN_BROKER": "memory://", "APPSCAN_DB": f"sqlite:///{tmp_path / 'worker.db'}"}
+    code = ("import json, sys; from appscan.worker import scan_apk; "
+            "print(json.dumps(scan_apk(sys.argv[1], sys.argv[2:])))")
+    ran = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "sdks.apk"), str(policy)],
+                         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    outcome = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == "scanned", outcome
+    store = open_store(env["APPSCAN_DB"], existing=True)
+    try:
+        document = get_scan_document(store, outcome["scan_id"])
+    finally:
+        store.close()
+    assert [p["source"] for p in document["policies"]] == ["privacy.html"]
+    assert any(f["rule"] == "POL-011" for f in document["findings"])
 
 
 def test_keys_are_required(server: tuple[str, str]) -> None:
