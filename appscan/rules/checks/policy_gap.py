@@ -18,7 +18,8 @@ from appscan.model import ApiCall, Evidence, SdkDetection
 from appscan.policy.document import PolicyDocument, SdkMention
 from appscan.rules.checks.privacy import call_evidence, personal_calls
 from appscan.rules.engine import Context, Hit, check
-from appscan.rules.severity import owner_of, tier_of
+from appscan.rules.policy_match import compared, coverage, listable, naming
+from appscan.rules.severity import owner_of
 
 __all__: list[str] = []
 
@@ -30,20 +31,14 @@ def _compared_calls(ctx: Context) -> dict[str, list[ApiCall]]:
     """Collecting calls by data type, for the types a policy must list."""
     out: dict[str, list[ApiCall]] = defaultdict(list)
     for call in personal_calls(ctx):
-        if tier_of(ctx.ruleset.data_type(call.data_type)) not in (None, "low"):
+        if compared(ctx.ruleset.data_type(call.data_type)):
             out[call.data_type].append(call)
     return dict(sorted(out.items()))
 
 
 def _coverage(ctx: Context, data_type: str, declared: frozenset[str]) -> str:
-    """full | generic | none: how the declared types cover a collected one (``covers`` and ``covers_generically``
-    of rulesets/policy_terms.yaml)."""
-    terms = ctx.ruleset.policy
-    if data_type in declared or any(data_type in terms.covers.get(word, ()) for word in declared):
-        return "full"
-    if any(data_type in terms.covers_generically.get(word, ()) for word in declared):
-        return "generic"
-    return "none"
+    """``coverage`` with the scan's vocabulary."""
+    return coverage(ctx.ruleset.policy, data_type, declared)
 
 
 def _declared(policies: Iterable[PolicyDocument]) -> frozenset[str]:
@@ -136,25 +131,18 @@ def _mentions(policies: Iterable[PolicyDocument]) -> list[SdkMention]:
 
 
 def _named(ctx: Context, sdk: SdkDetection, mentions: list[SdkMention]) -> list[SdkMention]:
-    """The mentions that name this SDK: by its id, a product built on it (naming MobPush names the MobTech core),
-    or an SDK it ships inside (``Sdk.component_of``: naming JPush names JCore). Naming a core names no product,
-    and a vendor's other SDKs are other SDKs."""
-    parts_of = set(ctx.ruleset.sdk(sdk.id).component_of)
-    return [m for m in mentions if m.sdk is not None
-            and (m.sdk == sdk.id or m.sdk in parts_of or ctx.ruleset.sdk(m.sdk).within == sdk.id)]
+    """``naming`` with the scan's catalogue."""
+    return naming(ctx.ruleset, sdk.id, mentions)
 
 
 def _personal_sdks(ctx: Context) -> Iterator[tuple[SdkDetection, list[ApiCall]]]:
-    """SDKs with code in the APK that process personal data: their code collects some, or their catalogue entry
-    documents what they collect. Packers and SDKs seen only in the manifest are not listed."""
+    """The SDKs a policy's SDK list must name (``listable``), with their personal-data calls."""
     calls = defaultdict(list)
     for call in personal_calls(ctx):
         if call.sdk:
             calls[call.sdk].append(call)
     for sdk in ctx.sdks:
-        if sdk.category == "packer" or sdk.evidence_level == "declared":
-            continue
-        if calls.get(sdk.id) or ctx.ruleset.sdk(sdk.id).data_collected:
+        if listable(sdk, ctx.ruleset.sdk(sdk.id), bool(calls.get(sdk.id))):
             yield sdk, calls.get(sdk.id, [])
 
 
@@ -185,7 +173,7 @@ def sdk_beyond_list(ctx: Context) -> Iterator[Hit]:
         if not named or not calls:
             continue
         listed = frozenset(t for m in named for t in m.data_types)
-        extra = sorted({c.data_type for c in calls if tier_of(ctx.ruleset.data_type(c.data_type)) not in (None, "low")
+        extra = sorted({c.data_type for c in calls if compared(ctx.ruleset.data_type(c.data_type))
                         and _coverage(ctx, c.data_type, listed) == "none"})
         if not extra:
             continue
