@@ -1,4 +1,5 @@
-"""Database commands: ``appscan db upgrade|list|show``, ``appscan query sdk|data-type``, ``appscan history``.
+"""Database commands: ``appscan db upgrade|list|show``, ``appscan query sdk|data-type|policy-omits``,
+``appscan history``.
 
 Thin adapters over ``appscan.store``: each opens the store from ``--db`` (or ``APPSCAN_DB``, or ./appscan.db),
 asks one question and prints the answer as text or JSON. Errors are raised as ``StoreError`` for the group to map.
@@ -22,6 +23,7 @@ from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import LABELS
 from appscan.store import (
     Store,
+    apps_omitting_in_policy,
     apps_with_data_type,
     apps_with_sdk,
     apps_with_unidentified_code,
@@ -30,6 +32,7 @@ from appscan.store import (
     list_scans,
     open_store,
 )
+from appscan.store.diff import POLICY_DIFF_SECTIONS
 from appscan.store.migrate import head_revision, upgrade
 from appscan.text import printable
 
@@ -212,6 +215,28 @@ def query_data_type(data_type: str, startup: bool, db_url: str | None, fmt: str)
              ",".join(u.sdks) or None) for u in uses])
 
 
+@query.command("policy-omits")
+@click.argument("data_type")
+@click.option("--startup", is_flag=True, help="Only calls reachable at start-up before any consent check.")
+@_options
+def query_policy_omits(data_type: str, startup: bool, db_url: str | None, fmt: str) -> None:
+    """App versions whose code collects DATA_TYPE while their privacy policies do not declare it (as finding POL-010
+    decides: a declaration of a type that covers it, even only generically, counts). Only scans that read a policy
+    (given with --policy or found in the APK) are asked; DENIED says a policy even states it is not collected."""
+    terms = load_rulesets().policy
+    words = [data_type, *(word for covered in (terms.covers, terms.covers_generically)
+                          for word, types in covered.items() if data_type in types)]
+    omissions = _with_store(db_url, lambda store: apps_omitting_in_policy(store, data_type, words, startup))
+    if not omissions:
+        _check_id("data-type", data_type)
+    if fmt == "json":
+        _print_json(omissions)
+        return
+    _table(("PACKAGE", "VERSION", "CODE", "SCAN", "CALLS", "AT START-UP", "SDKS", "DENIED", "POLICIES"),
+           [(o.package, o.version_name, o.version_code, o.scan_id, o.calls, o.startup_calls, ",".join(o.sdks) or None,
+             "yes" if o.denied else "no", ",".join(o.policies)) for o in omissions])
+
+
 @click.command("history")
 @click.argument("package")
 @_options
@@ -233,15 +258,17 @@ def history_cmd(package: str, db_url: str | None, fmt: str) -> None:
 
 def render_diff_text(diff: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
     """``diff_documents`` output as lines of ``+``/``-`` items per section; texts given in both languages (finding
-    titles) are shown in ``lang``."""
+    titles) are shown in ``lang``. The policy sections are shown only when a policy changed (most diffs compare
+    versions without policies: five empty lines would be noise); a true value (a section present) is not printed."""
     old, new = diff["old"], diff["new"]
     lines = [f"{old['package']} {old['version_name']} -> {new['package']} {new['version_name']}"]
-    for section in ("permissions", "sdks", "api_calls", "findings"):
+    policy_changed = any(diff[s]["added"] or diff[s]["removed"] for s in POLICY_DIFF_SECTIONS)
+    for section in ("permissions", "sdks", "api_calls", "findings", *(POLICY_DIFF_SECTIONS if policy_changed else ())):
         changes = diff[section]
         lines.append(f"{section}: +{len(changes['added'])} -{len(changes['removed'])}")
         for sign, items in (("+", changes["added"]), ("-", changes["removed"])):
-            lines.extend(f"  {sign} " + " ".join(_shown(v, lang) for v in item.values() if v is not None)
-                         for item in items)
+            lines.extend(f"  {sign} " + " ".join(_shown(v, lang) for v in item.values()
+                                                 if v is not None and v is not True) for item in items)
     return "\n".join(lines) + "\n"
 
 

@@ -45,7 +45,8 @@ def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Pat
          lang: str) -> None:
     """Compare two versions: OLD and NEW are APK files or stored scan ids (see `appscan db list`).
 
-    Shows permissions, SDKs, data-collection calls and findings added and removed.
+    Shows permissions, SDKs, data-collection calls and findings added and removed, and what the privacy policies
+    changed (policy files, data types declared or denied, SDKs named, sections; docs/storage.md, Diff JSON).
     """
     result = diff_documents(_document(old, db_url, rules_dirs), _document(new, db_url, rules_dirs))
     if fmt == "json":

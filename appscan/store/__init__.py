@@ -9,6 +9,7 @@ from __future__ import annotations
 from appscan.store.diff import diff_documents
 from appscan.store.engine import DEFAULT_URL, Store, open_store, resolve_url
 from appscan.store.queries import (
+                                      apps_omitting_in_policy,
                                       apps_with_data_type,
                                       apps_with_sdk,
                                       apps_with_unidentified_code,
@@ -32,5 +33,5 @@ from appscan.store.repository import (
 __all__ = ["DEFAULT_URL", "Store", "open_store", "resolve_url", "save_scan", "record_failure", "find_scan", "failure_count",
            "list_scans", "scan_verdicts", "get_scan_document", "sync_clauses", "add_suppression",
            "list_suppressions", "delete_suppression", "apps_with_sdk", "apps_with_data_type",
-           "apps_with_unidentified_code", "history",
+           "apps_omitting_in_policy", "apps_with_unidentified_code", "history",
            "diff_scans", "diff_documents"]

@@ -1,18 +1,24 @@
-"""What changed between two scan documents: permissions, SDKs, data-collection calls and findings.
+"""What changed between two scan documents: permissions, SDKs, data-collection calls, findings, and what the
+privacy policies say.
 
 Works on the JSON documents, so it compares two fresh APK scans, two stored scans, or one of each the same way.
 Items are matched on what identifies them across versions: permission name, SDK id, (API rule, callee, caller,
-data type) for a call, and the stable finding id for a finding.
+data type) for a call, and the stable finding id for a finding. The policy sections compare the union of a
+version's policies (a version with a policy and an SDK list page declares what either of them declares): policy
+files by sha256, declared and denied data types by id (with the first sentence that says it), named SDKs by
+catalogue id or, when the name resolves to none, by name, and required sections by name and value (present when
+true; ``updated`` by its date, so a new date is one added and one removed item).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["DIFF_SECTIONS", "diff_documents"]
+__all__ = ["DIFF_SECTIONS", "POLICY_DIFF_SECTIONS", "diff_documents"]
 
 Key = Callable[[Mapping[str, Any]], Any]
+Items = Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]]
 
 DIFF_SECTIONS: dict[str, tuple[Key, tuple[str, ...]]] = {
     "permissions": (lambda p: p["name"], ("name", "protection_level")),
@@ -24,20 +30,56 @@ DIFF_SECTIONS: dict[str, tuple[Key, tuple[str, ...]]] = {
 """Per compared section: the identity of an item, and the fields the diff reports for it."""
 
 
-def _index(document: Mapping[str, Any], section: str, key: Key) -> dict[Any, Mapping[str, Any]]:
-    """The section's items by identity (a document written before the section existed has none)."""
-    return {key(item): item for item in document.get(section) or ()}
+def _policies(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The document's policies (a document written before policies were read has none)."""
+    return list(document.get("policies") or ())
+
+
+def _statements(document: Mapping[str, Any], kind: str) -> Iterable[Mapping[str, Any]]:
+    """Every ``declared`` or ``denied`` entry of the document's policies, with the policy it comes from."""
+    return ({**entry, "source": p["source"]} for p in _policies(document) for entry in p[kind])
+
+
+POLICY_DIFF_SECTIONS: dict[str, tuple[Items, Key, tuple[str, ...]]] = {
+    "policies": (_policies, lambda p: p["sha256"], ("source", "sha256", "language", "format")),
+    "policy_data_types": (lambda doc: _statements(doc, "declared"), lambda d: d["data_type"],
+                          ("data_type", "sentence", "source")),
+    "policy_denied": (lambda doc: _statements(doc, "denied"), lambda d: d["data_type"],
+                      ("data_type", "sentence", "source")),
+    "policy_sdks": (lambda doc: ({**s, "source": p["source"]} for p in _policies(doc) for s in p["sdks"]),
+                    lambda s: s["sdk"] or s["name"].casefold(), ("name", "sdk", "company", "source")),
+    "policy_sections": (lambda doc: ({"section": name, "value": value} for p in _policies(doc)
+                                     for name, value in p["sections"].items() if value),
+                        lambda s: (s["section"], str(s["value"])), ("section", "value")),
+}
+"""Per policy section of the diff: how to list its items from a document, their identity, the fields reported.
+Sections are derived from ``policies[]`` (docs/json-schema.md)."""
+
+
+def _index(items: Iterable[Mapping[str, Any]], key: Key) -> dict[Any, Mapping[str, Any]]:
+    """Items by identity; the first item of each identity stands for it (a type's first declaring sentence)."""
+    out: dict[Any, Mapping[str, Any]] = {}
+    for item in items:
+        out.setdefault(key(item), item)
+    return out
+
+
+def _changes(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]], key: Key,
+             fields: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """``{"added": [...], "removed": [...]}`` between two item lists, each sorted by identity."""
+    before, after = _index(old, key), _index(new, key)
+    return {"added": [{f: after[k].get(f) for f in fields} for k in sorted(after.keys() - before.keys())],
+            "removed": [{f: before[k].get(f) for f in fields} for k in sorted(before.keys() - after.keys())]}
 
 
 def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"old": {...}, "new": {...}, section: {"added": [...], "removed": [...]}}``, lists sorted by identity."""
+    """``{"old": {...}, "new": {...}, section: {"added": [...], "removed": [...]}}`` for the sections of
+    ``DIFF_SECTIONS`` and ``POLICY_DIFF_SECTIONS``, lists sorted by identity."""
     out: dict[str, Any] = {side: {"package": doc["app"]["package"], "version_code": doc["app"]["version_code"],
                                   "version_name": doc["app"]["version_name"], "sha256": doc["app"]["sha256"]}
                            for side, doc in (("old", old), ("new", new))}
     for section, (key, fields) in DIFF_SECTIONS.items():
-        before, after = _index(old, section, key), _index(new, section, key)
-        out[section] = {
-            "added": [{f: after[k].get(f) for f in fields} for k in sorted(after.keys() - before.keys())],
-            "removed": [{f: before[k].get(f) for f in fields} for k in sorted(before.keys() - after.keys())],
-        }
+        out[section] = _changes(old.get(section) or (), new.get(section) or (), key, fields)
+    for section, (items, key, fields) in POLICY_DIFF_SECTIONS.items():
+        out[section] = _changes(items(old), items(new), key, fields)
     return out

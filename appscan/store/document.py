@@ -93,6 +93,7 @@ SECTIONS: dict[str, Callable[[Any], Any]] = {
     "findings": lambda values: [finding_json(f) for f in values],
     "ruleset": ruleset_json,
     "app_type": lambda value: value,
+    "policies": lambda values: [p.to_json() for p in values],
 }
 """Document sections the tables can rebuild, with the converter from their model values to JSON."""
 
@@ -101,7 +102,7 @@ def section_values(result: ScanResult) -> dict[str, Any]:
     """The model values behind each rebuildable section."""
     return {"permissions": result.facts.manifest.permissions, "incomplete": result.facts.incomplete,
             "sdks": result.sdks, "api_calls": result.api_calls, "findings": result.findings,
-            "ruleset": result.ruleset, "app_type": result.app_type}
+            "ruleset": result.ruleset, "app_type": result.app_type, "policies": result.policies}
 
 
 def pack_rest(document: Mapping[str, Any], values: SectionValues) -> bytes:

@@ -1,7 +1,8 @@
 """The database schema as SQLAlchemy 2.0 typed ORM models. Nothing outside ``appscan.store`` imports this.
 
 Everything a query filters or joins on is a column of a normalised table: apps, versions, scans, permissions,
-components, SDK detections, data-collection call sites, findings and their clauses. What no query reads (signing,
+components, SDK detections, data-collection call sites, findings and their clauses, the privacy policies a scan
+read with their declarations and named SDKs. What no query reads (signing,
 meta-data, native libraries, resources, intent-filter details...) stays in ``scan.facts_json``: the rest of the
 scan's JSON document, zlib-compressed, so that ``appscan db show`` prints the document ``appscan scan`` printed.
 
@@ -32,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "App", "AppVersion", "Scan", "ScanIncomplete", "PermissionUse", "Component", "Sdk",
            "SdkDetection", "SdkEvidence", "ApiCall", "Clause", "Finding", "FindingClause", "FindingEvidence",
-           "Suppression", "ServiceApiKey", "ServiceUpload"]
+           "Suppression", "ServiceApiKey", "ServiceUpload", "ScanPolicy", "PolicyDeclaration", "PolicySdk"]
 
 # 64-bit on PostgreSQL; SQLite needs INTEGER for an auto-incrementing rowid primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -112,6 +113,10 @@ class Scan(Base):
     input_sha256: Mapped[str | None] = mapped_column(String(64))
     """For a failed scan, the sha256 of its input file when it could be read (successful scans have it through
     their app version): how a poison input is recognised (``failure_count``)."""
+    policy_inputs: Mapped[str | None] = mapped_column(Text)
+    """The sha256s of the policy files given with the scan (``--policy``), sorted, one per line; NULL when none
+    was given (policies found inside the APK come from the input file itself and need no key). A stored scan is
+    reused only with the same policy inputs. Scans stored before migration 0005 got it from their document."""
 
 
 class ScanIncomplete(Base):
@@ -216,6 +221,68 @@ class ApiCall(Base):
     entry: Mapped[str | None] = mapped_column(Text)
     entry_kind: Mapped[str | None] = mapped_column(String(32))
     path: Mapped[str | None] = mapped_column(Text)
+    effect: Mapped[str | None] = mapped_column(String(32))
+    """What the call yields when it is not plain ``collection`` (NULL), e.g. ``guarded``;
+    ``appscan.model.COLLECTING_EFFECTS`` count as collection. Calls stored before migration 0005 have NULL: their
+    section was kept in ``facts_json`` unless every call was plain collection."""
+
+
+class ScanPolicy(Base):
+    """A privacy policy a scan read (given with ``--policy`` or found inside the APK) and its required sections.
+
+    Sections are columns (``updated`` the ISO date the policy states): few, fixed, and what a diff compares.
+    """
+
+    __tablename__ = "scan_policy"
+    __table_args__ = (Index(None, "scan_id"), Index(None, "sha256"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = _scan_fk()
+    ord: Mapped[int]
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    account_deletion: Mapped[bool] = mapped_column(Boolean)
+    complaint_channel: Mapped[bool] = mapped_column(Boolean)
+    minors: Mapped[bool] = mapped_column(Boolean)
+    cross_border: Mapped[bool] = mapped_column(Boolean)
+    updated: Mapped[str | None] = mapped_column(String(32))
+
+
+class PolicyDeclaration(Base):
+    """A sentence of a policy declaring a data type collected, or (``denied``) saying it is not collected.
+
+    Declarations and denials are one table because "which apps declare or deny X" is one filter; ``ord`` orders
+    each of the two lists within its policy. A denial has no purpose and is never conditional.
+    """
+
+    __tablename__ = "policy_declaration"
+    __table_args__ = (Index(None, "policy_id"), Index(None, "data_type", "denied"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("scan_policy.id", ondelete="CASCADE"))
+    ord: Mapped[int]
+    denied: Mapped[bool] = mapped_column(Boolean)
+    data_type: Mapped[str] = mapped_column(String(64))
+    sentence: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    conditional: Mapped[bool] = mapped_column(Boolean)
+
+
+class PolicySdk(Base):
+    """A third-party SDK a policy names; ``sdk_id`` is the catalogue id the name resolves to (no foreign key: the
+    SDK need not have been detected), ``data_types`` the types its row lists, one per line."""
+
+    __tablename__ = "policy_sdk"
+    __table_args__ = (Index(None, "policy_id"), Index(None, "sdk_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("scan_policy.id", ondelete="CASCADE"))
+    ord: Mapped[int]
+    name: Mapped[str] = mapped_column(Text)
+    sdk_id: Mapped[str | None] = mapped_column(String(128))
+    company: Mapped[str | None] = mapped_column(Text)
+    data_types: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
 
 
 class Clause(Base):

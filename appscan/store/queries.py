@@ -1,4 +1,5 @@
-"""Questions asked across stored scans: who embeds an SDK, who collects a data type, what a new version fixed.
+"""Questions asked across stored scans: who embeds an SDK, who collects a data type, whose privacy policy omits a
+type its code collects, what a new version fixed.
 
 Each version counts once, through its latest successful scan (a version rescanned with ``--force`` or newer rules
 is not counted twice).
@@ -7,19 +8,29 @@ is not counted twice).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Subquery, and_, case, func, select
+from sqlalchemy import Select, Subquery, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from appscan.model import COLLECTING_EFFECTS
 from appscan.store import models as m
 from appscan.store.diff import diff_documents
 from appscan.store.engine import Store
 from appscan.store.document import unpack_rest
-from appscan.store.records import DataTypeUse, FindingRef, SdkUse, UnidentifiedUse, VersionFindings
+from appscan.store.records import (
+    DataTypeUse,
+    FindingRef,
+    PolicyOmission,
+    SdkUse,
+    UnidentifiedUse,
+    VersionFindings,
+)
 from appscan.store.repository import get_scan_document
 
-__all__ = ["apps_with_sdk", "apps_with_data_type", "apps_with_unidentified_code", "history", "diff_scans"]
+__all__ = ["apps_with_sdk", "apps_with_data_type", "apps_omitting_in_policy", "apps_with_unidentified_code",
+           "history", "diff_scans"]
 
 
 def _latest_scans() -> Subquery:
@@ -49,16 +60,17 @@ def apps_with_sdk(store: Store, sdk_id: str) -> list[SdkUse]:
     return store.read(run)
 
 
-def apps_with_data_type(store: Store, data_type: str, startup_only: bool = False) -> list[DataTypeUse]:
-    """App versions whose code collects ``data_type``; ``startup_only``: at start-up, before any consent check."""
-    latest = _latest_scans()
+def _startup_only() -> Any:
+    """The condition "reachable at start-up before any consent check" on a call."""
+    return and_(m.ApiCall.startup_reachable.is_(True), m.ApiCall.consent_gated.is_not(True))
+
+
+def _collecting_versions(latest: Subquery, conditions: list[Any]) -> tuple[Select[Any], Select[Any]]:
+    """Per latest scan with calls meeting ``conditions``: (package, version code and name, scan id, calls, calls at
+    start-up before any consent check), and the (scan id, SDK id) pairs of those calls made by SDKs."""
     call = m.ApiCall
-    at_startup = and_(call.startup_reachable.is_(True), call.consent_gated.is_not(True))
-    conditions: list[Any] = [call.data_type == data_type]
-    if startup_only:
-        conditions.append(at_startup)
     query = (select(m.App.package, m.AppVersion.version_code, m.AppVersion.version_name, latest.c.scan_id,
-                    func.count(), func.sum(case((at_startup, 1), else_=0)))
+                    func.count(), func.sum(case((_startup_only(), 1), else_=0)))
              .select_from(call).join(latest, latest.c.scan_id == call.scan_id)
              .join(m.AppVersion, m.AppVersion.id == latest.c.app_version_id)
              .join(m.App, m.App.id == m.AppVersion.app_id).where(*conditions)
@@ -66,13 +78,66 @@ def apps_with_data_type(store: Store, data_type: str, startup_only: bool = False
              .order_by(m.App.package, m.AppVersion.version_code, latest.c.scan_id))
     sdk_query = (select(call.scan_id, call.sdk_id).distinct().join(latest, latest.c.scan_id == call.scan_id)
                  .where(*conditions, call.sdk_id.is_not(None)))
+    return query, sdk_query
+
+
+def _sdks_by_scan(session: Session, sdk_query: Select[Any]) -> dict[int, tuple[str, ...]]:
+    """The SDK ids of ``_collecting_versions`` per scan, sorted."""
+    sdks: dict[int, list[str]] = defaultdict(list)
+    for scan_id, sdk in session.execute(sdk_query):
+        sdks[scan_id].append(sdk)
+    return defaultdict(tuple, {scan_id: tuple(sorted(ids)) for scan_id, ids in sdks.items()})
+
+
+def apps_with_data_type(store: Store, data_type: str, startup_only: bool = False) -> list[DataTypeUse]:
+    """App versions whose code collects ``data_type``; ``startup_only``: at start-up, before any consent check."""
+    conditions: list[Any] = [m.ApiCall.data_type == data_type, *([_startup_only()] if startup_only else [])]
+    query, sdk_query = _collecting_versions(_latest_scans(), conditions)
 
     def run(session: Session) -> list[DataTypeUse]:
-        sdks: dict[int, list[str]] = defaultdict(list)
-        for scan_id, sdk in session.execute(sdk_query):
-            sdks[scan_id].append(sdk)
-        return [DataTypeUse(package, code, name, scan_id, calls, int(startup or 0), tuple(sorted(sdks[scan_id])))
+        sdks = _sdks_by_scan(session, sdk_query)
+        return [DataTypeUse(package, code, name, scan_id, calls, int(startup or 0), sdks[scan_id])
                 for package, code, name, scan_id, calls, startup in session.execute(query)]
+    return store.read(run)
+
+
+def apps_omitting_in_policy(store: Store, data_type: str, covering: Iterable[str],
+                            startup_only: bool = False) -> list[PolicyOmission]:
+    """App versions whose code collects ``data_type`` (calls whose effect counts as collection) while none of
+    the policies their latest scan read declares it; scans that read no policy are not listed (POL-001 says so).
+
+    ``covering`` are the declared data types that count as declaring ``data_type``: itself and the words the
+    policy vocabulary lets cover it (``covers``, ``covers_generically`` in rulesets/policy_terms.yaml), as the
+    POL-010 check decides. The store does not read the rulesets: the caller passes them.
+    """
+    latest = _latest_scans()
+    call, policy, declaration = m.ApiCall, m.ScanPolicy, m.PolicyDeclaration
+    stated = (select(policy.scan_id).join(declaration, declaration.policy_id == policy.id)
+              .where(policy.scan_id == latest.c.scan_id))
+    conditions: list[Any] = [
+        call.data_type == data_type, or_(call.effect.is_(None), call.effect.in_(sorted(COLLECTING_EFFECTS))),
+        exists().where(policy.scan_id == latest.c.scan_id),
+        ~stated.where(declaration.denied.is_(False), declaration.data_type.in_(sorted(set(covering)))).exists(),
+        *([_startup_only()] if startup_only else [])]
+    query, sdk_query = _collecting_versions(latest, conditions)
+    sources = (select(policy.scan_id, policy.source).join(latest, latest.c.scan_id == policy.scan_id)
+               .order_by(policy.scan_id, policy.ord))
+    denials = (select(policy.scan_id).distinct().join(declaration, declaration.policy_id == policy.id)
+               .where(declaration.denied.is_(True), declaration.data_type == data_type))
+
+    def run(session: Session) -> list[PolicyOmission]:
+        rows = session.execute(query).all()
+        if not rows:
+            return []
+        sdks = _sdks_by_scan(session, sdk_query)
+        scan_ids = [row[3] for row in rows]
+        named: dict[int, list[str]] = defaultdict(list)
+        for scan_id, source in session.execute(sources.where(policy.scan_id.in_(scan_ids))):
+            named[scan_id].append(source)
+        denied = set(session.scalars(denials.where(policy.scan_id.in_(scan_ids))))
+        return [PolicyOmission(package, code, name, scan_id, calls, int(startup or 0), sdks[scan_id],
+                               tuple(named[scan_id]), scan_id in denied)
+                for package, code, name, scan_id, calls, startup in rows]
     return store.read(run)
 
 

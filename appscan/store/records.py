@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["ScanSummary", "SdkUse", "DataTypeUse", "UnidentifiedUse", "FindingRef", "VersionFindings",
-           "SuppressionRecord", "ClauseInfo"]
+__all__ = ["ScanSummary", "SdkUse", "DataTypeUse", "PolicyOmission", "UnidentifiedUse", "FindingRef",
+           "VersionFindings", "SuppressionRecord", "ClauseInfo"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,26 @@ class DataTypeUse:
     """Calls reachable at start-up without passing a consent check."""
     sdks: tuple[str, ...]
     """SDKs making the calls; the app's own code is not listed."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOmission:
+    """An app version whose code collects a data type that none of its privacy policies declares (its latest scan,
+    which read at least one policy)."""
+
+    package: str
+    version_code: int | None
+    version_name: str | None
+    scan_id: int
+    calls: int
+    startup_calls: int
+    """Calls reachable at start-up without passing a consent check."""
+    sdks: tuple[str, ...]
+    """SDKs making the calls; the app's own code is not listed."""
+    policies: tuple[str, ...]
+    """The sources of the policies the scan read (file names, or ``apk:...`` for policies inside the APK)."""
+    denied: bool
+    """True when a policy even says the type is not collected."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from appscan.model import (
     Text,
     Verdict,
 )
+from appscan.policy import EMBEDDED_PREFIX, Declaration, Denial, PolicyDocument, SdkMention, Sections
 from appscan.store import models as m
 from appscan.store.document import join_document, pack_rest, section_values, unpack_rest
 from appscan.store.engine import Store
@@ -141,11 +142,18 @@ class _ScanRows:
     findings: list[dict[str, Any]]
     finding_clauses: list[list[dict[str, Any]]]
     finding_evidence: list[list[dict[str, Any]]]
+    policies: list[dict[str, Any]]
+    policy_declarations: list[list[dict[str, Any]]]
+    policy_sdks: list[list[dict[str, Any]]]
 
 
 def _evidence_rows(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
     """Evidence items in order, without their parent id (added once it is known)."""
     return [{"ord": i, "kind": e.kind, "value": e.value, "location": e.location} for i, e in enumerate(evidence)]
+
+
+_PLAIN = "collection"
+"""The effect of most calls, stored as NULL (``api_call.effect``)."""
 
 
 def _api_call_row(i: int, c: ApiCall) -> dict[str, Any]:
@@ -157,7 +165,7 @@ def _api_call_row(i: int, c: ApiCall) -> dict[str, Any]:
             "consent_gated": None if r is None else r.consent_gated,
             "background": None if r is None else r.background,
             "entry": None if r is None else r.entry, "entry_kind": None if r is None else r.entry_kind,
-            "path": None if r is None else _lines(r.path)}
+            "path": None if r is None else _lines(r.path), "effect": None if c.effect == _PLAIN else c.effect}
 
 
 def _finding_row(i: int, f: Finding) -> dict[str, Any]:
@@ -166,6 +174,49 @@ def _finding_row(i: int, f: Finding) -> dict[str, Any]:
             "evidence_level": f.evidence_level, "title_zh": f.title.zh, "title_en": f.title.en,
             "advice_zh": f.advice.zh, "advice_en": f.advice.en, "sdk": f.sdk, "data_types": _lines(f.data_types),
             "manual_check": f.manual_check}
+
+
+def _without_empty(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+    """The rows without ``column`` when it is NULL in all of them, so that a store not yet migrated to the revision
+    that added the column can still be written by code with nothing to put in it (tests build old stores so)."""
+    if any(row[column] is not None for row in rows):
+        return rows
+    return [{k: v for k, v in row.items() if k != column} for row in rows]
+
+
+def _policy_key(sha256s: Iterable[str]) -> str | None:
+    """The ``scan.policy_inputs`` key of a scan given policy files with these sha256s: sorted, one per line; None
+    for none. Duplicates are kept: a file given twice is read twice, so that scan's document differs."""
+    return _lines(sorted(sha256s)) or None
+
+
+def _policy_columns(policies: Iterable[PolicyDocument]) -> dict[str, str]:
+    """The scan column saying which policy files the scan was given: its policies not found inside the APK
+    (``scan_file`` reads either the given files or the embedded ones, never both); none without such files."""
+    key = _policy_key(p.sha256 for p in policies if not p.source.startswith(EMBEDDED_PREFIX))
+    return {} if key is None else {"policy_inputs": key}
+
+
+def _policy_row(i: int, p: PolicyDocument) -> dict[str, Any]:
+    """One policy with its sections, without its declarations and SDKs."""
+    s = p.sections
+    return {"ord": i, "source": p.source, "sha256": p.sha256, "language": p.language, "format": p.format,
+            "account_deletion": s.account_deletion, "complaint_channel": s.complaint_channel, "minors": s.minors,
+            "cross_border": s.cross_border, "updated": s.updated}
+
+
+def _declaration_rows(p: PolicyDocument) -> list[dict[str, Any]]:
+    """A policy's declarations then its denials, each list numbered from 0."""
+    return ([{"ord": i, "denied": False, "data_type": d.data_type, "sentence": d.sentence, "purpose": d.purpose,
+              "conditional": d.conditional} for i, d in enumerate(p.declared)]
+            + [{"ord": i, "denied": True, "data_type": d.data_type, "sentence": d.sentence, "purpose": None,
+                "conditional": False} for i, d in enumerate(p.denied)])
+
+
+def _policy_sdk_rows(p: PolicyDocument) -> list[dict[str, Any]]:
+    """The SDKs a policy names, in its order."""
+    return [{"ord": i, "name": s.name, "sdk_id": s.sdk, "company": s.company, "data_types": _lines(s.data_types),
+             "purpose": s.purpose, "link": s.link} for i, s in enumerate(p.sdks)]
 
 
 def _verdict_columns(verdict: Verdict | None) -> dict[str, str]:
@@ -188,11 +239,11 @@ def _prepare(result: ScanResult, document: dict[str, Any], started_at: datetime 
             "finished_at": finished, "status": "ok", "error": None, "tool_version": __version__,
             "ruleset_name": ruleset and ruleset.name, "ruleset_version": ruleset and ruleset.version,
             "ruleset_sha256": ruleset and ruleset.sha256, "duration_ms": duration_ms, "app_type": result.app_type,
-            **_verdict_columns(result.verdict)}
-    api_calls = [_api_call_row(i, c) for i, c in enumerate(result.api_calls)]
+            **_policy_columns(result.policies), **_verdict_columns(result.verdict)}
+    api_calls = _without_empty([_api_call_row(i, c) for i, c in enumerate(result.api_calls)], "effect")
     # The document's api_calls section is rebuilt from the table only when the table gives back exactly these
     # calls; fields it has no column for (owners of library code, path steps...) keep the section in facts_json.
-    from_table = tuple(_api_call_from_columns(*(row[c] for c in _API_CALL_COLUMNS)) for row in api_calls)
+    from_table = tuple(_api_call_from_columns(*(row.get(c) for c in _API_CALL_COLUMNS)) for row in api_calls)
     scan["facts_json"] = pack_rest(document, {**section_values(result), "api_calls": from_table})
     clause_ids = sorted({c for f in result.findings for c in f.clauses})
     return _ScanRows(
@@ -212,6 +263,9 @@ def _prepare(result: ScanResult, document: dict[str, Any], started_at: datetime 
         findings=[_finding_row(i, f) for i, f in enumerate(result.findings)],
         finding_clauses=[[{"ord": i, "clause_id": c} for i, c in enumerate(f.clauses)] for f in result.findings],
         finding_evidence=[_evidence_rows(f.evidence) for f in result.findings],
+        policies=[_policy_row(i, p) for i, p in enumerate(result.policies)],
+        policy_declarations=[_declaration_rows(p) for p in result.policies],
+        policy_sdks=[_policy_sdk_rows(p) for p in result.policies],
     )
 
 
@@ -246,6 +300,9 @@ def _write(session: Session, result: ScanResult, rows: _ScanRows) -> int:
     _bulk(session, m.FindingClause.__table__, _with_parent("finding_row_id", finding_ids, rows.finding_clauses))
     _bulk(session, m.FindingEvidence.__table__,
           _with_parent("finding_row_id", finding_ids, rows.finding_evidence))
+    policy_ids = _bulk_ids(session, m.ScanPolicy, [{"scan_id": scan_id, **r} for r in rows.policies])
+    _bulk(session, m.PolicyDeclaration.__table__, _with_parent("policy_id", policy_ids, rows.policy_declarations))
+    _bulk(session, m.PolicySdk.__table__, _with_parent("policy_id", policy_ids, rows.policy_sdks))
     return scan_id
 
 
@@ -281,6 +338,11 @@ def _same_rules(ruleset_sha256: str | None) -> Any:
             else m.Scan.ruleset_sha256 == ruleset_sha256)
 
 
+def _same_policies(key: str | None) -> Any:
+    """The condition "given these policy files" (None: given none)."""
+    return m.Scan.policy_inputs.is_(None) if key is None else m.Scan.policy_inputs == key
+
+
 def failure_count(store: Store, sha256: str, ruleset_sha256: str | None) -> int:
     """How many scans of this input file with these rules failed."""
     query = select(func.count()).select_from(m.Scan).where(m.Scan.input_sha256 == sha256, m.Scan.status == "failed",
@@ -288,10 +350,12 @@ def failure_count(store: Store, sha256: str, ruleset_sha256: str | None) -> int:
     return int(store.read(lambda session: session.scalar(query)) or 0)
 
 
-def find_scan(store: Store, sha256: str, ruleset_sha256: str | None) -> int | None:
-    """The newest successful scan of this input file with these rules, for reuse without ``--force``."""
+def find_scan(store: Store, sha256: str, ruleset_sha256: str | None, policy_sha256s: Iterable[str] = ()) -> int | None:
+    """The newest successful scan of this input file with these rules and the policy files with these sha256s
+    (none: a scan given no policy file), for reuse without ``--force``."""
     query = (select(m.Scan.id).join(m.AppVersion, m.Scan.app_version_id == m.AppVersion.id)
-             .where(m.AppVersion.sha256 == sha256, m.Scan.status == "ok", _same_rules(ruleset_sha256))
+             .where(m.AppVersion.sha256 == sha256, m.Scan.status == "ok", _same_rules(ruleset_sha256),
+                    _same_policies(_policy_key(policy_sha256s)))
              .order_by(m.Scan.id.desc()).limit(1))
     return store.read(lambda session: session.scalar(query))
 
@@ -349,18 +413,19 @@ def _load_sdks(session: Session, scan_id: int) -> tuple[SdkDetection, ...]:
 
 
 _API_CALL_COLUMNS = ("api_id", "api", "data_type", "caller", "sdk_id", "permission", "startup_reachable",
-                     "consent_gated", "background", "entry", "entry_kind", "path")
+                     "consent_gated", "background", "entry", "entry_kind", "path", "effect")
 """The ``api_call`` columns a call site is rebuilt from, in ``_api_call_from_columns`` order."""
 
 
 def _api_call_from_columns(api_id: str, api: str, data_type: str, caller: str, sdk: str | None,
                            permission: str | None, startup: bool | None, consent: bool | None,
-                           background: bool | None, entry: str | None, entry_kind: str | None, path: str | None
-                           ) -> ApiCall:
-    """A call site as the ``api_call`` table gives it back; fields without a column take their defaults."""
+                           background: bool | None, entry: str | None, entry_kind: str | None, path: str | None,
+                           effect: str | None) -> ApiCall:
+    """A call site as the ``api_call`` table gives it back; fields without a column take their defaults (and so
+    does ``effect`` of a call stored before it had a column: such sections were stored only for plain collection)."""
     return ApiCall(api_id, api, data_type, caller, sdk, permission,
                    None if startup is None else Reach(startup, bool(consent), bool(background), entry, entry_kind,
-                                                      _unlines(path)))
+                                                      _unlines(path)), effect=effect or _PLAIN)
 
 
 def _load_api_calls(session: Session, scan_id: int) -> tuple[ApiCall, ...]:
@@ -387,6 +452,30 @@ def _load_findings(session: Session, scan_id: int) -> tuple[Finding, ...]:
                          f.sdk, _unlines(f.data_types), f.manual_check) for f in rows)
 
 
+def _load_policies(session: Session, scan_id: int) -> tuple[PolicyDocument, ...]:
+    """The scan's policies with their declarations, denials and SDKs, in stored order."""
+    rows = session.scalars(select(m.ScanPolicy).where(m.ScanPolicy.scan_id == scan_id)
+                           .order_by(m.ScanPolicy.ord)).all()
+    ids = [p.id for p in rows]
+    declared: dict[int, list[Declaration]] = defaultdict(list)
+    denied: dict[int, list[Denial]] = defaultdict(list)
+    sdks: dict[int, list[SdkMention]] = defaultdict(list)
+    if ids:
+        d = m.PolicyDeclaration
+        for row in session.scalars(select(d).where(d.policy_id.in_(ids)).order_by(d.policy_id, d.denied, d.ord)):
+            if row.denied:
+                denied[row.policy_id].append(Denial(row.data_type, row.sentence))
+            else:
+                declared[row.policy_id].append(Declaration(row.data_type, row.sentence, row.purpose, row.conditional))
+        s = m.PolicySdk
+        for row in session.scalars(select(s).where(s.policy_id.in_(ids)).order_by(s.policy_id, s.ord)):
+            sdks[row.policy_id].append(SdkMention(row.name, row.sdk_id, row.company, _unlines(row.data_types),
+                                                  row.purpose, row.link))
+    return tuple(PolicyDocument(p.source, p.sha256, p.language, p.format, tuple(declared[p.id]), tuple(denied[p.id]),
+                                tuple(sdks[p.id]), Sections(p.account_deletion, p.complaint_channel, p.minors,
+                                                            p.cross_border, p.updated)) for p in rows)
+
+
 def _load_section(session: Session, scan: m.Scan, name: str) -> Any:
     """The model values of one rebuildable document section."""
     if name == "permissions":
@@ -406,6 +495,8 @@ def _load_section(session: Session, scan: m.Scan, name: str) -> Any:
                 if scan.ruleset_name else None)
     if name == "app_type":
         return scan.app_type
+    if name == "policies":
+        return _load_policies(session, scan.id)
     raise ValueError(f"no table holds document section {name!r}")
 
 
