@@ -58,7 +58,7 @@ def _xlsx(result: ScanResult, stream: BinaryIO, lang: str, ruleset: Ruleset | No
 
 def _text(result: ScanResult, stream: BinaryIO, lang: str, ruleset: Ruleset | None) -> None:
     """The terminal summary (English)."""
-    stream.write(render_text(result).encode("utf-8"))
+    stream.write(render_text(result, ruleset).encode("utf-8"))
 
 
 RENDERERS: Mapping[ReportFormat, Renderer] = MappingProxyType({

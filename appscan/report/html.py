@@ -13,7 +13,7 @@ import jinja2
 
 from appscan.model import ScanResult, Text
 from appscan.report.i18n import DEFAULT_LANG, label, pick, t
-from appscan.report.views import SEVERITIES, build_view, shown_evidence
+from appscan.report.views import POLICY_SECTIONS, QUOTES_SHOWN, SEVERITIES, build_view, shown_evidence
 from appscan.rules.catalog import Ruleset
 
 __all__ = ["render_html"]
@@ -43,5 +43,6 @@ def render_html(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LANG,
         v=view, r=view.result, app=view.result.facts.app, lang=lang, severities=SEVERITIES,
         t=functools.partial(t, lang), tx=lambda value: pick(value, lang) if isinstance(value, Text) else value,
         label=functools.partial(label, lang), readable=_readable, shown=shown_evidence,
+        policy_sections=POLICY_SECTIONS, quotes_shown=QUOTES_SHOWN,
     )
     stream.write(page.encode("utf-8"))

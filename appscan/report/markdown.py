@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from appscan.model import ScanResult
 from appscan.report.i18n import DEFAULT_LANG, pick, t
-from appscan.report.views import SEVERITIES, build_view
+from appscan.report.views import GAPS, SEVERITIES, build_view, policy_gaps
 from appscan.rules.catalog import Ruleset
 
 __all__ = ["escape", "render_markdown"]
@@ -50,6 +50,17 @@ def render_markdown(result: ScanResult, stream: BinaryIO, lang: str = DEFAULT_LA
                   f"| {escape(', '.join(f.clauses))} |" for f in shown]
         if len(view.findings) > len(shown):
             lines += ["", t(lang, "md.more", count=len(view.findings) - len(shown))]
+        lines.append("")
+    if result.policies:
+        lines += [f"#### {t(lang, 'section.policy')}", ""]
+        lines += ["- " + escape(t(lang, "md.policy", source=p.source, language=p.language, format=p.format,
+                                  updated=p.sections.updated or t(lang, "policy.no_date")))
+                  for p in result.policies]
+        gaps = policy_gaps(view)
+        lines.append("- " + "; ".join(f"{t(lang, 'gap.' + kind)}: {gaps[kind]}" for kind in GAPS))
+        if view.policy_missing:
+            lines.append("- " + t(lang, "policy.missing")
+                         + "、".join(t(lang, f"section_name.{s}") for s in view.policy_missing))
         lines.append("")
     if view.sharing:
         lines += [f"#### {t(lang, 'section.sdks')}", ""]

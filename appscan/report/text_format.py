@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from appscan.model import OWNER_KINDS, ScanResult
-from appscan.report.views import result_verdict
+from appscan.report.i18n import t
+from appscan.report.views import GAPS, build_view, default_ruleset, policy_gaps, result_verdict
+from appscan.rules.catalog import Ruleset
 from appscan.rules.verdict import top_findings
 from appscan.text import printable
 
@@ -15,8 +17,24 @@ UNIDENTIFIED_SHOWN = 5
 """Unidentified code groups named on the summary line (largest first); the JSON lists them all."""
 
 
-def render_text(result: ScanResult) -> str:
-    """A dozen lines a person reads at a glance; the JSON has the rest."""
+def _policy_lines(result: ScanResult, ruleset: Ruleset | None) -> list[str]:
+    """The policies read and how many differences of each kind they have with the code (the HTML report's
+    side-by-side table in numbers)."""
+    if not result.policies:
+        return []
+    view = build_view(result, ruleset or default_ruleset())
+    lines = [f"  privacy policies ({len(result.policies)}): " + "; ".join(
+        f"{p.source} [{p.language} {p.format}, updated {p.sections.updated or 'not stated'}]" for p in result.policies)]
+    gaps = policy_gaps(view)
+    lines.append("    policy vs code: " + "; ".join(f"{t('en', 'gap.' + kind)}: {gaps[kind]}" for kind in GAPS))
+    if view.policy_missing:
+        lines.append("    sections missing: " + ", ".join(t("en", f"section_name.{s}") for s in view.policy_missing))
+    return lines
+
+
+def render_text(result: ScanResult, ruleset: Ruleset | None = None) -> str:
+    """A dozen lines a person reads at a glance; the JSON has the rest. ``ruleset`` (the bundled one when None)
+    supplies the policy vocabulary the policy summary compares with."""
     f = result.facts
     a = f.app
     lines = [f"{f.source}: {a.package} {a.version_name or '?'} (versionCode {a.version_code}), "
@@ -66,6 +84,7 @@ def render_text(result: ScanResult) -> str:
         effects = Counter(c.effect for c in result.api_calls if not c.collects)
         lines.append(f"  other catalogue calls: {len(result.api_calls) - len(collecting)} ("
                      + ", ".join(f"{e} {n}" for e, n in sorted(effects.items())) + ")")
+    lines += _policy_lines(result, ruleset)
     severities = Counter(x.severity for x in result.findings)
     lines.append(f"  findings: {len(result.findings)}" + (" (" + ", ".join(
         f"{severities[s]} {s}" for s in ("high", "medium", "low", "info") if severities[s]) + ")"

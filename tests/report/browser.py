@@ -1,7 +1,8 @@
 """Headless Chromium for the HTML report tests (and the README screenshot).
 
 ``python -m tests.report.browser docs/report-screenshot.png`` renders the report of samples/sdks.apk and saves a
-screenshot of it.
+screenshot of it; ``python -m tests.report.browser docs/report-policy.png policy`` scans the sample with the policy
+fixture of tests/rules/test_policy_gap.py and saves the "policy says / code does" section.
 """
 
 from __future__ import annotations
@@ -51,20 +52,30 @@ def chrome() -> Iterator[object]:
             driver.quit()
 
 
-def screenshot(target: Path) -> None:
-    """Save a screenshot of the Chinese report of samples/sdks.apk."""
+def screenshot(target: Path, section: str | None = None) -> None:
+    """Save a 1280x2000 screenshot of the Chinese report of samples/sdks.apk: its top, or the top of ``section``
+    (an element id); for the policy section (or a table of it) the sample is scanned with the policy fixture."""
     from appscan.report import render_bytes
     from appscan.report.views import default_ruleset
     from appscan.scan import scan_file
+    from tests.rules.test_policy_gap import POLICY
 
     root = Path(__file__).resolve().parents[2]
     with tempfile.TemporaryDirectory() as folder:
+        policy = Path(folder) / "privacy.html"
+        policy.write_text(POLICY, encoding="utf-8")
+        with_policy = (section or "").startswith("policy")
+        result = scan_file(root / "samples" / "sdks.apk", policies=[policy] if with_policy else ())
         page = Path(folder) / "report.html"
-        page.write_bytes(render_bytes("html", scan_file(root / "samples" / "sdks.apk"), "zh", default_ruleset()))
+        page.write_bytes(render_bytes("html", result, "zh", default_ruleset()))
         with chrome() as driver:
+            driver.set_window_size(1280, 2000)  # type: ignore[attr-defined]
             driver.get(page.as_uri())  # type: ignore[attr-defined]
+            if section:
+                driver.execute_script(  # type: ignore[attr-defined]
+                    "document.getElementById(arguments[0]).scrollIntoView()", section)
             driver.save_screenshot(str(target))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
-    screenshot(Path(sys.argv[1]))
+    screenshot(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)

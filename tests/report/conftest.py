@@ -11,11 +11,13 @@ import pytest
 
 from appscan.cli import main
 from appscan.model import Endpoint, Evidence, Finding, Incomplete, Reach, ScanResult, SecretHit, Text
+from appscan.policy.document import Declaration, Denial, PolicyDocument, SdkMention, Sections
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.scan import scan_file
 from tests.conftest import REPO_ROOT, require
 from tests.report import browser
+from tests.rules.test_policy_gap import POLICY
 
 SAMPLES = REPO_ROOT / "samples"
 
@@ -29,6 +31,16 @@ def ruleset() -> Ruleset:
 def sdks_result() -> ScanResult:
     """The sample with many SDKs and findings (real engine output)."""
     return scan_file(SAMPLES / "sdks.apk")
+
+
+@pytest.fixture(scope="session")
+def policy_result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    """The SDK sample scanned with the policy of tests/rules/test_policy_gap.py, which plants a case of every
+    POL-0xx rule (a contradiction, undeclared and generically declared types, an SDK not named, SDKs beyond
+    their row)."""
+    policy = tmp_path_factory.mktemp("policy") / "privacy.html"
+    policy.write_text(POLICY, encoding="utf-8")
+    return scan_file(SAMPLES / "sdks.apk", policies=[policy])
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +71,23 @@ def hostile(result: ScanResult) -> ScanResult:
                         True, None, None)
     return dataclasses.replace(result, facts=facts, findings=(*result.findings, finding),
                                secrets=(*result.secrets, secret), endpoints=(*result.endpoints, endpoint))
+
+
+SPREADSHEET_FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)")
+"""Policy text a spreadsheet would run as a formula if it were written as one."""
+
+
+def hostile_policy(result: ScanResult) -> ScanResult:
+    """``result`` with one more policy, as an attacker could write it: markup in its file name, sentences,
+    purposes, SDK name, company and link, and sentences a spreadsheet would take for formulas."""
+    document = PolicyDocument(
+        f"apk:assets/{HOSTILE}.html", "0" * 64, "zh", "html",
+        declared=(Declaration("location", HOSTILE, purpose=HOSTILE),
+                  *(Declaration("email", s, purpose=s) for s in SPREADSHEET_FORMULAS)),
+        denied=(Denial("clipboard", SPREADSHEET_FORMULAS[0]),),
+        sdks=(SdkMention(HOSTILE, None, HOSTILE, ("location",), HOSTILE, f"javascript:{HOSTILE}"),),
+        sections=Sections(updated="2024-05-01"))
+    return dataclasses.replace(result, policies=(*result.policies, document))
 
 
 def with_startup_path(result: ScanResult) -> ScanResult:
