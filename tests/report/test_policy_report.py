@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ from openpyxl import load_workbook
 from appscan.model import ScanResult
 from appscan.policy import analyse_policy
 from appscan.report import render_bytes
+from appscan.report.document import result_from_document
 from appscan.report.i18n import LANGS, t
+from appscan.report.json_format import render_json
 from appscan.report.views import GAPS, build_view, policy_gaps
 from appscan.rules.catalog import Ruleset
 from tests.report.conftest import HOSTILE, SPREADSHEET_FORMULAS, hostile_policy
@@ -189,3 +192,14 @@ def test_policy_section_in_the_browser(driver: Any, policy_pages: dict[str, Path
     assert header[-2:] == [t(lang, "col.policy_declares"), t(lang, "col.policy_purpose")]
     contacts = driver.find_element("css selector", '#policy-data tr[data-data-type="contacts"]')
     assert t(lang, "status.contradiction") in contacts.text and "我们不会收集您的通讯录。" in contacts.text
+
+
+def test_a_stored_scan_shows_the_same_comparison(policy_result: ScanResult, ruleset: Ruleset) -> None:
+    """``appscan report SCAN_ID`` renders the stored document: its policy section is the fresh scan's."""
+    stored = result_from_document(json.loads(render_json(policy_result)))
+
+    def section(result: ScanResult) -> str:
+        page = render_bytes("html", result, "zh", ruleset).decode()
+        return page.split('<section id="policy">', 1)[1].split("</section>", 1)[0]
+    assert section(stored) == section(policy_result)
+    assert build_view(stored, ruleset).policy_rows == build_view(policy_result, ruleset).policy_rows
