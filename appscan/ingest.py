@@ -22,7 +22,7 @@ from appscan.scan import scan_file
 from appscan.store import Store, failure_count, find_scan, record_failure, save_scan
 
 __all__ = ["FAILURE_KINDS", "Outcome", "admit", "failure_kind", "file_sha256", "ingest", "record_failed",
-           "record_unreadable", "scan_key"]
+           "policy_sha256s", "record_unreadable", "scan_key"]
 
 _CHUNK = 1 << 20
 
@@ -73,6 +73,15 @@ def scan_key(sha256: str, policies: Sequence[Path]) -> str:
     return "+".join([sha256, *digests])
 
 
+def policy_sha256s(policies: Sequence[Path]) -> list[str] | None:
+    """The sha256s of the policy files, by which a stored scan made with them is found (``find_scan``); None when
+    one cannot be read: nothing is reused, and the scan says why."""
+    try:
+        return [file_sha256(policy) for policy in policies]
+    except OSError:
+        return None
+
+
 def record_failed(store: Store, path: Path, sha256: str | None, error: str, duration_s: float,
                   ruleset: Ruleset) -> Outcome:
     """Store a failed scan (a bad file, a runaway stopped by a limit) and describe it."""
@@ -87,12 +96,13 @@ def record_unreadable(store: Store, path: Path, exc: OSError, ruleset: Ruleset, 
 
 def admit(store: Store, path: Path, sha256: str, ruleset: Ruleset, force: bool = False,
           max_failures: int | None = None, policies: Sequence[Path] = ()) -> Outcome | None:
-    """The outcome settled without scanning (stored already: ``reused``; failed ``max_failures`` times with these
-    rules: ``skipped``), or None when the input must be scanned. A scan with ``policies`` (privacy policy files) is
-    never reused: a stored scan does not say which policies it was compared with."""
+    """The outcome settled without scanning (stored already with these rules and the same ``policies``, privacy
+    policy files matched by content: ``reused``; failed ``max_failures`` times with these rules: ``skipped``), or None
+    when the input must be scanned."""
     if force:
         return None
-    existing = None if policies else find_scan(store, sha256, ruleset.sha256)
+    digests = policy_sha256s(policies)
+    existing = None if digests is None else find_scan(store, sha256, ruleset.sha256, digests)
     if existing is not None:
         return Outcome(str(path), sha256, "reused", existing)
     if max_failures is not None and (failed := failure_count(store, sha256, ruleset.sha256)) >= max_failures:

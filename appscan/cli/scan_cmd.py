@@ -78,12 +78,12 @@ def _write_reports(results: list[ScanResult], folder: Path, formats: tuple[str, 
 
 def _scan_or_reuse(path: Path, store: Store | None, force: bool, full: bool, time_limit: float | None,
                    ruleset: Ruleset, app_type: str | None, dumps: list[Path], policies: list[Path]) -> ScanResult:
-    """A stored result of the same file, rules, app type and policies when there is one (unless --force), else a
-    scan. A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts
+    """A stored result of the same file, rules, app type and policy files when there is one (unless --force), else
+    a scan. A fresh result is stored in one transaction. ``--full`` always rescans: stored documents keep code counts
     only.
     """
-    if store is not None and not force and not full and not policies:
-        stored = stored_result(path, store, ruleset, app_type)
+    if store is not None and not force and not full:
+        stored = stored_result(path, store, ruleset, app_type, policies)
         if stored is not None:
             return stored
     result = scan_file(path, time_limit, ruleset, app_type, dumps, policies)

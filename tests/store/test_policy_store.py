@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 
 from appscan.cli import main
+from appscan.ingest import admit, file_sha256
+from appscan.rules.loader import load_rulesets
 from appscan.store import open_store
 from appscan.store import models as m
 from appscan.store.migrate import upgrade
@@ -104,6 +106,41 @@ def test_policies_are_tables_and_the_document_comes_back_byte_identical(
     assert stored["declared"] == ["device-info", "installed-apps", "location"]
     assert stored["sdks"] == ["jpush", "umeng-common"]
     assert stored["inputs"] == document["policies"][0]["sha256"]
+
+
+def test_reuse_needs_the_same_policy_files(db_url: str, tmp_path: Path, policies: tuple[Path, Path]) -> None:
+    old, new = policies
+
+    def scan(*given: Path) -> dict[str, Any]:
+        return json.loads(_scan(db_url, tmp_path / "out.json", *given)[1])
+
+    first = scan(old)
+    again = scan(old)
+    assert not first["scan"]["reused"] and again["scan"]["reused"]
+    assert {**again, "scan": first["scan"]} == first
+    other = scan(new)
+    assert not other["scan"]["reused"] and other["policies"][0]["source"] == new.name
+    bare = scan()
+    assert not bare["scan"]["reused"] and bare["policies"] == []  # the sample carries no policy of its own
+    assert scan()["scan"]["reused"] and scan(new)["scan"]["reused"]
+    assert not scan(old, new)["scan"]["reused"] and scan(new, old)["scan"]["reused"]  # a set: order is no key
+
+
+def test_ingest_admits_a_stored_scan_only_with_its_policy_files(db_url: str, tmp_path: Path,
+                                                                 policies: tuple[Path, Path]) -> None:
+    """The batch runner, the workers and the service settle reuse through ``admit`` with the same key."""
+    old, new = policies
+    scan_id, _ = _scan(db_url, tmp_path / "out.json", old)
+    store = open_store(db_url)
+    try:
+        def outcome(*given: Path) -> str | None:
+            settled = admit(store, SDKS, file_sha256(SDKS), load_rulesets(), policies=given)
+            return None if settled is None else f"{settled.status} {settled.scan_id}"
+
+        assert outcome(old) == f"reused {scan_id}"
+        assert outcome(new) is None and outcome() is None and outcome(tmp_path / "gone.html") is None
+    finally:
+        store.close()
 
 
 def test_diff_shows_what_the_policy_changed(db_url: str, tmp_path: Path, policies: tuple[Path, Path]) -> None:
