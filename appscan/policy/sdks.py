@@ -6,13 +6,15 @@ not a name one), and it is about SDKs (a header or caption cue such as SDK / 第
 (one ``label | value`` pair per row) and prose such as ``SDK名称：友盟统计SDK；公司：…；收集信息：…`` are read as
 the same label/value fields; a record without a name label takes its name from the line before it.
 Names resolve to catalogue ids through ``PolicyTerms.sdk_names``: the whole normalised name, else the longest
-known name inside it, else the company when only one SDK has it.
+known name inside it (a Latin name only as whole words: ``mob`` is no name inside ``CNZZ mobile statistics``), else
+the company when only one SDK has it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -41,6 +43,10 @@ _NO_SDK = re.compile(r"不接入|未接入|没有接入|未集成|不集成|not 
 _NOT_NAME = re.compile(r"我们|如下|以下|下列|下表|包括|附录|the following|\bwe\b", re.IGNORECASE)
 """Words of a sentence introducing a list, never of an SDK's name."""
 _PERMISSION_HEADER = re.compile(r"权限|permission", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9+&]+|[^\x00-\x7f]+")
+"""A name's words for matching Latin names: runs of Latin letters and digits, and runs of other scripts (Chinese
+has no spaces, so a Chinese run is one word and Chinese names match inside it)."""
+_MAX_WORDS = 6
 
 
 @dataclass
@@ -266,12 +272,23 @@ def _known_names(terms: PolicyTerms) -> Matcher:
     return Matcher((name, name) for name in terms.sdk_names)
 
 
+def _word_runs(name: str) -> frozenset[str]:
+    """The normalised runs of consecutive whole words of ``name`` (``U-App`` gives ``u``, ``app`` and ``uapp``), the
+    only places a Latin catalogue name may sit: as a bare substring, short names (``mob``, ``max``, ``top``,
+    ``update``) would be found inside ordinary words (mobile, maximum, desktop, updated)."""
+    found = _WORD.findall(unicodedata.normalize("NFKC", name).lower())
+    words = [w for w in map(normalise_sdk_name, found) if w]
+    return frozenset("".join(words[i:j]) for i in range(len(words))
+                     for j in range(i + 1, min(len(words), i + _MAX_WORDS) + 1))
+
+
 def resolve_sdk(name: str, company: str | None, terms: PolicyTerms) -> str | None:
     """The catalogue id of an SDK named ``name`` (by ``company``), or None."""
     key = normalise_sdk_name(name)
     if key in terms.sdk_names:
         return terms.sdk_names[key]
-    inside = [k for k in terms.sdk_names if len(k) >= 2 and k in key]
+    runs = _word_runs(name)
+    inside = [k for k in terms.sdk_names if len(k) >= 2 and (k in runs if k.isascii() else k in key)]
     if inside:
         return terms.sdk_names[max(inside, key=lambda k: (len(k), k))]
     if company:
