@@ -53,7 +53,7 @@ class MissingExtraError(AppscanError):
 
 
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "server": ("fastapi", "starlette", "uvicorn", "multipart", "python_multipart"),
+    "server": ("fastapi", "starlette", "uvicorn", "multipart", "python_multipart", "argon2"),
     "distributed": ("celery", "kombu", "redis"),
     "postgres": ("psycopg",),
     "xlsx": ("openpyxl",),

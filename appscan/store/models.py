@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     LargeBinary,
     MetaData,
     String,
@@ -33,7 +34,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "App", "AppVersion", "Scan", "ScanIncomplete", "PermissionUse", "Component", "Sdk",
            "SdkDetection", "SdkEvidence", "ApiCall", "Clause", "Finding", "FindingClause", "FindingEvidence",
-           "Suppression", "ServiceApiKey", "ServiceUpload", "ScanPolicy", "PolicyDeclaration", "PolicySdk"]
+           "Suppression", "ServiceApiKey", "ServiceUpload", "ScanPolicy", "PolicyDeclaration", "PolicySdk",
+           "Tenant", "Reviewer", "FindingReview", "AppDecision", "AuditEvent"]
 
 # 64-bit on PostgreSQL; SQLite needs INTEGER for an auto-incrementing rowid primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -362,6 +364,8 @@ class ServiceApiKey(Base):
     salt: Mapped[str] = mapped_column(String(32))
     secret_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    """The tenant whose data the key reaches (keys made before migration 0006 are the ``default`` tenant's)."""
 
 
 class ServiceUpload(Base):
@@ -374,9 +378,104 @@ class ServiceUpload(Base):
     size: Mapped[int] = mapped_column(BigId)
     status: Mapped[str] = mapped_column(String(16), index=True)
     task_id: Mapped[str | None] = mapped_column(String(64))
-    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"))
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"), index=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
     package: Mapped[str | None] = mapped_column(String(500), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    """The tenant that uploaded; a scan is a tenant's when one of its uploads became that scan (uploads made before
+    migration 0006 are the ``default`` tenant's)."""
+
+
+class Tenant(Base):
+    """A team whose keys, uploads, people, reviews and decisions are kept apart from every other team's.
+
+    The ``default`` tenant (made by migration 0006) owns what existed before tenants and the scans the CLI stores
+    without an upload.
+    """
+
+    __tablename__ = "tenant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Reviewer(Base):
+    """A person who reviews findings and decides on app versions; only an argon2 hash of the password is kept.
+
+    People are disabled, never deleted: reviews, decisions and the audit log keep naming them.
+    """
+
+    __tablename__ = "reviewer"
+    __table_args__ = (CheckConstraint("role IN ('reviewer', 'admin')", name="role"),
+                      UniqueConstraint("tenant_id", "login"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    login: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class FindingReview(Base):
+    """A reviewer's verdict on a finding of an app, made on one scan and kept for the app's later versions.
+
+    Rows are never updated: the latest review of a (tenant, package, finding id) is in force, the earlier ones are
+    its history. Finding ids are stable across versions, so a review made on version 1 applies to version 2.
+    """
+
+    __tablename__ = "finding_review"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('confirmed', 'false-positive', 'accepted-risk')", name="verdict"),
+        CheckConstraint("verdict != 'accepted-risk' OR expires_at IS NOT NULL", name="risk_expires"),
+        Index(None, "tenant_id", "package", "finding_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    package: Mapped[str] = mapped_column(String(255))
+    finding_id: Mapped[str] = mapped_column(String(128))
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"))
+    """The scan the review was made on (NULL once that scan is deleted; the review stays in force)."""
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppDecision(Base):
+    """A decision on one scanned app version; the latest per (tenant, scan) stands, earlier ones are history."""
+
+    __tablename__ = "app_decision"
+    __table_args__ = (
+        CheckConstraint("decision IN ('approve', 'reject', 'rectification-required')", name="decision"),
+        Index(None, "tenant_id", "scan_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    scan_id: Mapped[int] = _scan_fk()
+    decision: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """One change (review, decision, user, key) as it happened: who, when, what, on what, with its details.
+
+    ``actor`` is text rather than a key to ``reviewer``: keys and command-line operators act too, and the log
+    must outlive whatever it names.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index(None, "tenant_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)

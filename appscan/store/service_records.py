@@ -2,6 +2,9 @@
 
 A key is shown once, as ``KEYID.SECRET``: the key id finds
 the row, and only ``sha256(salt || secret)`` is stored, compared in constant time.
+
+Both belong to a tenant (migration 0006): a key reaches only its tenant's uploads, and making or revoking a key is
+written to the tenant's audit log in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,19 +23,24 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import Session
 
 from appscan.store.engine import Store
-from appscan.store.models import Scan, ServiceApiKey, ServiceUpload
+from appscan.store.models import Scan, ServiceApiKey, ServiceUpload, Tenant
+from appscan.store.review_records import DEFAULT_TENANT, tenant_id, write_audit
 
-__all__ = ["KeyInfo", "Upload", "add_upload", "check_key", "create_key", "get_upload", "list_keys", "list_uploads",
-           "pending_uploads", "revoke_key", "update_upload"]
+__all__ = ["KeyInfo", "Upload", "add_upload", "check_key", "create_key", "get_upload", "key_tenant", "list_keys",
+           "list_uploads", "pending_uploads", "revoke_key", "update_upload"]
 
 api_key = ServiceApiKey.__table__
 upload = ServiceUpload.__table__
 scan = Scan.__table__
-_with_verdict = (select(upload, scan.c.verdict, scan.c.verdict_rule)
-                 .select_from(upload.outerjoin(scan, upload.c.scan_id == scan.c.id)))
-"""Uploads with the verdict of the scan each became."""
+tenant = Tenant.__table__
+_with_verdict = (select(*(c for c in upload.c if c.name != "tenant_id"), scan.c.verdict, scan.c.verdict_rule,
+                        tenant.c.name.label("tenant"))
+                 .select_from(upload.outerjoin(scan, upload.c.scan_id == scan.c.id)
+                              .join(tenant, tenant.c.id == upload.c.tenant_id)))
+"""Uploads with the verdict of the scan each became and the name of their tenant."""
 
 TERMINAL = ("done", "failed")
 
@@ -56,6 +64,8 @@ class Upload:
     verdict: str | None = None
     """The verdict level of the scan the upload became (None while queued, or for scans stored before 0003)."""
     verdict_rule: str | None = None
+    tenant: str = DEFAULT_TENANT
+    """The tenant that uploaded it."""
 
 
 def _now() -> datetime:
@@ -66,12 +76,18 @@ def _hash(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
 
 
-def create_key(store: Store, name: str) -> str:
-    """Create an API key and return it; it is not stored in clear and cannot be shown again."""
+def create_key(store: Store, name: str, tenant_name: str = DEFAULT_TENANT, by: str = "cli") -> str:
+    """Create an API key of a tenant (made when new) and return it; it is not stored in clear and cannot be shown
+    again."""
     key_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
     row = {"key_id": key_id, "name": name, "salt": salt, "secret_sha256": _hash(salt, secret),
            "created_at": _now()}
-    store.write(lambda session: session.execute(insert(api_key), row))
+
+    def run(session: Session) -> None:
+        owner = tenant_id(session, tenant_name, create_by=by)
+        session.execute(insert(api_key), {**row, "tenant_id": owner})
+        write_audit(session, owner, by, "key.create", f"key {key_id}", {"name": name})
+    store.write(run)
     return f"{key_id}.{secret}"
 
 
@@ -83,44 +99,69 @@ class KeyInfo:
     """The part before the dot of the key: names it in ``apikey revoke``."""
     name: str
     created_at: datetime
+    tenant: str = DEFAULT_TENANT
 
 
-def list_keys(store: Store) -> list[KeyInfo]:
-    """Every API key, oldest first."""
-    query = select(api_key.c.key_id, api_key.c.name, api_key.c.created_at).order_by(api_key.c.created_at,
-                                                                                     api_key.c.key_id)
+_keys = (select(api_key.c.key_id, api_key.c.name, api_key.c.created_at, tenant.c.name.label("tenant"))
+         .join(tenant, tenant.c.id == api_key.c.tenant_id))
+
+
+def list_keys(store: Store, tenant_name: str | None = None) -> list[KeyInfo]:
+    """Every API key (of one tenant, when named), oldest first."""
+    query = _keys.order_by(api_key.c.created_at, api_key.c.key_id)
+    if tenant_name is not None:
+        query = query.where(tenant.c.name == tenant_name)
     return store.read(lambda session: [KeyInfo(*row) for row in session.execute(query)])
 
 
-def revoke_key(store: Store, key_id: str) -> bool:
-    """Delete the key with this id (it is refused from then on); False when there is none."""
-    return bool(store.write(lambda session: session.execute(delete(api_key).where(api_key.c.key_id == key_id))
-                            .rowcount))
+def revoke_key(store: Store, key_id: str, tenant_name: str | None = None, by: str = "cli") -> bool:
+    """Delete the key with this id (of that tenant, when named): it is refused from then on. False when there is
+    none."""
+    def run(session: Session) -> bool:
+        query = _keys.where(api_key.c.key_id == key_id)
+        found = session.execute(query if tenant_name is None else query.where(tenant.c.name == tenant_name)).first()
+        if found is None:
+            return False
+        session.execute(delete(api_key).where(api_key.c.key_id == key_id))
+        write_audit(session, tenant_id(session, found.tenant), by, "key.revoke", f"key {key_id}",
+                    {"name": found.name})
+        return True
+    return store.write(run)
+
+
+def key_tenant(store: Store, key: str) -> str | None:
+    """The tenant of ``key`` when it is one that ``create_key`` returned; None for any other key."""
+    key_id, _, secret = key.partition(".")
+    row = store.read(lambda session: session.execute(
+        select(api_key.c.salt, api_key.c.secret_sha256, tenant.c.name)
+        .join(tenant, tenant.c.id == api_key.c.tenant_id).where(api_key.c.key_id == key_id)).first())
+    return row.name if row is not None and hmac.compare_digest(_hash(row.salt, secret), row.secret_sha256) else None
 
 
 def check_key(store: Store, key: str) -> bool:
     """True when ``key`` is one that ``create_key`` returned."""
-    key_id, _, secret = key.partition(".")
-    row = store.read(lambda session: session.execute(
-        select(api_key.c.salt, api_key.c.secret_sha256).where(api_key.c.key_id == key_id)).first())
-    return row is not None and hmac.compare_digest(_hash(row.salt, secret), row.secret_sha256)
+    return key_tenant(store, key) is not None
 
 
 def _upload(row: Any) -> Upload:
     return Upload(**row._mapping)
 
 
-def add_upload(store: Store, filename: str, path: str, size: int) -> Upload:
-    """Record a new upload, queued."""
+def add_upload(store: Store, filename: str, path: str, size: int, tenant_name: str = DEFAULT_TENANT) -> Upload:
+    """Record a new upload of a tenant, queued."""
     row = {"id": uuid.uuid4().hex, "filename": filename, "path": path, "size": size, "status": "queued",
            "created_at": _now()}
-    store.write(lambda session: session.execute(insert(upload), row))
+    store.write(lambda session: session.execute(insert(upload), {**row, "tenant_id": tenant_id(session,
+                                                                                                tenant_name)}))
     return get_upload(store, row["id"])  # type: ignore[return-value]
 
 
-def get_upload(store: Store, upload_id: str) -> Upload | None:
-    """The upload with this id, or None."""
-    row = store.read(lambda session: session.execute(_with_verdict.where(upload.c.id == upload_id)).first())
+def get_upload(store: Store, upload_id: str, tenant_name: str | None = None) -> Upload | None:
+    """The upload with this id (of that tenant, when named: another tenant's is None too), or None."""
+    query = _with_verdict.where(upload.c.id == upload_id)
+    if tenant_name is not None:
+        query = query.where(tenant.c.name == tenant_name)
+    row = store.read(lambda session: session.execute(query).first())
     return None if row is None else _upload(row)
 
 
@@ -131,11 +172,15 @@ def update_upload(store: Store, upload_id: str, **values: Any) -> None:
     store.write(lambda session: session.execute(update(upload).where(upload.c.id == upload_id).values(**values)))
 
 
-def list_uploads(store: Store, package: str | None = None, limit: int = 100) -> list[Upload]:
-    """The newest uploads first; ``package`` keeps those whose package name contains it."""
+def list_uploads(store: Store, package: str | None = None, limit: int = 100,
+                 tenant_name: str | None = None) -> list[Upload]:
+    """The newest uploads first; ``package`` keeps those whose package name contains it, ``tenant_name`` those of
+    one tenant."""
     query = _with_verdict.order_by(upload.c.created_at.desc()).limit(limit)
     if package:
         query = query.where(upload.c.package.contains(package, autoescape=True))
+    if tenant_name is not None:
+        query = query.where(tenant.c.name == tenant_name)
     return store.read(lambda session: [_upload(r) for r in session.execute(query)])
 
 
