@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "worker": "appscan.cli.worker_cmd:worker",
     "serve": "appscan.cli.serve_cmd:serve",
     "apikey": "appscan.cli.serve_cmd:apikey",
+    "review": "appscan.cli.review_cmd:review",
+    "user": "appscan.cli.review_cmd:user",
 }
 """Command name -> ``module:attribute`` of its click command."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,11 +23,13 @@ from appscan.cli.reuse import reused_or_scanned
 from appscan.model import ScanResult
 from appscan.report.baseline import baseline_document, load_baseline
 from appscan.report.gate import FAIL_ON, at_or_above, gate
-from appscan.report.suppress import Suppression, check_known, expired, load_suppressions
+from appscan.report.suppress import Suppression, check_known, expired, from_record, load_suppressions
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
+from appscan.store import Store
+from appscan.store.review_records import DEFAULT_TENANT, SUPPRESSING, latest_reviews
 
-__all__ = ["GateFiles", "baseline", "gate_options", "load_gate_files", "run_gate"]
+__all__ = ["GateFiles", "baseline", "gate_options", "load_gate_files", "reviewed_suppressions", "run_gate"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,19 +65,37 @@ def load_gate_files(baseline_path: Path | None, suppressions_path: Path | None, 
     return GateFiles(frozenset(load_baseline(baseline_path)) if baseline_path else frozenset(), suppressions)
 
 
+def reviewed_suppressions(store: Store, packages: Iterable[str], tenant: str = DEFAULT_TENANT) \
+        -> dict[str, tuple[Suppression, ...]]:
+    """Per package, the tenant's reviews that set a finding aside (false positive, accepted risk) as suppressions
+    of that finding: the gate treats them as it treats suppressions, an expired accepted risk included (it warns
+    and no longer applies). The CLI's scans are the default tenant's."""
+    return {package: tuple(from_record("finding", r.finding_id, r.describe(), r.expires_at)
+                           for r in latest_reviews(store, tenant, package).values() if r.verdict in SUPPRESSING)
+            for package in dict.fromkeys(packages)}
+
+
+def _warn_expired(entries: Iterable[Suppression], day: dt.date) -> None:
+    for entry in expired(entries, day):
+        click.echo(f"appscan: warning: suppression expired on {entry.expires}: {entry.describe()}", err=True)
+
+
 def run_gate(results: Iterable[ScanResult], fail_on: str | None, files: GateFiles,
-             stored: Iterable[Suppression] = (), today: dt.date | None = None) -> int:
+             stored: Iterable[Suppression] = (), today: dt.date | None = None,
+             reviewed: Mapping[str, Sequence[Suppression]] | None = None) -> int:
     """Gate every result; warn on stderr about expired suppressions and blocking findings; return the exit code.
 
-    ``stored`` are suppressions from the database (``suppress.from_record``), used with those of the file.
+    ``stored`` are suppressions from the database (``suppress.from_record``), used with those of the file;
+    ``reviewed`` those of reviewed findings by package (``reviewed_suppressions``), used for that app only.
     """
     day = today or dt.date.today()
     entries = (*files.suppressions, *stored)
-    for entry in expired(entries, day):
-        click.echo(f"appscan: warning: suppression expired on {entry.expires}: {entry.describe()}", err=True)
+    _warn_expired(entries, day)
     code = 0
     for result in results:
-        exit_code, kept, aside = gate(result.findings, fail_on, files.accepted, entries, day)
+        own = (reviewed or {}).get(result.facts.app.package, ())
+        _warn_expired(own, day)
+        exit_code, kept, aside = gate(result.findings, fail_on, files.accepted, (*entries, *own), day)
         blocking = [f for f in kept if fail_on is not None and at_or_above(f.severity, fail_on)]
         for finding in blocking:
             say(f"appscan: {result.facts.source}: [{finding.severity}] {finding.rule} {finding.title.en} "

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from appscan.apk.archive import display_name
 from appscan.cli.common import debug_enabled
-from appscan.cli.gate_cmd import gate_options, load_gate_files, run_gate
+from appscan.cli.gate_cmd import gate_options, load_gate_files, reviewed_suppressions, run_gate
 from appscan.cli.reuse import stored_result
 from appscan.errors import EXIT_ERROR, AppscanError, StoreError
 from appscan.model import ScanResult
@@ -181,6 +181,7 @@ def scan(inputs: tuple[Path, ...], fmt: str, output: str | None, full: bool, tim
     if failed:
         sys.exit(EXIT_ERROR)
     stored = [from_record(r.kind, r.value, r.reason, r.expires_at) for r in list_suppressions(store)] if store else []
-    code = run_gate(results, fail_on, gate_files, stored)
+    reviewed = reviewed_suppressions(store, (r.facts.app.package for r in results)) if store else {}
+    code = run_gate(results, fail_on, gate_files, stored, reviewed=reviewed)
     if code:
         sys.exit(code)

@@ -9,6 +9,7 @@ import click
 from appscan.cli.common import limit_options, say
 from appscan.errors import extra_needed
 from appscan.store import open_store
+from appscan.store.review_records import DEFAULT_TENANT
 from appscan.store.service_records import create_key, list_keys, revoke_key
 
 __all__ = ["apikey", "serve"]
@@ -61,24 +62,27 @@ def apikey() -> None:
 
 @apikey.command("create")
 @click.option("--name", default="default", show_default=True, help="Who the key is for (shown nowhere else).")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, metavar="NAME",
+              help="The team whose uploads the key reaches (made when new).")
 @click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
-def apikey_create(name: str, db_url: str | None) -> None:
+def apikey_create(name: str, tenant: str, db_url: str | None) -> None:
     """Create a key and print it; only its salted hash is stored, so it cannot be shown again."""
     store = open_store(db_url)
     try:
-        click.echo(create_key(store, name))
+        click.echo(create_key(store, name, tenant))
     finally:
         store.close()
 
 
 @apikey.command("list")
+@click.option("--tenant", metavar="NAME", help="Only this team's keys.")
 @click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
-def apikey_list(db_url: str | None) -> None:
-    """List the keys: id (the part before the dot), name and creation time; secrets are never stored."""
+def apikey_list(tenant: str | None, db_url: str | None) -> None:
+    """List the keys: id (the part before the dot), creation time, tenant and name; secrets are never stored."""
     store = open_store(db_url, existing=True)
     try:
-        for key in list_keys(store):
-            say(f"{key.key_id}  {key.created_at:%Y-%m-%d %H:%M:%S}  {key.name}")
+        for key in list_keys(store, tenant):
+            say(f"{key.key_id}  {key.created_at:%Y-%m-%d %H:%M:%S}  {key.tenant}  {key.name}")
     finally:
         store.close()
 
