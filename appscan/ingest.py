@@ -63,14 +63,9 @@ def file_sha256(path: Path) -> str:
 
 def scan_key(sha256: str, policies: Sequence[Path]) -> str:
     """What makes two scans the same input, for the runners' locks: the APK's sha256 and the sha256s of its policy
-    files in order. A policy that cannot be read counts by its path (its scan then fails with the reason)."""
-    digests = []
-    for policy in policies:
-        try:
-            digests.append(file_sha256(policy))
-        except OSError:
-            digests.append(str(policy))
-    return "+".join([sha256, *digests])
+    files in order (their paths when one cannot be read: its scan then fails with the reason)."""
+    digests = policy_sha256s(policies)
+    return "+".join([sha256, *(map(str, policies) if digests is None else digests)])
 
 
 def policy_sha256s(policies: Sequence[Path]) -> list[str] | None:

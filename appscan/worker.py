@@ -5,9 +5,8 @@ one task at a time (prefetch 1), and a task whose worker vanished is redelivered
 (``APPSCAN_VISIBILITY_TIMEOUT`` seconds) has passed. A redelivered task must not scan twice, so ``scan_apk`` is
 idempotent by the file's sha256: it holds a Redis lock on that sha256 while it checks the store, scans and saves,
 and does nothing when the store already has the scan. A task given the app's privacy policy files locks the APK's
-and the policies' sha256s together and is not answered from the store (a stored scan does not say which policies
-it was compared with). The lock is kept alive by a heartbeat, so it outlives a
-long scan but expires soon after its worker is killed.
+and the policies' sha256s together, and only a stored scan made with the same policies answers it. The lock is
+kept alive by a heartbeat, so it outlives a long scan but expires soon after its worker is killed.
 
 Each scan runs in a process of its own under ``APPSCAN_TIME_LIMIT`` and ``APPSCAN_MEMORY_LIMIT``, supervised by the
 task's process (``appscan.supervise``, as in ``batch``): a scan that hangs in any part of the analysis is killed at
