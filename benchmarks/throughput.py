@@ -30,7 +30,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from appscan.batch import BatchOptions, run_batch  # noqa: E402
+from appscan.jobs.batch import BatchOptions, run_batch  # noqa: E402
 from appscan.rules.loader import load_rulesets  # noqa: E402
 from appscan.scan import expand_inputs  # noqa: E402
 from tests.test_hostile_inputs import with_signing_block  # noqa: E402

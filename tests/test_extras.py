@@ -57,7 +57,7 @@ def test_serve_without_the_server_extra_names_it(monkeypatch: pytest.MonkeyPatch
 
 def test_worker_without_the_distributed_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     _hide(monkeypatch, "celery")
-    monkeypatch.delitem(sys.modules, "appscan.worker", raising=False)
+    monkeypatch.delitem(sys.modules, "appscan.jobs.worker", raising=False)
     result = CliRunner().invoke(main, ["submit", str(SAMPLE)])
     assert result.exit_code == 2 and "pip install 'appscan[distributed]'" in result.output
 

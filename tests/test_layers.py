@@ -24,9 +24,9 @@ LAYERS: dict[str, int] = {
     "store": 5,
     "report": 6,
     # jobs: one machine's batch, the worker, supervised processes
-    "ingest": 7, "batch": 7, "worker": 7, "supervise": 7, "supervise_rules": 7,
+    "jobs": 7,
     # the upload service
-    "service": 8, "service_dispatch": 8, "service_limits": 8, "service_upload": 8,
+    "server": 8,
     "cli": 9, "__main__": 10,
 }
 

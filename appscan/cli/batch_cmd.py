@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from appscan.batch import BatchOptions, BatchSummary, batch_inputs, run_batch
+from appscan.jobs.batch import BatchOptions, BatchSummary, batch_inputs, run_batch
 from appscan.cli.common import limit_options
 from appscan.errors import EXIT_ERROR
-from appscan.ingest import Outcome, failure_kind
+from appscan.jobs.ingest import Outcome, failure_kind
 from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import LABELS, LEVELS
 

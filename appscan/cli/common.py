@@ -30,7 +30,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 def limit_options(memory_default: int | None) -> Callable[[_F], _F]:
     """``--time-limit`` and ``--memory-limit``: the per-APK limits ``batch`` and ``serve`` enforce alike
-    (``appscan.supervise``)."""
+    (``appscan.jobs.supervise``)."""
     def add(command: _F) -> _F:
         command = click.option(
             "--memory-limit", type=click.IntRange(min=1), default=memory_default, show_default=True, metavar="MB",

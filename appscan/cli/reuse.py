@@ -12,7 +12,7 @@ from pathlib import Path
 
 from appscan.apk.archive import display_name
 from appscan.errors import StoreError
-from appscan.ingest import file_sha256, policy_sha256s
+from appscan.jobs.ingest import file_sha256, policy_sha256s
 from appscan.model import ScanResult
 from appscan.report.document import result_from_document
 from appscan.rules.catalog import Ruleset

@@ -48,7 +48,7 @@ def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_d
     with extra_needed("server", "appscan serve"):
         import uvicorn
 
-        from appscan.service import ServiceSettings, create_app
+        from appscan.server.api import ServiceSettings, create_app
 
     settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers, time_limit, memory_limit,
                                max_queue, read_timeout, key_rate=key_rate, key_uploads=key_uploads)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from appscan.batch import batch_inputs
+from appscan.jobs.batch import batch_inputs
 from appscan.errors import QueueError, extra_needed
 
 __all__ = ["submit", "worker"]
@@ -26,7 +26,7 @@ def worker(concurrency: int | None, name: str | None, loglevel: str) -> None:
     Each task is acknowledged only after its scan is stored, so stopping or killing a worker loses nothing.
     """
     with extra_needed("distributed", "appscan worker"):
-        from appscan.worker import app  # Celery is imported only by the commands that need it
+        from appscan.jobs.worker import app  # Celery is imported only by the commands that need it
 
     argv = ["worker", "--loglevel", loglevel, "--hostname", name or f"appscan-{os.getpid()}@{socket.gethostname()}",
             "--without-gossip", "--without-mingle"]
@@ -48,7 +48,7 @@ def submit(sources: tuple[Path, ...], wait: bool, timeout: float | None, policy_
     Paths are made absolute: the workers must see the files (APKs and policies) at the same path (a shared mount).
     """
     with extra_needed("distributed", "appscan submit"):
-        from appscan.worker import scan_apk
+        from appscan.jobs.worker import scan_apk
 
     paths = batch_inputs(sources)
     if not paths:

@@ -71,10 +71,10 @@ def test_a_child_that_dies_without_reporting_does_not_stop_the_batch(tmp_path: P
     """A scan process that dies before it reports (out of memory, killed) closed its pipe, and reading the outcome
     raised EOFError in the parent: the whole batch ended with nothing stored. Each such APK is now recorded as
     failed with the reason, and the batch goes on."""
-    from appscan import batch, supervise
+    from appscan.jobs import batch, supervise
     from appscan.rules.loader import load_rulesets
 
-    def dies(path: Path, db_url: str, ruleset: object, limits: object, out: object) -> None:
+    def dies(path: Path, db_url: str, ruleset: object, limits: object, out: object, policies: object = ()) -> None:
         os._exit(supervise.EXIT_MEMORY if path.name == "sdks.apk" else 9)
 
     monkeypatch.setattr(supervise, "_child", dies)  # the fork inherits the patched function
@@ -105,13 +105,14 @@ def test_a_poison_apk_is_not_retried_without_end(tmp_path: Path) -> None:
     assert "1 failed" in forced.stdout and "skipped" not in forced.stdout
 
 
-def _hostile_child(path: Path, db_url: str, ruleset: object, limits: object, out: object) -> None:
+def _hostile_child(path: Path, db_url: str, ruleset: object, limits: object, out: object,
+                   policies: tuple[Path, ...] = ()) -> None:
     """The scan process, misbehaving as a hostile input can make it: a memory bomb allocates until the cap stops
     it, a hang never returns, a crash dies of a signal, an exit leaves without a word; other inputs scan."""
     import signal as signals
     import time
 
-    from appscan import supervise
+    from appscan.jobs import supervise
     kind = path.stem.rpartition("-")[2]
     if kind == "bomb":
         hoard = []
@@ -134,10 +135,10 @@ def _hostile_child(path: Path, db_url: str, ruleset: object, limits: object, out
         os.kill(os.getpid(), signals.SIGSEGV)
     if kind == "exit":
         os._exit(1)
-    ORIGINAL_CHILD(path, db_url, ruleset, limits, out)  # type: ignore[arg-type]
+    ORIGINAL_CHILD(path, db_url, ruleset, limits, out, policies)  # type: ignore[arg-type]
 
 
-ORIGINAL_CHILD = __import__("appscan.supervise", fromlist=["_child"])._child
+ORIGINAL_CHILD = __import__("appscan.jobs.supervise", fromlist=["_child"])._child
 
 
 def test_hostile_apks_in_the_middle_of_a_batch_are_recorded_and_the_rest_stored(
@@ -145,7 +146,7 @@ def test_hostile_apks_in_the_middle_of_a_batch_are_recorded_and_the_rest_stored(
     """Twenty APKs, five of them hostile in the middle (a memory bomb, two hangs, a crash, a silent exit): the
     batch stores the fifteen healthy scans and five failures, each with its reason, and its two processes are
     never held longer than the time limit."""
-    from appscan import batch, supervise
+    from appscan.jobs import batch, supervise
     from appscan.cli.batch_cmd import format_summary
     from appscan.rules.loader import load_rulesets
 

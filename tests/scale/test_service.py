@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy
 
 from appscan.policy import MAX_BYTES as POLICY_MAX_BYTES
-from appscan.service_upload import MAX_POLICIES
+from appscan.server.upload import MAX_POLICIES
 from appscan.store import get_scan_document, list_scans, open_store
 from appscan.store.service_records import list_uploads
 from tests.conftest import REPO_ROOT, corpus_path
@@ -183,7 +183,7 @@ def test_a_worker_task_scans_with_its_policies(tmp_path: Path) -> None:
     policy = tmp_path / "privacy.html"
     policy.write_text(POLICY, encoding="utf-8")
     env = {**os.environ, "APPSCAN_BROKER": "memory://", "APPSCAN_DB": f"sqlite:///{tmp_path / 'worker.db'}"}
-    code = ("import json, sys; from appscan.worker import scan_apk; "
+    code = ("import json, sys; from appscan.jobs.worker import scan_apk; "
             "print(json.dumps(scan_apk(sys.argv[1], sys.argv[2:])))")
     ran = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "sdks.apk"), str(policy)],
                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -313,8 +313,8 @@ def test_local_scans_keep_going_with_a_bounded_queue(tmp_path: Path) -> None:
     service runs (the recycled pool of Python 3.11 could stop for good, CPython gh-115634). Beyond ``max_queue``
     waiting or running scans, ``submit`` refuses (the API's 429) with a Retry-After estimate, and takes work again
     once the queue drains."""
-    from appscan.service_dispatch import LocalDispatcher, QueueFull
-    from appscan.supervise import Limits
+    from appscan.server.dispatch import LocalDispatcher, QueueFull
+    from appscan.jobs.supervise import Limits
 
     db = f"sqlite:///{tmp_path / 'local.db'}"
     open_store(db).close()  # the schema, as the service creates it at start-up
@@ -341,8 +341,8 @@ def test_local_scans_keep_going_with_a_bounded_queue(tmp_path: Path) -> None:
 def test_a_local_scan_is_stopped_at_its_limits_and_recorded(tmp_path: Path) -> None:
     """The service's scans run under the batch's limits: killed at the time limit, failing at the memory cap,
     each recorded as a failed scan with its reason; a poison upload is then skipped rather than scanned again."""
-    from appscan.service_dispatch import LocalDispatcher
-    from appscan.supervise import Limits
+    from appscan.server.dispatch import LocalDispatcher
+    from appscan.jobs.supervise import Limits
 
     big = corpus_path() / BIG_APK
     db = f"sqlite:///{tmp_path / 'limits.db'}"

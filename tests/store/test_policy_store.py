@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 
 from appscan.cli import main
-from appscan.ingest import admit, file_sha256
+from appscan.jobs.ingest import admit, file_sha256
 from appscan.rules.loader import load_rulesets
 from appscan.store import open_store
 from appscan.store import models as m

@@ -1,4 +1,4 @@
-"""Preloaded by the fork server the upload service forks its scans from (``appscan.supervise.forked_scans``).
+"""Preloaded by the fork server the upload service forks its scans from (``appscan.jobs.supervise.forked_scans``).
 
 Importing this module imports the scanner and loads the bundled rules once, in the server: every scan forked from
 it then starts with both in memory (``load_rulesets`` caches), instead of spending most of a second on them. The

@@ -9,7 +9,7 @@ and the policies' sha256s together, and only a stored scan made with the same po
 kept alive by a heartbeat, so it outlives a long scan but expires soon after its worker is killed.
 
 Each scan runs in a process of its own under ``APPSCAN_TIME_LIMIT`` and ``APPSCAN_MEMORY_LIMIT``, supervised by the
-task's process (``appscan.supervise``, as in ``batch``): a scan that hangs in any part of the analysis is killed at
+task's process (``appscan.jobs.supervise``, as in ``batch``): a scan that hangs in any part of the analysis is killed at
 the limit and stored as failed, and the worker takes the next task. An APK that failed ``APPSCAN_MAX_FAILURES``
 times is not scanned again.
 
@@ -33,11 +33,11 @@ import redis
 from celery import Celery, Task
 
 from appscan.errors import StoreError
-from appscan.ingest import file_sha256, ingest, scan_key
+from appscan.jobs.ingest import file_sha256, ingest, scan_key
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import Store, open_store
-from appscan.supervise import Limits, scan_supervised
+from appscan.jobs.supervise import Limits, scan_supervised
 
 __all__ = ["DEFAULT_BROKER", "app", "broker_url", "scan_apk"]
 

@@ -1,6 +1,6 @@
 """Where the upload service's scans run: the Celery workers when a broker answers, local scan processes otherwise.
 
-Both dispatchers run the same supervised scan (``appscan.supervise``, through the Celery task or from a local
+Both dispatchers run the same supervised scan (``appscan.jobs.supervise``, through the Celery task or from a local
 thread) and are polled the same way: ``poll`` returns ``None`` while the scan is pending, else the outcome as the
 task returns it.
 """
@@ -18,10 +18,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
-from appscan.ingest import file_sha256, record_unreadable, scan_key
+from appscan.jobs.ingest import file_sha256, record_unreadable, scan_key
 from appscan.rules.loader import load_rulesets
 from appscan.store import open_store
-from appscan.supervise import Limits, ScanHandle, forked_scans, scan_supervised
+from appscan.jobs.supervise import Limits, ScanHandle, forked_scans, scan_supervised
 
 __all__ = ["Dispatcher", "CeleryDispatcher", "LocalDispatcher", "QueueFull", "choose_dispatcher"]
 
@@ -70,7 +70,7 @@ class Dispatcher(Protocol):
 
 class LocalDispatcher:
     """Scans in the service's own process tree: ``workers`` threads, each supervising one scan process at a time
-    (``appscan.supervise``: the same time and memory limits, hard kill and failure records as ``batch``).
+    (``appscan.jobs.supervise``: the same time and memory limits, hard kill and failure records as ``batch``).
 
     Every scan gets a process of its own, forked from a fork server holding the scanner and the rules, so no
     pool process is reused (memory a scan leaked cannot accumulate) and no pool recycling can stall the executor
@@ -172,7 +172,7 @@ class CeleryDispatcher:
     """Scans queued for the Celery workers (``appscan worker``); the upload folder must be shared with them."""
 
     def __init__(self) -> None:
-        from appscan.worker import app, scan_apk
+        from appscan.jobs.worker import app, scan_apk
         self.app, self.task = app, scan_apk
         self.description = f"celery via {app.conf.broker_url}"
 
@@ -202,7 +202,7 @@ def _broker_answers() -> bool:
     if not os.environ.get("APPSCAN_BROKER"):
         return False
     try:
-        from appscan.worker import app
+        from appscan.jobs.worker import app
     except ImportError:  # Celery not installed: the service scans with its own pool
         return False
     try:

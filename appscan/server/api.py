@@ -2,8 +2,8 @@
 at once, poll it, fetch the reports.
 
 Every endpoint but ``/health`` needs an ``X-API-Key`` made by ``appscan apikey create`` (401 without, 403 with a
-wrong one). An upload is checked while it streams in (``appscan.service_upload``) and then handed to a dispatcher
-(Celery workers or a local pool, ``appscan.service_dispatch``); the scan itself is the shared ``ingest``. Errors
+wrong one). An upload is checked while it streams in (``appscan.server.upload``) and then handed to a dispatcher
+(Celery workers or a local pool, ``appscan.server.dispatch``); the scan itself is the shared ``ingest``. Errors
 reach clients through one handler mapping ``AppscanError`` classes to HTTP statuses.
 """
 
@@ -36,10 +36,10 @@ from appscan.policy import MAX_BYTES as POLICY_MAX_BYTES
 from appscan.report import ReportFormat, render_bytes
 from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
-from appscan.service_dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
-from appscan.service_limits import KeyLimits, RateLimited
-from appscan.service_upload import MAX_POLICIES, UploadRejected, discard_upload, receive_apk, stored_policies
-from appscan.supervise import Limits
+from appscan.server.dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
+from appscan.server.limits import KeyLimits, RateLimited
+from appscan.server.upload import MAX_POLICIES, UploadRejected, discard_upload, receive_apk, stored_policies
+from appscan.jobs.supervise import Limits
 from appscan.store import Store, get_scan_document, open_store
 from appscan.store.service_records import (
     Upload,

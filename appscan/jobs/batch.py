@@ -1,7 +1,7 @@
 """Scanning many APKs on one machine: one child process per APK, a hard time limit and a memory cap each.
 
 A pool of long-lived workers cannot stop one runaway task, so every APK gets its own forked child (cheap: the
-parent has already imported the scanner and loaded the rules), supervised as ``appscan.supervise`` describes: a
+parent has already imported the scanner and loaded the rules), supervised as ``appscan.jobs.supervise`` describes: a
 runaway is recorded as failed with its reason and the batch goes on. Inputs already stored with the same ruleset
 are skipped before any child is started, so an interrupted batch resumes where it stopped.
 """
@@ -17,11 +17,11 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from appscan.errors import InputError
-from appscan.ingest import Outcome, admit, file_sha256, record_unreadable
+from appscan.jobs.ingest import Outcome, admit, file_sha256, record_unreadable
 from appscan.rules.catalog import Ruleset
 from appscan.scan import APK_SUFFIXES, expand_inputs
 from appscan.store import Store, open_store, scan_verdicts
-from appscan.supervise import Limits, Supervised
+from appscan.jobs.supervise import Limits, Supervised
 
 __all__ = ["BatchOptions", "BatchSummary", "batch_inputs", "run_batch"]
 

@@ -27,7 +27,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Protocol
 
-from appscan.ingest import Outcome, admit, ingest, record_failed
+from appscan.jobs.ingest import Outcome, admit, ingest, record_failed
 from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import Store, open_store
@@ -87,12 +87,12 @@ def _scan_capped(path: Path, db_url: str | None, ruleset: Ruleset, limits: Limit
 def _child(path: Path, db_url: str, ruleset: Ruleset | None, limits: Limits, out: Connection,
            policies: Sequence[Path] = ()) -> None:
     """A forked child: the outcome goes back through a pipe. ``ruleset`` None: the bundled rules, which a child
-    of the service's fork server already holds (``appscan.supervise_rules``)."""
+    of the service's fork server already holds (``appscan.jobs.supervise_rules``)."""
     _scan_capped(path, db_url, ruleset or load_rulesets(), limits, out.send, policies)
 
 
 def main(argv: Sequence[str]) -> None:
-    """A scan process of its own (``python -m appscan.supervise APK TIME MEMORY [POLICY...]``; the database URL
+    """A scan process of its own (``python -m appscan.jobs.supervise APK TIME MEMORY [POLICY...]``; the database URL
     comes in ``APPSCAN_DB``, never on a command line others can read): the outcome goes back as JSON on stdout."""
     path, time_limit, memory, *policies = argv
     limits = Limits(float(time_limit) if time_limit else None, int(memory) if memory else None)
@@ -202,7 +202,7 @@ def forked_scans() -> ScanStarter:
     each starts in milliseconds, where a fresh interpreter (``ScanProcess``) takes most of a second. For the
     upload service, whose threads make a plain fork unsafe."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["appscan.supervise_rules"])  # not __main__: the server's script must not re-run
+    context.set_forkserver_preload(["appscan.jobs.supervise_rules"])  # not __main__: the server's script must not re-run
     return lambda path, db_url, limits, policies: Supervised(context, path, db_url, limits, policies=policies)
 
 
