@@ -27,7 +27,7 @@ from appscan.store.records import FindingRef
 
 __all__ = ["DEFAULT_TENANT", "ROLES", "VERDICTS", "SUPPRESSING", "DECISIONS", "MIN_PASSWORD", "UserRecord",
            "ReviewRecord", "DecisionRecord", "AuditRecord", "ReviewedFinding", "ScanReview", "tenant_id",
-           "write_audit", "add_user", "list_users", "disable_user", "verify_password", "review_finding",
+           "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "verify_password", "review_finding",
            "latest_reviews", "reviews_in_force", "scan_review", "decide", "decisions_of", "audit_log"]
 
 DEFAULT_TENANT = "default"
@@ -209,6 +209,11 @@ def _visible(tenant: _Tenant) -> ColumnElement[bool]:
     upload = m.ServiceUpload
     mine = exists().where(upload.scan_id == m.Scan.id, upload.tenant_id == tenant.id)
     return mine | ~exists().where(upload.scan_id == m.Scan.id) if tenant.name == DEFAULT_TENANT else mine
+
+
+def visible_scans(session: Session, tenant: str) -> ColumnElement[bool]:
+    """The condition on ``scan`` keeping the scans ``tenant`` holds, for queries outside this module (the queue)."""
+    return _visible(_tenant(session, tenant))
 
 
 def _scan(session: Session, tenant: _Tenant, scan_id: int) -> _ScanRow:
