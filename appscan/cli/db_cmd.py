@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import click
 
 from appscan.cli.common import say
-from appscan.report.i18n import DEFAULT_LANG
 from appscan.rules.loader import load_rulesets
 from appscan.rules.verdict import LABELS
 from appscan.store import (
@@ -32,11 +31,10 @@ from appscan.store import (
     list_scans,
     open_store,
 )
-from appscan.store.diff import POLICY_DIFF_SECTIONS
 from appscan.store.migrate import head_revision, upgrade
 from appscan.text import printable
 
-__all__ = ["db", "query", "history_cmd", "render_diff_text"]
+__all__ = ["db", "query", "history_cmd"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -254,26 +252,3 @@ def history_cmd(package: str, db_url: str | None, fmt: str) -> None:
         for label, refs in (("new", v.new), ("fixed", v.fixed), ("persisting", v.persisting)):
             for ref in refs:
                 say(f"  {label:<10} {ref.severity:<6} {ref.rule}  {ref.title_en}  [{ref.id}]")
-
-
-def render_diff_text(diff: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
-    """``diff_documents`` output as lines of ``+``/``-`` items per section; texts given in both languages (finding
-    titles) are shown in ``lang``. The policy sections are shown only when a policy changed (most diffs compare
-    versions without policies: five empty lines would be noise); a true value (a section present) is not printed."""
-    old, new = diff["old"], diff["new"]
-    lines = [f"{old['package']} {old['version_name']} -> {new['package']} {new['version_name']}"]
-    policy_changed = any(diff[s]["added"] or diff[s]["removed"] for s in POLICY_DIFF_SECTIONS)
-    for section in ("permissions", "sdks", "api_calls", "findings", *(POLICY_DIFF_SECTIONS if policy_changed else ())):
-        changes = diff[section]
-        lines.append(f"{section}: +{len(changes['added'])} -{len(changes['removed'])}")
-        for sign, items in (("+", changes["added"]), ("-", changes["removed"])):
-            lines.extend(f"  {sign} " + " ".join(_shown(v, lang) for v in item.values()
-                                                 if v is not None and v is not True) for item in items)
-    return "\n".join(lines) + "\n"
-
-
-def _shown(value: Any, lang: str) -> str:
-    """One value of a diff item as text: a ``{"zh": ..., "en": ...}`` text in one language."""
-    if isinstance(value, dict) and lang in value:
-        return str(value[lang])
-    return str(value)

@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 
-from appscan.cli.db_cmd import render_diff_text
 from appscan.cli.reuse import reused_or_scanned
 from appscan.errors import EXIT_FINDINGS
+from appscan.report.diff_view import build_diff_view, render_diff_text
 from appscan.report.i18n import DEFAULT_LANG, LANGS
 from appscan.report.json_format import to_document
+from appscan.rules.catalog import Ruleset
 from appscan.rules.loader import load_rulesets
 from appscan.store import diff_documents, get_scan_document, open_store
 from appscan.text import printable
@@ -21,12 +22,12 @@ from appscan.text import printable
 __all__ = ["diff"]
 
 
-def _document(ref: str, db_url: str | None, rules_dirs: tuple[Path, ...]) -> dict[str, Any]:
+def _document(ref: str, db_url: str | None, ruleset: Ruleset) -> dict[str, Any]:
     """A stored scan's document for an integer id, else the file's stored scan with the same rules, else a fresh
     scan of it."""
     if ref.isdigit() and not Path(ref).exists():
         return get_scan_document(open_store(db_url, existing=True), int(ref))
-    return to_document(reused_or_scanned(Path(ref), db_url, load_rulesets(rules_dirs)))
+    return to_document(reused_or_scanned(Path(ref), db_url, ruleset))
 
 
 @click.command()
@@ -40,19 +41,22 @@ def _document(ref: str, db_url: str | None, rules_dirs: tuple[Path, ...]) -> dic
 @click.option("--fail-on-new", is_flag=True,
               help="Exit 1 when NEW adds permissions, SDKs, data-collection calls or findings.")
 @click.option("--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, show_default=True,
-              help="Language of finding titles in the text output.")
+              help="Language of the text output (names of SDKs, data types and collectors, finding titles).")
 def diff(old: str, new: str, fmt: str, db_url: str | None, rules_dirs: tuple[Path, ...], fail_on_new: bool,
          lang: str) -> None:
     """Compare two versions: OLD and NEW are APK files or stored scan ids (see `appscan db list`).
 
-    Shows permissions, SDKs, data-collection calls and findings added and removed, and what the privacy policies
-    changed (policy files, data types declared or denied, SDKs named, sections; docs/storage.md, Diff JSON).
+    Shows permissions, SDKs (and their versions), data types newly or no longer collected with who collects them
+    and how many call sites, and findings added and removed, and what the privacy policies changed (policy files,
+    data types declared or denied, SDKs named, sections; docs/storage.md, Diff JSON).
     """
-    result = diff_documents(_document(old, db_url, rules_dirs), _document(new, db_url, rules_dirs))
+    ruleset = load_rulesets(rules_dirs)
+    result = diff_documents(_document(old, db_url, ruleset), _document(new, db_url, ruleset))
     if fmt == "json":
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write("\n".join(map(printable, render_diff_text(result, lang).split("\n"))))
+        text = render_diff_text(build_diff_view(result, ruleset), lang)
+        sys.stdout.write("\n".join(map(printable, text.split("\n"))))
     added = any(result[s]["added"] for s in ("permissions", "sdks", "api_calls", "findings"))
     if fail_on_new and added:
         sys.exit(EXIT_FINDINGS)

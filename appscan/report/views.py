@@ -28,8 +28,8 @@ from appscan.rules.verdict import decide, top_findings
 
 __all__ = [
     "GAPS", "POLICY_SECTIONS", "QUOTES_SHOWN", "SEVERITIES", "ClauseGroup", "CollectionRow", "PermissionRow",
-    "PolicyQuote", "PolicyRow", "PolicySays", "ReportView", "SharingRow", "build_view", "default_ruleset",
-    "is_security", "policy_gaps", "result_verdict", "shown_evidence",
+    "PolicyQuote", "PolicyRow", "PolicySays", "ReportView", "SharingRow", "build_view", "data_name",
+    "default_ruleset", "is_security", "owner_name", "policy_gaps", "result_verdict", "sdk_name", "shown_evidence",
 ]
 
 SEVERITIES = ("high", "medium", "low", "info")
@@ -237,13 +237,15 @@ def default_ruleset() -> Ruleset | None:
         return None
 
 
+def sdk_name(sdk_id: str, name: str, ruleset: Ruleset | None) -> Text:
+    """An SDK's display name: its Chinese name from the ruleset where it has one, else the detected name."""
+    entry = ruleset.of_kind("sdk").get(sdk_id) if ruleset else None
+    return Text(entry.name_zh or name if entry else name, name)
+
+
 def _sdk_names(result: ScanResult, ruleset: Ruleset | None) -> dict[str, Text]:
-    """Display names of the detected SDKs (Chinese name from the ruleset where it has one)."""
-    names = {}
-    for sdk in result.sdks:
-        entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
-        names[sdk.id] = Text(entry.name_zh or sdk.name if entry else sdk.name, sdk.name)
-    return names
+    """Display names of the detected SDKs."""
+    return {sdk.id: sdk_name(sdk.id, sdk.name, ruleset) for sdk in result.sdks}
 
 
 def _owner_names(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]
@@ -251,28 +253,30 @@ def _owner_names(result: ScanResult, ruleset: Ruleset | None, names: dict[str, T
     """Display names of every owner of the result's calls: the app, SDKs by name, libraries as "platform library
     X" (open-source, third-party by their origin), unidentified code as "unidentified third-party code (root)"."""
     libraries = {lib.id: (lib.name, lib.name, lib.origin) for lib in result.libraries}
-    out: dict[tuple[str, str | None], Text] = {}
     owners = {(c.owner_kind, c.owner) for c in result.api_calls}
     owners.update((e.owner_kind, e.owner) for e in result.endpoints)
     owners.update((s.owner_kind, s.owner) for s in result.secrets)
-    for kind, owner in owners:
-        if kind == "sdk" and owner is not None:
-            out[(kind, owner)] = names.get(owner, Text(owner, owner))
-        elif kind == "library" and owner is not None:
-            entry = ruleset.of_kind("library").get(owner) if ruleset else None
-            zh, en, origin = ((entry.name_zh or entry.name, entry.name, entry.origin) if entry
-                              else libraries.get(owner, (owner, owner, "open-source")))
-            out[(kind, owner)] = Text(t("zh", f"collector.library.{origin}", name=zh),
-                                      t("en", f"collector.library.{origin}", name=en))
-        elif kind == "unidentified":
-            out[(kind, owner)] = Text(t("zh", "collector.unidentified", package=owner or t("zh", "package.default")),
-                                      t("en", "collector.unidentified", package=owner or t("en", "package.default")))
-        else:
-            out[(kind, owner)] = text("collector.app")
-    return out
+    return {(kind, owner): owner_name(kind, owner, ruleset, names, libraries) for kind, owner in owners}
 
 
-def _data_name(data_type: str, ruleset: Ruleset | None) -> Text:
+def owner_name(kind: str, owner: str | None, ruleset: Ruleset | None, sdk_names: dict[str, Text],
+               libraries: dict[str, tuple[str, str, str]] | None = None) -> Text:
+    """The display name of one owner of code (``_owner_names``); ``libraries`` gives (zh, en, origin) of the
+    libraries the ruleset does not know, which otherwise count as open-source libraries named by their id."""
+    if kind == "sdk" and owner is not None:
+        return sdk_names.get(owner, Text(owner, owner))
+    if kind == "library" and owner is not None:
+        entry = ruleset.of_kind("library").get(owner) if ruleset else None
+        zh, en, origin = ((entry.name_zh or entry.name, entry.name, entry.origin) if entry
+                          else (libraries or {}).get(owner, (owner, owner, "open-source")))
+        return Text(t("zh", f"collector.library.{origin}", name=zh), t("en", f"collector.library.{origin}", name=en))
+    if kind == "unidentified":
+        return Text(t("zh", "collector.unidentified", package=owner or t("zh", "package.default")),
+                    t("en", "collector.unidentified", package=owner or t("en", "package.default")))
+    return text("collector.app")
+
+
+def data_name(data_type: str, ruleset: Ruleset | None) -> Text:
     """A data type's display name; the id itself when the ruleset does not know it."""
     entry = ruleset.of_kind("data-type").get(data_type) if ruleset else None
     return entry.name if entry else Text(data_type, data_type)
@@ -343,7 +347,7 @@ def _collection(result: ScanResult, ruleset: Ruleset | None, owners: dict[tuple[
             purposes = tuple(dict.fromkeys(
                 [m.purpose for m in own if m.purpose and coverage(terms, data_type, m.data_types) != "none"]
                 + [p for p in policy.purposes if p not in others]))
-        rows.append(CollectionRow(data_type, _data_name(data_type, ruleset), owner if kind == "sdk" else None,
+        rows.append(CollectionRow(data_type, data_name(data_type, ruleset), owner if kind == "sdk" else None,
                                   owners[(kind, owner)], tuple(sorted({c.api for c in calls})),
                                   tuple(sorted({c.caller for c in calls})), len(calls), _startup(calls), kind, owner,
                                   policy, purposes))
@@ -386,7 +390,7 @@ def _sdk_policy(result: ScanResult, ruleset: Ruleset | None, sdk: SdkDetection, 
         entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
         status = "not-listed" if listable(sdk, entry, bool(collected)) else "not-required"
     return {"policy_rows": rows, "policy_status": status,
-            "policy_beyond": tuple(_data_name(d, ruleset) for d in beyond),
+            "policy_beyond": tuple(data_name(d, ruleset) for d in beyond),
             "policy_findings": _policy_findings(result, lambda f: f.sdk == sdk.id)}
 
 
@@ -398,8 +402,8 @@ def _sharing(result: ScanResult, ruleset: Ruleset | None, names: dict[str, Text]
                        if c.sdk == sdk.id and c.collects and _is_personal(c.data_type, ruleset)})
         entry = ruleset.of_kind("sdk").get(sdk.id) if ruleset else None
         published = [d for d in (entry.data_collected if entry else ()) if d not in seen]
-        rows.append(SharingRow(sdk, names[sdk.id], tuple(_data_name(d, ruleset) for d in seen),
-                               tuple(_data_name(d, ruleset) for d in published),
+        rows.append(SharingRow(sdk, names[sdk.id], tuple(data_name(d, ruleset) for d in seen),
+                               tuple(data_name(d, ruleset) for d in published),
                                entry.company if entry else None, entry.purpose if entry else None,
                                entry.privacy_policy if entry else None,
                                **_sdk_policy(result, ruleset, sdk, mentions)))
@@ -432,8 +436,8 @@ def _policy_rows(result: ScanResult, ruleset: Ruleset | None, collection: Sequen
         else:
             covers = sorted(c for c in code if coverage(terms, c, {data_type}) != "none")
             status = "umbrella" if covers else "not-seen"
-        rows.append(PolicyRow(data_type, _data_name(data_type, ruleset), says, tuple(code.get(data_type, ())),
-                              status, tuple(_data_name(c, ruleset) for c in covers),
+        rows.append(PolicyRow(data_type, data_name(data_type, ruleset), says, tuple(code.get(data_type, ())),
+                              status, tuple(data_name(c, ruleset) for c in covers),
                               _policy_findings(result, lambda f, d=data_type: d in f.data_types)))
     return tuple(sorted(rows, key=lambda r: _STATUS_ORDER.index(r.status)))
 
@@ -501,7 +505,7 @@ def build_view(result: ScanResult, ruleset: Ruleset | None = None) -> ReportView
         collection=collection, sharing=sharing, permissions=_permissions(result, owners), startup_calls=startup,
         security=tuple(f for f in findings if is_security(f)),
         clauses=tuple(sorted({c for f in findings for c in f.clauses})), sdk_names=names,
-        data_names={d: _data_name(d, ruleset) for d in _data_types(result)}, owner_names=owners,
+        data_names={d: data_name(d, ruleset) for d in _data_types(result)}, owner_names=owners,
         policy_rows=_policy_rows(result, ruleset, collection),
         policy_unmatched=tuple(m for m in _mentions(result.policies) if m not in named),
         policy_missing=tuple(s for s in POLICY_SECTIONS if result.policies

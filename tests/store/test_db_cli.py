@@ -9,7 +9,8 @@ import click
 from click.testing import CliRunner
 
 from appscan.cli.common import AppscanGroup
-from appscan.cli.db_cmd import db, history_cmd, query, render_diff_text
+from appscan.cli.db_cmd import db, history_cmd, query
+from appscan.report.diff_view import build_diff_view, render_diff_text
 from appscan.report.json_format import render_json, to_document
 from appscan.store import Store, diff_documents, save_scan
 from appscan.store.migrate import head_revision
@@ -60,7 +61,7 @@ def test_dead_server_is_one_line_and_exit_code_2() -> None:
 def test_diff_text_lists_changes() -> None:
     old = factory.result("com.t", 1, permissions=("android.permission.CAMERA",))
     new = factory.result("com.t", 2, permissions=("android.permission.READ_SMS",))
-    text = render_diff_text(diff_documents(to_document(old), to_document(new)))
+    text = render_diff_text(build_diff_view(diff_documents(to_document(old), to_document(new)), None), "zh")
     assert "+ android.permission.READ_SMS" in text and "- android.permission.CAMERA" in text
 
 
@@ -70,7 +71,8 @@ def test_diff_text_shows_finding_titles_in_one_language() -> None:
     title = to_document(new)["findings"][0]["title"]
     changes = diff_documents(to_document(old), to_document(new))
     for lang in ("zh", "en"):
-        line = next(x for x in render_diff_text(changes, lang).splitlines() if x.startswith("  + "))
+        text = render_diff_text(build_diff_view(changes, None), lang)
+        line = next(x for x in text.splitlines() if x.startswith("  + "))
         assert title[lang] in line and "{" not in line
 
 

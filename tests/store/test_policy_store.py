@@ -160,8 +160,9 @@ def test_diff_shows_what_the_policy_changed(db_url: str, tmp_path: Path, policie
     assert diff["policy_sections"]["added"][1]["value"] == "2024-05-01"
     assert diff["api_calls"] == {"added": [], "removed": []}  # the same APK: only the policy changed
     shown = _run("diff", str(old_id), str(new_id), "--db", db_url)
-    assert "policy_data_types: +1 -1" in shown and "  + clipboard " in shown and "  - jpush" not in shown
-    assert "  - 极光推送SDK jpush " in shown and "  + minors\n" in shown and "  + updated 2024-05-01" in shown
+    assert "政策声明收集的数据类型：新声明 1，不再声明 1" in shown and "  + 剪切板：“为实现粘贴口令功能" in shown
+    assert "  - 极光推送SDK — 深圳市和讯华谷信息技术有限公司 (privacy-2023.html)" in shown and "jpush" not in shown
+    assert "  + 未成年人保护\n" in shown and "  + 更新日期：2024-05-01" in shown
     unchanged = _run("diff", str(old_id), str(old_id), "--db", db_url)
     assert "polic" not in unchanged  # no policy change: no policy lines
 
