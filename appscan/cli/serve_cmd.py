@@ -64,12 +64,15 @@ def apikey() -> None:
 @click.option("--name", default="default", show_default=True, help="Who the key is for (shown nowhere else).")
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True, metavar="NAME",
               help="The team whose uploads the key reaches (made when new).")
+@click.option("--admin", is_flag=True,
+              help="An admin key: also makes and revokes keys, reads the audit log and edits suppressions through "
+                   "the API (default: a reviewer key).")
 @click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
-def apikey_create(name: str, tenant: str, db_url: str | None) -> None:
+def apikey_create(name: str, tenant: str, admin: bool, db_url: str | None) -> None:
     """Create a key and print it; only its salted hash is stored, so it cannot be shown again."""
     store = open_store(db_url)
     try:
-        click.echo(create_key(store, name, tenant))
+        click.echo(create_key(store, name, tenant, role="admin" if admin else "reviewer"))
     finally:
         store.close()
 
@@ -78,11 +81,12 @@ def apikey_create(name: str, tenant: str, db_url: str | None) -> None:
 @click.option("--tenant", metavar="NAME", help="Only this team's keys.")
 @click.option("--db", "db_url", metavar="URL", help=_DB_HELP)
 def apikey_list(tenant: str | None, db_url: str | None) -> None:
-    """List the keys: id (the part before the dot), creation time, tenant and name; secrets are never stored."""
+    """List the keys: id (the part before the dot), creation time, tenant, role and name; secrets are never
+    stored."""
     store = open_store(db_url, existing=True)
     try:
         for key in list_keys(store, tenant):
-            say(f"{key.key_id}  {key.created_at:%Y-%m-%d %H:%M:%S}  {key.tenant}  {key.name}")
+            say(f"{key.key_id}  {key.created_at:%Y-%m-%d %H:%M:%S}  {key.tenant}  {key.role}  {key.name}")
     finally:
         store.close()
 

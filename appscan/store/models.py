@@ -301,7 +301,8 @@ class Finding(Base):
     """A rule's verdict in one scan; ``finding_id`` is the stable id that matches it across versions."""
 
     __tablename__ = "finding"
-    __table_args__ = (Index(None, "scan_id"), Index(None, "finding_id"), Index(None, "rule"))
+    __table_args__ = (Index(None, "scan_id"), Index(None, "finding_id"), Index(None, "rule"),
+                      Index(None, "scan_id", "severity"))
     id: Mapped[int] = mapped_column(primary_key=True)
     scan_id: Mapped[int] = _scan_fk()
     ord: Mapped[int]
@@ -359,6 +360,7 @@ class ServiceApiKey(Base):
     """An API key of the upload service: only a salted SHA-256 of its secret is kept."""
 
     __tablename__ = "service_api_key"
+    __table_args__ = (CheckConstraint("role IN ('reviewer', 'admin')", name="role"),)
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     salt: Mapped[str] = mapped_column(String(32))
@@ -366,6 +368,9 @@ class ServiceApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     """The tenant whose data the key reaches (keys made before migration 0006 are the ``default`` tenant's)."""
+    role: Mapped[str] = mapped_column(String(16))
+    """``reviewer`` (its tenant's scans, reviews and decisions) or ``admin`` (also keys, audit log, suppressions);
+    keys made before migration 0007 are reviewers."""
 
 
 class ServiceUpload(Base):

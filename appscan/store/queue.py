@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from appscan.errors import StoreError
@@ -121,6 +121,12 @@ def _package() -> Any:
     return func.coalesce(m.App.package, m.Scan.source)
 
 
+def _joined(*columns: Any) -> Select[Any]:
+    """``columns`` from scans joined to their version and app (none for a failed scan)."""
+    return (select(*columns).select_from(m.Scan).outerjoin(m.AppVersion, m.AppVersion.id == m.Scan.app_version_id)
+            .outerjoin(m.App, m.App.id == m.AppVersion.app_id))
+
+
 def _order(sort: str, high: Any) -> tuple[Any, ...]:
     scan = m.Scan
     if sort == "priority":
@@ -147,17 +153,17 @@ def queue(store: Store, flt: QueueFilter, sort: str = "priority", page: int = 1,
         owner = tenant_id(session, flt.tenant)
         visible = visible_scans(session, flt.tenant)
         conditions = [visible, *_filters(flt)]
-        joined = (select(func.count()).select_from(scan)
-                  .outerjoin(m.AppVersion, m.AppVersion.id == scan.app_version_id)
-                  .outerjoin(m.App, m.App.id == m.AppVersion.app_id))
-        total = session.scalar(joined.where(*conditions)) or 0
+        total = session.scalar(_joined(func.count()).where(*conditions)) or 0
         if total <= (page - 1) * per_page:
             return [], total
 
         def count(*where: Any, outer: tuple[Any, ...] = (scan,)) -> Any:
             return select(func.count()).select_from(finding).where(finding.scan_id == scan.id, *where) \
                 .correlate(*outer).scalar_subquery()
-        counts = [count(finding.severity == s).label(s) for s in SEVERITIES]
+        # the page's scan ids first, so that the costly columns are computed for its rows only
+        order = _order(sort, count(finding.severity == "high"))
+        chosen = (_joined(scan.id.label("id"), func.row_number().over(order_by=order).label("place"))
+                  .where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery())
         previous = _previous_scans(visible)
         before = aliased(m.Finding)
         unseen = ~exists().where(before.scan_id == previous.c.previous, before.finding_id == finding.finding_id) \
@@ -169,14 +175,12 @@ def queue(store: Store, flt: QueueFilter, sort: str = "priority", page: int = 1,
         decision = (select(m.AppDecision.decision)
                     .where(m.AppDecision.scan_id == scan.id, m.AppDecision.tenant_id == owner)
                     .order_by(m.AppDecision.id.desc()).limit(1).correlate(scan).scalar_subquery())
-        query = (select(scan.id, upload_id, _package(), m.AppVersion.label,
-                        m.AppVersion.version_name, m.AppVersion.version_code, scan.finished_at, scan.status,
-                        scan.verdict, *counts, new, decision)
-                 .select_from(scan).outerjoin(m.AppVersion, m.AppVersion.id == scan.app_version_id)
-                 .outerjoin(m.App, m.App.id == m.AppVersion.app_id)
+        query = (_joined(scan.id, upload_id, _package(), m.AppVersion.label, m.AppVersion.version_name,
+                         m.AppVersion.version_code, scan.finished_at, scan.status, scan.verdict,
+                         *(count(finding.severity == s) for s in SEVERITIES), new, decision)
+                 .join(chosen, chosen.c.id == scan.id)
                  .outerjoin(previous, and_(previous.c.version_id == scan.app_version_id, scan.status == "ok"))
-                 .where(*conditions).order_by(*_order(sort, counts[0]))
-                 .limit(per_page).offset((page - 1) * per_page))
+                 .order_by(chosen.c.place))
         rows = []
         for row in session.execute(query):
             sid, uid, package, label, name, code, at, status, verdict = row[:9]

@@ -27,8 +27,8 @@ from appscan.store.records import FindingRef
 
 __all__ = ["DEFAULT_TENANT", "ROLES", "VERDICTS", "SUPPRESSING", "DECISIONS", "MIN_PASSWORD", "UserRecord",
            "ReviewRecord", "DecisionRecord", "AuditRecord", "ReviewedFinding", "ScanReview", "tenant_id",
-           "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "verify_password", "review_finding",
-           "latest_reviews", "reviews_in_force", "scan_review", "decide", "decisions_of", "audit_log"]
+           "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "verify_password",
+           "review_finding", "latest_reviews", "reviews_in_force", "scan_review", "decide", "decisions_of", "audit_log"]
 
 DEFAULT_TENANT = "default"
 ROLES = ("reviewer", "admin")

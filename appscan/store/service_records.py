@@ -25,12 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from appscan.errors import StoreError
 from appscan.store.engine import Store
 from appscan.store.models import Scan, ServiceApiKey, ServiceUpload, Tenant
 from appscan.store.review_records import DEFAULT_TENANT, tenant_id, write_audit
 
-__all__ = ["KeyInfo", "Upload", "add_upload", "check_key", "create_key", "get_upload", "key_tenant", "list_keys",
-           "list_uploads", "pending_uploads", "revoke_key", "update_upload"]
+__all__ = ["KEY_ROLES", "KeyInfo", "Upload", "add_upload", "check_key", "create_key", "get_upload", "key_info",
+           "key_tenant", "list_keys", "list_uploads", "pending_uploads", "revoke_key", "update_upload"]
 
 api_key = ServiceApiKey.__table__
 upload = ServiceUpload.__table__
@@ -43,6 +44,9 @@ _with_verdict = (select(*(c for c in upload.c if c.name != "tenant_id"), scan.c.
 """Uploads with the verdict of the scan each became and the name of their tenant."""
 
 TERMINAL = ("done", "failed")
+KEY_ROLES = ("reviewer", "admin")
+"""What a key may do (migration 0007): a reviewer reads its tenant's scans, reviews and decides; an admin also
+makes and revokes keys, reads the audit log and edits the suppressions."""
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,20 @@ def _hash(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
 
 
-def create_key(store: Store, name: str, tenant_name: str = DEFAULT_TENANT, by: str = "cli") -> str:
+def create_key(store: Store, name: str, tenant_name: str = DEFAULT_TENANT, by: str = "cli",
+               role: str = KEY_ROLES[0]) -> str:
     """Create an API key of a tenant (made when new) and return it; it is not stored in clear and cannot be shown
     again."""
+    if role not in KEY_ROLES:
+        raise StoreError(f"a key's role is one of {', '.join(KEY_ROLES)}, not {role!r}")
     key_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
     row = {"key_id": key_id, "name": name, "salt": salt, "secret_sha256": _hash(salt, secret),
-           "created_at": _now()}
+           "created_at": _now(), "role": role}
 
     def run(session: Session) -> None:
         owner = tenant_id(session, tenant_name, create_by=by)
         session.execute(insert(api_key), {**row, "tenant_id": owner})
-        write_audit(session, owner, by, "key.create", f"key {key_id}", {"name": name})
+        write_audit(session, owner, by, "key.create", f"key {key_id}", {"name": name, "role": role})
     store.write(run)
     return f"{key_id}.{secret}"
 
@@ -100,10 +107,11 @@ class KeyInfo:
     name: str
     created_at: datetime
     tenant: str = DEFAULT_TENANT
+    role: str = KEY_ROLES[0]
 
 
-_keys = (select(api_key.c.key_id, api_key.c.name, api_key.c.created_at, tenant.c.name.label("tenant"))
-         .join(tenant, tenant.c.id == api_key.c.tenant_id))
+_keys = (select(api_key.c.key_id, api_key.c.name, api_key.c.created_at, tenant.c.name.label("tenant"),
+                api_key.c.role).join(tenant, tenant.c.id == api_key.c.tenant_id))
 
 
 def list_keys(store: Store, tenant_name: str | None = None) -> list[KeyInfo]:
@@ -129,13 +137,22 @@ def revoke_key(store: Store, key_id: str, tenant_name: str | None = None, by: st
     return store.write(run)
 
 
-def key_tenant(store: Store, key: str) -> str | None:
-    """The tenant of ``key`` when it is one that ``create_key`` returned; None for any other key."""
+def key_info(store: Store, key: str) -> KeyInfo | None:
+    """Who ``key`` is (id, name, tenant, role) when it is one that ``create_key`` returned; None for any other key.
+
+    Read at every request, so a revoked key is refused from the next request on."""
     key_id, _, secret = key.partition(".")
     row = store.read(lambda session: session.execute(
-        select(api_key.c.salt, api_key.c.secret_sha256, tenant.c.name)
-        .join(tenant, tenant.c.id == api_key.c.tenant_id).where(api_key.c.key_id == key_id)).first())
-    return row.name if row is not None and hmac.compare_digest(_hash(row.salt, secret), row.secret_sha256) else None
+        _keys.add_columns(api_key.c.salt, api_key.c.secret_sha256).where(api_key.c.key_id == key_id)).first())
+    if row is None or not hmac.compare_digest(_hash(row.salt, secret), row.secret_sha256):
+        return None
+    return KeyInfo(row.key_id, row.name, row.created_at, row.tenant, row.role)
+
+
+def key_tenant(store: Store, key: str) -> str | None:
+    """The tenant of ``key`` when it is one that ``create_key`` returned; None for any other key."""
+    info = key_info(store, key)
+    return None if info is None else info.tenant
 
 
 def check_key(store: Store, key: str) -> bool:
