@@ -37,10 +37,18 @@ _DB_HELP = "SQLAlchemy URL of the database (default: $APPSCAN_DB or ./appscan.db
               help="Requests one API key may make per minute; more get 429 with Retry-After.")
 @click.option("--key-uploads", type=click.IntRange(min=1), default=4, show_default=True, metavar="N",
               help="Uploads one API key may send at once; more get 429.")
+@click.option("--session-secret", envvar="APPSCAN_SESSION_SECRET", metavar="TEXT",
+              help="Key signing the web UI's session cookies; by default one made at start, so sessions end with "
+                   "the server. Give the same one to every instance behind a load balancer.")
+@click.option("--session-hours", type=click.FloatRange(min=0.05), default=8, show_default=True,
+              help="A web UI session ends this long after log-in.")
+@click.option("--insecure-cookies", is_flag=True,
+              help="Send the session cookie over plain http too (tests on 127.0.0.1); by default it is Secure.")
 def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_dir: Path, workers: int,
           time_limit: float, memory_limit: int, max_queue: int, read_timeout: float, key_rate: int,
-          key_uploads: int) -> None:
-    """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json.
+          key_uploads: int, session_secret: str | None, session_hours: float, insecure_cookies: bool) -> None:
+    """Run the upload service: POST /scans, GET /scans/{id}[/report], GET /scans, /health, /openapi.json, and
+    the reviewers' web UI at /ui (people log in; see appscan user add).
 
     Without a broker each upload is scanned in a process of its own under --time-limit and --memory-limit; with
     Celery workers ($APPSCAN_BROKER), the workers' limits apply ($APPSCAN_TIME_LIMIT, $APPSCAN_MEMORY_LIMIT).
@@ -49,9 +57,11 @@ def serve(host: str, port: int, db_url: str | None, max_upload_mb: int, upload_d
         import uvicorn
 
         from appscan.server.api import ServiceSettings, create_app
+        from appscan.server.session import WebSettings
 
     settings = ServiceSettings(db_url, upload_dir.resolve(), max_upload_mb, workers, time_limit, memory_limit,
-                               max_queue, read_timeout, key_rate=key_rate, key_uploads=key_uploads)
+                               max_queue, read_timeout, key_rate=key_rate, key_uploads=key_uploads,
+                               web=WebSettings(session_secret, session_hours, not insecure_cookies))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

@@ -38,7 +38,9 @@ from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
 from appscan.server.dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
 from appscan.server.limits import KeyLimits, RateLimited
+from appscan.server.session import WebSettings
 from appscan.server.upload import MAX_POLICIES, UploadRejected, discard_upload, receive_apk, stored_policies
+from appscan.server.web import install as install_web_ui
 from appscan.jobs.supervise import Limits
 from appscan.store import Store, get_scan_document, open_store
 from appscan.store.service_records import (
@@ -100,6 +102,8 @@ class ServiceSettings:
     """Requests one API key may make per minute (bursts up to as many); more get 429 with Retry-After."""
     key_uploads: int = 4
     """Upload bodies one API key may send at once; more get 429."""
+    web: WebSettings = WebSettings()
+    """People's sessions in the web UI under /ui (``appscan.server.web``)."""
 
 
 class _State:
@@ -245,6 +249,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return service().refresh(upload)
 
     Auth = Depends(authorised)
+    install_web_ui(app, service, settings.web)
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -130,7 +130,7 @@ class _FilePart:
         self.in_file = options.get(b"name") == b"file" and self.filename is None
         if self.in_file:
             self.filename = options.get(b"filename", b"upload.apk").decode("utf-8", "replace")
-        elif options.get(b"name") == b"policy":
+        elif options.get(b"name") == b"policy" and options.get(b"filename") != b"":  # b"": a form's empty input
             self._begin_policy(_safe_name(options.get(b"filename", b"policy").decode("utf-8", "replace")))
 
     def _begin_policy(self, name: str) -> None:

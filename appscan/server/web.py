@@ -1,0 +1,493 @@
+"""The reviewer's web UI under ``/ui``: server-rendered pages on the service's store, for people who log in.
+
+Pages: the queue (the tenant's scans through ``appscan.store.queue``, the same query as the API), upload, an app's
+versions with the diff of two of them, a scan with its report, the findings with the review in force and a review
+form each, the decision form and the rectification notice (HTML and PDF), and the audit log (admins). Every change
+goes through ``review_records``, which checks the tenant and writes the audit event in the same transaction.
+
+Pages are Jinja2 templates with autoescaping always on and undefined names raising: app labels, package names, file
+names and reviewers' comments are untrusted. UI text comes from ``appscan.server.ui_text`` (Chinese by default,
+English by a cookie). The pages load one same-origin style sheet and no script; every response carries a CSP that
+allows nothing else, and the HTML report, embedded in a sandboxed frame, keeps the report's own CSP. Another
+tenant's scan, upload or app is answered like one that does not exist (404), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import functools
+import urllib.parse
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.requests import ClientDisconnect
+
+from appscan.errors import AppscanError, StoreError
+from appscan.model import Finding, ScanResult, Text
+from appscan.report import render_bytes
+from appscan.report.document import result_from_document
+from appscan.report.i18n import MESSAGES as REPORT_MESSAGES
+from appscan.report.i18n import pick
+from appscan.report.notice import Notice, render_notice_html, render_notice_pdf
+from appscan.report.views import data_name, default_ruleset, owner_name, sdk_name
+from appscan.rules.catalog import Ruleset
+from appscan.rules.severity import SEVERITIES
+from appscan.rules.verdict import LABELS, LEVELS
+from appscan.server.dispatch import Dispatcher, QueueFull
+from appscan.server.limits import KeyLimits, RateLimited
+from appscan.server.session import LANG_COOKIE, Sessions, SessionUser, WebSettings
+from appscan.server.ui_text import DEFAULT_LANG, LANGS, t
+from appscan.server.upload import UploadRejected, discard_upload, receive_apk
+from appscan.store import Store, get_scan_document
+from appscan.store.queries import diff_scans
+from appscan.store.queue import SORTS, QueueFilter, QueueRow, queue
+from appscan.store.review_records import (
+    DECISIONS,
+    VERDICTS,
+    ReviewedFinding,
+    ScanReview,
+    audit_log,
+    decide,
+    review_finding,
+    scan_review,
+    verify_password,
+)
+from appscan.store.service_records import Upload, add_upload, get_upload, list_uploads, update_upload
+
+__all__ = ["install"]
+
+PER_PAGE = 50
+AUDIT_SHOWN = 200
+PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+"""The pages: the UI's style sheet, the report frame and forms to this server; no script at all."""
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'; "
+              "base-uri 'none'; form-action 'none'; sandbox allow-scripts allow-modals allow-popups")
+"""The HTML report's own policy (inline style and script, nothing from anywhere), in a sandbox of its own origin:
+its script filters tables and cannot read the session or call the UI, even when the report is opened directly."""
+NOTICE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; sandbox"
+_STATIC = {"ui.css": "text/css; charset=utf-8"}
+
+
+class ServiceState(Protocol):
+    """What the pages use of the service's running state (``appscan.server.api``)."""
+
+    store: Store
+    dispatcher: Dispatcher
+    limits: KeyLimits
+    settings: Any
+
+    def refresh(self, upload: Upload) -> Upload: ...
+
+
+class Refused(Exception):
+    """A request the UI answers with an error page: ``status`` and a catalogue key (``detail``: the store's or the
+    upload checker's own words, shown as data)."""
+
+    def __init__(self, status: int, key: str, detail: str = "") -> None:
+        super().__init__(key)
+        self.status, self.key, self.detail = status, key, detail
+
+
+class LoginNeeded(Exception):
+    """No valid session: the browser goes to the log-in page, and back to ``target`` afterwards."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """One template environment per process; autoescape is unconditional, undefined names raise."""
+    return jinja2.Environment(loader=jinja2.PackageLoader("appscan.server", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _lang(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE, DEFAULT_LANG)
+    return chosen if chosen in LANGS else DEFAULT_LANG
+
+
+def _here(request: Request) -> str:
+    """The path and query of the request, to come back to after a language switch or a log-in."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _local_target(target: str | None) -> str:
+    """``target`` when it is a page of this UI, else the queue: redirects never leave the site."""
+    if target and target.startswith("/ui/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    return "/ui/queue"
+
+
+def _headers(csp: str = PAGE_CSP) -> dict[str, str]:
+    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+            "Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN" if "frame-ancestors 'self'" in csp
+            else "DENY"}
+
+
+def _text(value: Any, lang: str) -> str:
+    """A bilingual value (``Text`` or a document's ``{"zh", "en"}``) in ``lang``; anything else as it is."""
+    if isinstance(value, Text):
+        return pick(value, lang)
+    if isinstance(value, Mapping) and "zh" in value and "en" in value:
+        return str(value[lang])
+    return "" if value is None else str(value)
+
+
+def _render(request: Request, template: str, user: SessionUser | None, status: int = 200,
+            **values: Any) -> HTMLResponse:
+    lang = _lang(request)
+    page = _environment().get_template(template).render(
+        t=functools.partial(t, lang), rt=lambda key: REPORT_MESSAGES[lang][key], tx=lambda v: _text(v, lang),
+        lang=lang, other=next(code for code in LANGS if code != lang), user=user, here=_here(request),
+        quote=lambda v: urllib.parse.quote(str(v), safe=""), severities=SEVERITIES,
+        verdict_label=lambda level: pick(LABELS[level], lang) if level in LABELS else (level or "—"),
+        when=lambda at: at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if at else "—", **values)
+    return HTMLResponse(page, status_code=status, headers=_headers())
+
+
+def _day(value: str | None, field: str, end: bool = False) -> datetime | None:
+    """A form's ``YYYY-MM-DD`` as an aware UTC time (the next midnight when ``end``: an inclusive last day)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise Refused(422, "error.date", f"{field}: {value}") from None
+    return datetime.combine(day + timedelta(days=1) if end else day, time(), timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """Choices of the queue's filters and display names, from the bundled ruleset."""
+
+    ruleset: Ruleset | None
+
+    def sdks(self, lang: str) -> list[tuple[str, str]]:
+        rules = self.ruleset.sdks if self.ruleset else ()
+        return sorted(((s.id, pick(sdk_name(s.id, s.name, self.ruleset), lang)) for s in rules), key=lambda p: p[1])
+
+    def data_types(self, lang: str) -> list[tuple[str, str]]:
+        rules = self.ruleset.data_types if self.ruleset else ()
+        return [(d.id, pick(d.name, lang)) for d in rules if d.personal]
+
+    def clauses(self, lang: str) -> list[tuple[str, str]]:
+        return [(c.id, f"{c.id} {pick(c.title, lang)}") for c in (self.ruleset.clauses if self.ruleset else ())]
+
+    def data_name(self, data_type: str, lang: str) -> str:
+        return pick(data_name(data_type, self.ruleset), lang)
+
+    def owner(self, kind: str, owner: str | None, lang: str) -> str:
+        names = {owner: sdk_name(owner, owner, self.ruleset)} if kind == "sdk" and owner else {}
+        return pick(owner_name(kind, owner, self.ruleset, names), lang)
+
+    def sdk(self, sdk_id: str, name: str, lang: str) -> str:
+        return pick(sdk_name(sdk_id, name, self.ruleset), lang)
+
+
+def _confirmed(review: ScanReview, result: ScanResult) -> tuple[Finding, ...]:
+    """The scan's findings whose review in force is "confirmed": what a notice lists."""
+    now = datetime.now(timezone.utc)
+    confirmed = {r.finding.id for r in review.findings
+                 if r.review is not None and r.review.verdict == "confirmed" and r.review.in_force(now)}
+    return tuple(f for f in result.findings if f.id in confirmed)
+
+
+def _notice(store: Store, user: SessionUser, scan_id: int) -> tuple[Notice, Ruleset]:
+    """The notice of a scan: its confirmed findings and the decision that stands, issued by the tenant."""
+    review = _scan_review(store, user, scan_id)
+    if review.decision is None:
+        raise Refused(409, "error.no_decision")
+    ruleset = default_ruleset()
+    if ruleset is None:
+        raise Refused(500, "error.no_ruleset")
+    result = result_from_document(get_scan_document(store, scan_id))
+    issued = review.decision.at.date()
+    return Notice(result, _confirmed(review, result), review.decision.decision, user.tenant, review.decision.by,
+                  issued, f"{scan_id}-{issued:%Y%m%d}", review.decision.comment, scan_id=scan_id), ruleset
+
+
+def _scan_review(store: Store, user: SessionUser, scan_id: int) -> ScanReview:
+    """The tenant's scan as a reviewer sees it; a scan of another tenant, failed or missing: 404 alike."""
+    try:
+        return scan_review(store, user.tenant, scan_id)
+    except StoreError:
+        raise Refused(404, "error.no_scan") from None
+
+
+def _versions(store: Store, user: SessionUser, package: str) -> list[QueueRow]:
+    """Every scan of the app the tenant holds, newest version first (the queue's rows of exactly this package)."""
+    rows, _ = queue(store, QueueFilter(user.tenant, package=package), sort="package", per_page=500)
+    return [r for r in rows if r.package == package and r.status == "ok"]
+
+
+def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRouter:
+    router = APIRouter(prefix="/ui", include_in_schema=False)
+    catalogue = _Catalogue(default_ruleset())
+    login_limits = KeyLimits(10, 1)
+    """Log-in attempts per tenant and login: ten a minute, on top of argon2's cost per attempt."""
+
+    def person(request: Request) -> SessionUser:
+        user = sessions.user(request)
+        if user is None:
+            raise LoginNeeded(_here(request) if request.method == "GET" else "/ui/queue")
+        return user
+
+    def poster(request: Request, csrf: Annotated[str | None, Form()] = None) -> SessionUser:
+        """The person of a form's POST, once its CSRF token is checked."""
+        user = person(request)
+        if not sessions.csrf_ok(user, csrf):
+            raise Refused(403, "error.csrf")
+        return user
+
+    def admin(request: Request) -> SessionUser:
+        user = person(request)
+        if not user.admin:
+            raise Refused(403, "error.admin_only")
+        return user
+
+    Person, Poster, Admin = Depends(person), Depends(poster), Depends(admin)
+
+    @router.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in _STATIC:
+            raise Refused(404, "error.not_found")
+        body = resources.files("appscan.server").joinpath("static", name).read_bytes()
+        return Response(body, media_type=_STATIC[name], headers={"Cache-Control": "max-age=3600",
+                                                                  "X-Content-Type-Options": "nosniff"})
+
+    @router.get("/lang/{code}")
+    def language(code: str, next: str | None = None) -> Response:  # noqa: A002 - the usual name
+        response = RedirectResponse(_local_target(next), status_code=303)
+        if code in LANGS:
+            response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, path="/ui", samesite="strict",
+                                secure=sessions.settings.secure_cookies)
+        return response
+
+    @router.get("")
+    @router.get("/")
+    def home() -> Response:
+        return RedirectResponse("/ui/queue", status_code=303)
+
+    def login_page(request: Request, target: str, failed: bool = False, tenant: str = "",
+                   login: str = "") -> Response:
+        token, cookie = sessions.login_token(request)
+        page = _render(request, "login.html.j2", None, status=401 if failed else 200, target=target,
+                       failed=failed, tenant=tenant, login=login, token=token)
+        sessions.keep_login_token(page, cookie)
+        return page
+
+    @router.get("/login")
+    def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the usual name
+        return login_page(request, _local_target(next))
+
+    @router.post("/login")
+    def login(request: Request, tenant: Annotated[str, Form()], login: Annotated[str, Form()],
+              password: Annotated[str, Form()], token: Annotated[str, Form()] = "",
+              next: Annotated[str, Form()] = "/ui/queue") -> Response:  # noqa: A002
+        if not sessions.login_token_ok(request, token):
+            raise Refused(403, "error.login_form")
+        try:
+            login_limits.request(f"{tenant}\0{login}")
+        except RateLimited:
+            raise Refused(429, "error.login_rate") from None
+        user = verify_password(service().store, tenant, login, password)
+        if user is None:
+            return login_page(request, _local_target(next), failed=True, tenant=tenant, login=login)
+        response = RedirectResponse(_local_target(next), status_code=303)
+        sessions.start(response, user.tenant, user.login, user.role)
+        return response
+
+    @router.post("/logout")
+    def logout(_user: SessionUser = Poster) -> Response:
+        response = RedirectResponse("/ui/login", status_code=303)
+        sessions.end(response)
+        return response
+
+    @router.get("/queue")
+    def queue_page(request: Request, user: SessionUser = Person, verdict: str | None = None, sdk: str | None = None,
+                   data_type: str | None = None, clause: str | None = None, package: str | None = None,
+                   since: str | None = None, until: str | None = None, sort: str = "priority",
+                   page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        lang = _lang(request)
+        chosen = {"verdict": verdict or "", "sdk": sdk or "", "data_type": data_type or "",
+                  "clause": clause or "", "package": package or "", "since": since or "", "until": until or "",
+                  "sort": sort if sort in SORTS else "priority"}
+        flt = QueueFilter(user.tenant, verdict or None, sdk or None, data_type or None, clause or None,
+                          package or None, _day(since, "since"), _day(until, "until", end=True))
+        s = service()
+        rows, total = queue(s.store, flt, chosen["sort"], page, PER_PAGE)
+        waiting = [u for u in (s.refresh(u) for u in list_uploads(s.store, limit=20, tenant_name=user.tenant)
+                               if u.status != "done") if u.status != "done"]
+        pages = max(1, -(-total // PER_PAGE))
+        link = {k: v for k, v in chosen.items() if v}
+        return _render(request, "queue.html.j2", user, rows=rows, total=total, page=page, pages=pages,
+                       chosen=chosen, query=lambda **change: urllib.parse.urlencode({**link, **change}),
+                       waiting=waiting, levels=LEVELS, sorts=SORTS,
+                       sdks=catalogue.sdks(lang), data_types=catalogue.data_types(lang),
+                       clauses=catalogue.clauses(lang))
+
+    @router.get("/upload")
+    def upload_form(request: Request, user: SessionUser = Person) -> Response:
+        return _render(request, "upload.html.j2", user)
+
+    @router.post("/upload")
+    async def upload(request: Request, csrf: str | None = None) -> Response:
+        """The form's file and policy parts stream to disk as for ``POST /scans`` (``receive_apk``); the CSRF token
+        is in the form's action URL, since the body is not parsed as a form before it is checked."""
+        user = person(request)
+        if not sessions.csrf_ok(user, csrf):
+            raise Refused(403, "error.csrf")
+        s = service()
+        try:
+            upload = await _accept(s, request, user)
+        except UploadRejected as exc:
+            raise Refused(exc.status, "error.upload", str(exc)) from None
+        except (QueueFull, RateLimited):
+            raise Refused(429, "error.busy") from None
+        return RedirectResponse(f"/ui/uploads/{upload.id}", status_code=303)
+
+    @router.get("/uploads/{upload_id}")
+    def upload_status(request: Request, upload_id: str, user: SessionUser = Person) -> Response:
+        s = service()
+        found = get_upload(s.store, upload_id, tenant_name=user.tenant)
+        if found is None:
+            raise Refused(404, "error.no_upload")
+        found = s.refresh(found)
+        if found.status == "done" and found.scan_id is not None:
+            return RedirectResponse(f"/ui/scans/{found.scan_id}", status_code=303)
+        return _render(request, "upload_status.html.j2", user, upload=found)
+
+    @router.get("/app")
+    def app_page(request: Request, package: str, user: SessionUser = Person, old: int | None = None,
+                 new: int | None = None) -> Response:
+        s = service()
+        versions = _versions(s.store, user, package)
+        if not versions:
+            raise Refused(404, "error.no_app")
+        ids = [v.scan_id for v in versions]
+        if old is None or new is None:
+            new, old = (ids[0], ids[1]) if len(ids) > 1 else (ids[0], ids[0])
+        if old not in ids or new not in ids:
+            raise Refused(404, "error.no_scan")
+        diff = diff_scans(s.store, old, new) if old != new else None
+        return _render(request, "app.html.j2", user, package=package, versions=versions, old=old, new=new,
+                       diff=diff, names=catalogue, label=next((v.label for v in versions if v.label), None))
+
+    @router.get("/scans/{scan_id}")
+    def scan_page(request: Request, scan_id: int, user: SessionUser = Person) -> Response:
+        s = service()
+        review = _scan_review(s.store, user, scan_id)
+        result = result_from_document(get_scan_document(s.store, scan_id))
+        reviewed: dict[str, ReviewedFinding] = {r.finding.id: r for r in review.findings}
+        return _render(request, "scan.html.j2", user, review=review, result=result, app=result.facts.app,
+                       reviewed=reviewed, verdicts=VERDICTS, decisions=DECISIONS, now=datetime.now(timezone.utc),
+                       tomorrow=(date.today() + timedelta(days=1)).isoformat(),
+                       confirmed=len(_confirmed(review, result)))
+
+    @router.get("/scans/{scan_id}/report")
+    def report(request: Request, scan_id: int, user: SessionUser = Person) -> Response:
+        s = service()
+        _scan_review(s.store, user, scan_id)
+        body = render_bytes("html", result_from_document(get_scan_document(s.store, scan_id)), _lang(request),
+                            catalogue.ruleset)
+        return HTMLResponse(body, headers=_headers(REPORT_CSP))
+
+    @router.post("/scans/{scan_id}/findings/{finding_id}")
+    def review(scan_id: int, finding_id: str, verdict: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
+               expires: Annotated[str, Form()] = "", user: SessionUser = Poster) -> Response:
+        _scan_review(service().store, user, scan_id)
+        try:
+            review_finding(service().store, user.tenant, scan_id, finding_id, verdict, reason, user.login,
+                           _day(expires, "expires") if verdict == "accepted-risk" else None)
+        except StoreError as exc:
+            raise Refused(422, "error.review", str(exc)) from None
+        return RedirectResponse(f"/ui/scans/{scan_id}#f-{urllib.parse.quote(finding_id)}", status_code=303)
+
+    @router.post("/scans/{scan_id}/decision")
+    def decision(scan_id: int, decision: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
+                 user: SessionUser = Poster) -> Response:
+        _scan_review(service().store, user, scan_id)
+        try:
+            decide(service().store, user.tenant, scan_id, decision, comment, user.login)
+        except StoreError as exc:
+            raise Refused(422, "error.decision", str(exc)) from None
+        return RedirectResponse(f"/ui/scans/{scan_id}#decision", status_code=303)
+
+    @router.get("/scans/{scan_id}/notice.html")
+    def notice_html(request: Request, scan_id: int, user: SessionUser = Person) -> Response:
+        notice, ruleset = _notice(service().store, user, scan_id)
+        return HTMLResponse(render_notice_html(notice, ruleset, _lang(request)), headers=_headers(NOTICE_CSP))
+
+    @router.get("/scans/{scan_id}/notice.pdf")
+    def notice_pdf(request: Request, scan_id: int, user: SessionUser = Person) -> Response:
+        notice, ruleset = _notice(service().store, user, scan_id)
+        try:
+            body = render_notice_pdf(notice, ruleset, _lang(request))
+        except AppscanError as exc:  # no WeasyPrint: the error names the extra
+            raise Refused(501, "error.pdf", str(exc)) from None
+        return Response(body, media_type="application/pdf", headers={
+            **_headers(NOTICE_CSP), "Content-Disposition": f'inline; filename="notice-{scan_id}.pdf"'})
+
+    @router.get("/audit")
+    def audit(request: Request, user: SessionUser = Admin) -> Response:
+        return _render(request, "audit.html.j2", user, events=audit_log(service().store, user.tenant, AUDIT_SHOWN))
+
+    return router
+
+
+async def _accept(s: ServiceState, request: Request, user: SessionUser) -> Upload:
+    """Receive an upload of the person's tenant and queue its scan, refusing it as ``POST /scans`` does (a full
+    queue before the body is read, the size and format limits while it streams in)."""
+    wait_s = s.dispatcher.accepting()
+    if wait_s is not None:
+        raise QueueFull(wait_s)
+    destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
+    length = request.headers.get("content-length")
+    try:
+        with s.limits.upload(f"user:{user.tenant}/{user.login}"):
+            received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
+                                         int(length) if length and length.isdigit() else None, destination,
+                                         s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
+    except ClientDisconnect as exc:
+        raise UploadRejected(400, "the upload was interrupted") from exc
+    upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size,
+                                     user.tenant)
+    try:
+        task_id = await run_in_threadpool(s.dispatcher.submit, destination, received.policies)
+    except QueueFull:
+        await run_in_threadpool(update_upload, s.store, upload.id, status="failed",
+                                error="refused: the scan queue was full (429)")
+        discard_upload(Path(destination))
+        raise
+    await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
+    return upload
+
+
+def install(app: FastAPI, service: Callable[[], ServiceState], settings: WebSettings) -> None:
+    """Add the pages under ``/ui`` to the service, and the handlers that answer their refusals with a page (or a
+    redirect to the log-in page)."""
+    sessions = Sessions(settings)
+    app.include_router(_router(service, sessions))
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        return _render(request, "error.html.j2", sessions.user(request), status=exc.status, key=exc.key,
+                       detail=exc.detail)
+
+    async def login_needed(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginNeeded)
+        return RedirectResponse("/ui/login?" + urllib.parse.urlencode({"next": exc.target}), status_code=303)
+
+    app.add_exception_handler(Refused, refused)
+    app.add_exception_handler(LoginNeeded, login_needed)
