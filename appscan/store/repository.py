@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from appscan.store import models as m
 from appscan.store.document import join_document, pack_rest, section_values, unpack_rest
 from appscan.store.engine import Store
 from appscan.store.records import ClauseInfo, ScanSummary, SuppressionRecord
+from appscan.store.review_records import tenant_id, write_audit
 
 __all__ = ["save_scan", "record_failure", "find_scan", "list_scans", "scan_verdicts", "get_scan_document",
            "sync_clauses", "add_suppression", "list_suppressions", "delete_suppression", "SUPPRESSION_KINDS"]
@@ -521,8 +522,11 @@ def sync_clauses(store: Store, clauses: Iterable[ClauseInfo]) -> None:
 
 
 def add_suppression(store: Store, kind: str, value: str, reason: str,
-                    expires_at: datetime | None = None) -> int:
-    """Record a suppression; ``kind`` is finding, rule, sdk or clause. Refuses a duplicate (kind, value)."""
+                    expires_at: datetime | None = None, audit: tuple[str, str] | None = None) -> int:
+    """Record a suppression; ``kind`` is finding, rule, sdk or clause. Refuses a duplicate (kind, value).
+
+    ``audit`` is (tenant, actor) when the change is to be written to that tenant's audit log (the service's admin
+    keys), in the same transaction."""
     if kind not in SUPPRESSION_KINDS:
         raise StoreError(f"suppression kind must be one of {', '.join(SUPPRESSION_KINDS)}, not {kind!r}")
     row = {"kind": kind, "value": value, "reason": reason, "expires_at": expires_at, "created_at": _now()}
@@ -532,7 +536,12 @@ def add_suppression(store: Store, kind: str, value: str, reason: str,
                                                                m.Suppression.value == value))
         if exists is not None:
             raise StoreError(f"{kind} {value!r} is already suppressed (suppression {exists})")
-        return session.scalar(insert(m.Suppression).returning(m.Suppression.id), row)
+        made = session.scalar(insert(m.Suppression).returning(m.Suppression.id), row)
+        if audit is not None:
+            write_audit(session, tenant_id(session, audit[0]), audit[1], "suppression.add", f"suppression {made}",
+                        {"kind": kind, "value": value, "reason": reason,
+                         "expires_at": expires_at.isoformat() if expires_at else None})
+        return made
     return store.write(run)
 
 
@@ -546,7 +555,15 @@ def list_suppressions(store: Store, active_at: datetime | None = None) -> list[S
         for s in session.scalars(query)])
 
 
-def delete_suppression(store: Store, suppression_id: int) -> bool:
-    """Remove a suppression; False when there was none with that id."""
-    return store.write(lambda session: session.execute(
-        delete(m.Suppression).where(m.Suppression.id == suppression_id)).rowcount > 0)
+def delete_suppression(store: Store, suppression_id: int, audit: tuple[str, str] | None = None) -> bool:
+    """Remove a suppression; False when there was none with that id. ``audit`` as for ``add_suppression``."""
+    def run(session: Session) -> bool:
+        row = session.get(m.Suppression, suppression_id)
+        if row is None:
+            return False
+        if audit is not None:
+            write_audit(session, tenant_id(session, audit[0]), audit[1], "suppression.delete",
+                        f"suppression {suppression_id}", {"kind": row.kind, "value": row.value})
+        session.delete(row)
+        return True
+    return store.write(run)

@@ -30,7 +30,7 @@ from appscan.store.engine import Store
 from appscan.store.models import Scan, ServiceApiKey, ServiceUpload, Tenant
 from appscan.store.review_records import DEFAULT_TENANT, tenant_id, write_audit
 
-__all__ = ["KEY_ROLES", "KeyInfo", "Upload", "add_upload", "check_key", "create_key", "get_upload", "key_info",
+__all__ = ["KEY_ROLES", "KeyInfo", "Upload", "add_upload", "create_key", "get_upload", "key_info",
            "key_tenant", "list_keys", "list_uploads", "pending_uploads", "revoke_key", "update_upload"]
 
 api_key = ServiceApiKey.__table__
@@ -153,11 +153,6 @@ def key_tenant(store: Store, key: str) -> str | None:
     """The tenant of ``key`` when it is one that ``create_key`` returned; None for any other key."""
     info = key_info(store, key)
     return None if info is None else info.tenant
-
-
-def check_key(store: Store, key: str) -> bool:
-    """True when ``key`` is one that ``create_key`` returned."""
-    return key_tenant(store, key) is not None
 
 
 def _upload(row: Any) -> Upload:
