@@ -2,9 +2,12 @@
 at once, poll it, fetch the reports.
 
 Every endpoint but ``/health`` needs an ``X-API-Key`` made by ``appscan apikey create`` (401 without, 403 with a
-wrong one). An upload is checked while it streams in (``appscan.server.upload``) and then handed to a dispatcher
-(Celery workers or a local pool, ``appscan.server.dispatch``); the scan itself is the shared ``ingest``. Errors
-reach clients through one handler mapping ``AppscanError`` classes to HTTP statuses.
+wrong one or a revoked one, from the next request on). A key reaches its tenant's uploads and scans only: another
+tenant's upload id is answered 404 like a missing one. The review endpoints (queue, findings, reviews, decisions,
+notices, keys, audit log, suppressions) are ``appscan.server.review_api``. An upload is checked while it streams in
+(``appscan.server.upload``) and then handed to a dispatcher (Celery workers or a local pool,
+``appscan.server.dispatch``); the scan itself is the shared ``ingest``. Errors reach clients through one handler
+mapping ``AppscanError`` classes to HTTP statuses.
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ from appscan.errors import (
 )
 from appscan.policy import MAX_BYTES as POLICY_MAX_BYTES
 from appscan.report import ReportFormat, render_bytes
+from appscan.report.i18n import DEFAULT_LANG
 from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
 from appscan.server.dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
 from appscan.server.limits import KeyLimits, RateLimited
+from appscan.server.review_api import Caller, review_router
 from appscan.server.session import WebSettings
 from appscan.server.upload import MAX_POLICIES, UploadRejected, discard_upload, receive_apk, stored_policies
 from appscan.server.web import install as install_web_ui
@@ -46,8 +51,8 @@ from appscan.store import Store, get_scan_document, open_store
 from appscan.store.service_records import (
     Upload,
     add_upload,
-    check_key,
     get_upload,
+    key_info,
     list_uploads,
     pending_uploads,
     update_upload,
@@ -75,7 +80,10 @@ _UPLOAD_BODY: dict[str, Any] = {"required": True, "content": {"multipart/form-da
 """The upload form as the OpenAPI description shows it: the endpoint parses the body itself, as it streams in."""
 
 REPORT_MEDIA = {ReportFormat.JSON: "application/json", ReportFormat.HTML: "text/html; charset=utf-8",
-                ReportFormat.SARIF: "application/sarif+json"}
+                ReportFormat.SARIF: "application/sarif+json", ReportFormat.MARKDOWN: "text/markdown; charset=utf-8",
+                ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ReportFormat.TEXT: "text/plain; charset=utf-8"}
+_FORMATS = "^(" + "|".join(f.value for f in ReportFormat) + ")$"
 
 
 @dataclass(frozen=True)
@@ -232,18 +240,20 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     def service() -> _State:
         return state["s"]
 
-    def authorised(x_api_key: Annotated[str | None, Header()] = None) -> str:
-        """The key's id, once the key is checked and its request rate allows one more request."""
+    def authorised(x_api_key: Annotated[str | None, Header()] = None) -> Caller:
+        """The key with its tenant and role, once the key is checked and its request rate allows one more
+        request."""
         if not x_api_key:
             raise HTTPException(401, "an X-API-Key header is required", headers={"WWW-Authenticate": "X-API-Key"})
-        if not check_key(service().store, x_api_key):
+        key = key_info(service().store, x_api_key)
+        if key is None:
             raise HTTPException(403, "unknown API key")
-        key_id = x_api_key.partition(".")[0]
-        service().limits.request(key_id)
-        return key_id
+        service().limits.request(key.key_id)
+        return Caller(key.key_id, key.name, key.tenant, key.role)
 
-    def found(upload_id: str) -> Upload:
-        upload = get_upload(service().store, upload_id)
+    def found(upload_id: str, tenant: str) -> Upload:
+        """The tenant's upload, refreshed; another tenant's is missing alike (404), so ids cannot be probed."""
+        upload = get_upload(service().store, upload_id, tenant)
         if upload is None:
             raise HTTPException(404, f"no scan {upload_id}")
         return service().refresh(upload)
@@ -257,7 +267,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return {"status": "ok", "version": __version__, "scans_run_in": service().dispatcher.description}
 
     @app.post("/scans", status_code=202, openapi_extra={"requestBody": _UPLOAD_BODY})
-    async def upload_scan(request: Request, key_id: str = Auth) -> dict[str, Any]:
+    async def upload_scan(request: Request, caller: Caller = Auth) -> dict[str, Any]:
         """Upload an APK as the multipart field ``file``, and optionally the app's privacy policy files as fields
         ``policy`` (repeatable); returns the scan id at once (status ``queued``) and the names the policies were
         stored under. A full queue answers 429 with Retry-After before the body is read."""
@@ -268,13 +278,14 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
         length = request.headers.get("content-length")
         try:
-            with s.limits.upload(key_id):
+            with s.limits.upload(caller.key_id):
                 received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
                                              int(length) if length and length.isdigit() else None, destination,
                                              s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
         except ClientDisconnect as exc:
             raise UploadRejected(400, "the upload was interrupted") from exc
-        upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size)
+        upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size,
+                                         caller.tenant)
         try:
             task_id = await run_in_threadpool(s.dispatcher.submit, destination, received.policies)
         except QueueFull:  # filled up while this body streamed in: no scan will come of this upload
@@ -285,29 +296,38 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
         return {**_view(upload), "policies": [p.name for p in received.policies]}
 
-    @app.get("/scans/{upload_id}", dependencies=[Auth])
-    def scan_status(upload_id: str) -> dict[str, Any]:
+    @app.get("/scans/{upload_id}")
+    def scan_status(upload_id: str, caller: Caller = Auth) -> dict[str, Any]:
         """Where the scan stands: queued, done (with the stored scan id) or failed (with the reason)."""
-        return _view(found(upload_id))
+        return _view(found(upload_id, caller.tenant))
 
-    @app.get("/scans/{upload_id}/report", dependencies=[Auth])
-    def scan_report(upload_id: str,
-                    format: Annotated[str, Query(pattern="^(json|html|sarif)$")] = "json") -> Response:
-        """The report of a finished scan, as JSON (docs/json-schema.md), HTML or SARIF 2.1.0."""
-        upload = found(upload_id)
+    @app.get("/scans/{upload_id}/report", response_class=Response, responses={200: {"content": {
+        media.partition(";")[0]: {} for media in REPORT_MEDIA.values()}}})
+    def scan_report(upload_id: str, caller: Caller = Auth,
+                    format: Annotated[str, Query(pattern=_FORMATS)] = "json",
+                    lang: Annotated[str, Query(pattern="^(zh|en)$")] = DEFAULT_LANG) -> Response:
+        """The report of a finished scan in every format of ``appscan report``: JSON (docs/json-schema.md, both
+        languages), HTML, SARIF 2.1.0, Markdown, an Excel workbook (xlsx) or plain text, in Chinese (``lang=zh``,
+        the default) or English."""
+        upload = found(upload_id, caller.tenant)
         if upload.status != "done" or upload.scan_id is None:
             raise HTTPException(409, f"scan {upload_id} is {upload.status}" +
                                 (f": {upload.error}" if upload.error else ""))
         document = get_scan_document(service().store, upload.scan_id)
         fmt = ReportFormat(format)
-        body = render_bytes(fmt, result_from_document(document))
-        return Response(body, media_type=REPORT_MEDIA[fmt])
+        body = render_bytes(fmt, result_from_document(document), lang)
+        disposition = {"Content-Disposition": f'attachment; filename="report-{upload_id}{fmt.suffix}"'} \
+            if fmt is ReportFormat.XLSX else {}
+        return Response(body, media_type=REPORT_MEDIA[fmt], headers=disposition)
 
-    @app.get("/scans", dependencies=[Auth])
-    def scans(package: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) \
-            -> list[dict[str, Any]]:
-        """Uploads, newest first; ``package`` keeps those whose package name contains it."""
+    @app.get("/scans")
+    def scans(caller: Caller = Auth, package: str | None = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+        """The tenant's uploads, newest first; ``package`` keeps those whose package name contains it. The review
+        queue (``/queue``) lists the stored scans with counts and decisions."""
         s = service()
-        return [_view(s.refresh(u)) for u in list_uploads(s.store, package, limit)]
+        return [_view(s.refresh(u)) for u in list_uploads(s.store, package, limit, caller.tenant)]
+
+    app.include_router(review_router(lambda: service().store, authorised, found))
 
     return app

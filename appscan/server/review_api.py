@@ -1,0 +1,325 @@
+"""The review endpoints of the service: what a reviewer does in the web UI, for machines with an API key.
+
+The queue (``appscan.store.queue``, the query the UI lists with), a scan's findings with the review in force,
+reviews, decisions, the rectification notice, and for admin keys the API keys, the audit log and the gate's
+suppressions. A key acts for its tenant only: another tenant's upload is answered 404 like a missing one, so ids
+cannot be probed. Every change goes through ``review_records`` or ``service_records``, which write its audit event
+in the same transaction.
+
+Reviews and decisions are a person's: a key reviews and decides as the enabled user of its tenant whose login is
+the key's name (``appscan apikey create --name LOGIN``), so the audit log and the notice name that person.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from appscan.errors import StoreError
+from appscan.report.document import result_from_document
+from appscan.report.i18n import DEFAULT_LANG
+from appscan.report.notice import render_notice_html, render_notice_pdf, reviewed_notice
+from appscan.report.views import default_ruleset
+from appscan.rules.catalog import Ruleset
+from appscan.rules.verdict import LABELS
+from appscan.store import Store, add_suppression, delete_suppression, get_scan_document, list_suppressions
+from appscan.store.queue import MAX_PER_PAGE, SORTS, QueueFilter, QueueRow, queue
+from appscan.store.records import SuppressionRecord
+from appscan.store.review_records import (
+    DECISIONS,
+    VERDICTS,
+    AuditRecord,
+    DecisionRecord,
+    ReviewRecord,
+    audit_log,
+    decide,
+    decisions_of,
+    list_users,
+    review_finding,
+    scan_review,
+)
+from appscan.store.service_records import KEY_ROLES, Upload, create_key, list_keys, revoke_key
+
+__all__ = ["Caller", "review_router", "NOTICE_CSP"]
+
+NOTICE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+"""The notice is self-contained HTML with its own inline style; it may load and run nothing else."""
+
+Verdict = Enum("Verdict", {v.replace("-", "_"): v for v in VERDICTS}, type=str)  # type: ignore[misc]
+Decision = Enum("Decision", {d.replace("-", "_"): d for d in DECISIONS}, type=str)  # type: ignore[misc]
+Sort = Enum("Sort", {s: s for s in SORTS}, type=str)  # type: ignore[misc]
+Role = Enum("Role", {r: r for r in KEY_ROLES}, type=str)  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: the key (checked at every request, so a revoked key is refused at once), its tenant and
+    role."""
+
+    key_id: str
+    name: str
+    tenant: str
+    role: str
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the key when it makes or revokes keys and edits suppressions."""
+        return f"{self.name[:150]} (key {self.key_id})"
+
+
+class ReviewIn(BaseModel):
+    """A verdict on a finding; it stands for the app's later versions too (by finding id)."""
+
+    verdict: Verdict  # type: ignore[valid-type]
+    reason: str = Field(min_length=1, max_length=4000, description="Why; required for every verdict.")
+    expires_at: datetime | None = Field(None, description="Required for an accepted risk (in the future), refused "
+                                                          "for the other verdicts.")
+
+
+class DecisionIn(BaseModel):
+    """A decision on the scanned version; a later one replaces it."""
+
+    decision: Decision  # type: ignore[valid-type]
+    comment: str = Field(min_length=1, max_length=4000, description="Shown to the developer on the notice.")
+
+
+class KeyIn(BaseModel):
+    """A new API key of the caller's tenant."""
+
+    name: str = Field(min_length=1, max_length=100, description="Who the key is for; a key named after a user's "
+                                                                "login reviews and decides as that user.")
+    role: Role = Role.reviewer  # type: ignore[valid-type,attr-defined]
+
+
+class SuppressionIn(BaseModel):
+    """Hide a finding, a rule, an SDK or a clause from the gate and the reports, with a reason."""
+
+    kind: str = Field(pattern="^(finding|rule|sdk|clause)$")
+    value: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=4000)
+    expires_at: datetime | None = None
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _verdict(level: str | None) -> dict[str, Any] | None:
+    return None if level is None else {"level": level,
+                                       "label": asdict(LABELS[level]) if level in LABELS else None}
+
+
+def _row(row: QueueRow) -> dict[str, Any]:
+    return {**asdict(row), "created_at": _time(row.created_at), "verdict": _verdict(row.verdict)}
+
+
+def _review(review: ReviewRecord | None, now: datetime) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {**asdict(review), "expires_at": _time(review.expires_at), "at": _time(review.at),
+            "in_force": review.in_force(now)}
+
+
+def _decision(decision: DecisionRecord | None) -> dict[str, Any] | None:
+    return None if decision is None else {**asdict(decision), "at": _time(decision.at)}
+
+
+def _audit(event: AuditRecord) -> dict[str, Any]:
+    return {**asdict(event), "at": _time(event.at)}
+
+
+def _suppression(record: SuppressionRecord) -> dict[str, Any]:
+    return {**asdict(record), "expires_at": _time(record.expires_at), "created_at": _time(record.created_at)}
+
+
+@contextmanager
+def _refused(status: int = 422) -> Iterator[None]:
+    """The store's refusals of what was asked (an expiry in the past, a duplicate) as ``status``; a database
+    failure (a StoreError caused by the driver) stays a 503 through the service's handler."""
+    try:
+        yield
+    except StoreError as exc:
+        if exc.__cause__ is not None:
+            raise
+        raise HTTPException(status, str(exc)) from None
+
+
+@functools.cache
+def _ruleset() -> Ruleset:
+    ruleset = default_ruleset()
+    if ruleset is None:
+        raise HTTPException(500, "the bundled rulesets cannot be loaded")
+    return ruleset
+
+
+def review_router(store: Callable[[], Store], caller: Callable[..., Caller],
+                  found: Callable[[str, str], Upload]) -> APIRouter:
+    """The review endpoints on the service's ``store``; ``caller`` is the dependency checking the API key and
+    ``found(upload_id, tenant)`` the tenant's upload (refreshed) or 404."""
+    router = APIRouter(tags=["review"])
+    Auth = Depends(caller)
+
+    def admin(who: Caller = Auth) -> Caller:
+        if who.role != "admin":
+            raise HTTPException(403, "an admin key is required (appscan apikey create --admin)")
+        return who
+
+    Admin = Depends(admin)
+
+    def scan_of(upload_id: str, who: Caller) -> int:
+        """The stored scan an upload of the caller's tenant became; 409 while it is queued or when it failed."""
+        upload = found(upload_id, who.tenant)
+        if upload.status != "done" or upload.scan_id is None:
+            raise HTTPException(409, f"scan {upload_id} is {upload.status}" +
+                                (f": {upload.error}" if upload.error else ""))
+        return upload.scan_id
+
+    def person(who: Caller) -> str:
+        """The login the key acts as: an enabled user of its tenant named like the key, else 403."""
+        if not any(u.login == who.name and not u.disabled for u in list_users(store(), who.tenant)):
+            raise HTTPException(403, f"key {who.key_id} ({who.name!r}) acts for no enabled user of tenant "
+                                f"{who.tenant!r}: reviews and decisions are a person's; make a key named after the "
+                                "user's login (appscan apikey create --name LOGIN --tenant TENANT)")
+        return who.name
+
+    @router.get("/queue", summary="The review queue: scans with verdict, counts, new findings and decision")
+    def review_queue(who: Caller = Auth, verdict: str | None = None, sdk: str | None = None,
+                     data_type: str | None = None, clause: str | None = None, package: str | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     sort: Sort = Sort.priority,  # type: ignore[valid-type,attr-defined]
+                     page: Annotated[int, Query(ge=1)] = 1,
+                     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> dict[str, Any]:
+        """The tenant's stored scans, as the web UI's queue lists them. Filters: ``verdict`` (high-risk,
+        undetermined, rectify, pass), ``sdk`` (catalogue id detected), ``data_type`` (collected by the code),
+        ``clause`` (broken by a finding), ``package`` (part of the name), ``since``/``until`` (when the scan
+        finished, ISO 8601). ``sort``: priority (undetermined first, then high-risk, newest first), newest,
+        package, high (most high-severity findings). Each row: scan and upload ids, app, version, status, verdict
+        {level, label}, ``counts`` per severity, ``new_findings`` since the app's previous version (null for a
+        first version) and the ``decision`` that stands; ``total`` counts every page."""
+        flt = QueueFilter(who.tenant, verdict, sdk, data_type, clause, package, since, until)
+        rows, total = queue(store(), flt, sort.value, page, per_page)
+        return {"total": total, "page": page, "per_page": per_page, "rows": [_row(r) for r in rows]}
+
+    @router.get("/scans/{upload_id}/findings", summary="A scan's findings with the review in force")
+    def findings(upload_id: str, who: Caller = Auth) -> dict[str, Any]:
+        """Every finding of the scan with the latest review of it (made on this scan or ``carried_over`` from
+        another version of the app, ``in_force`` false for an expired accepted risk), whether it is ``new``
+        since the app's previous version, and the decision that stands."""
+        review = scan_review(store(), who.tenant, scan_of(upload_id, who))
+        now = datetime.now().astimezone()
+        return {"scan_id": review.scan_id, "upload_id": upload_id, "package": review.package,
+                "version_code": review.version_code, "version_name": review.version_name,
+                "previous_scan_id": review.previous_scan_id, "decision": _decision(review.decision),
+                "findings": [{"id": f.finding.id, "rule": f.finding.rule, "severity": f.finding.severity,
+                              "title_en": f.finding.title_en, "review": _review(f.review, now),
+                              "carried_over": f.carried_over, "new": f.new} for f in review.findings]}
+
+    @router.post("/scans/{upload_id}/findings/{finding_id}/review", status_code=201,
+                 summary="Confirm a finding, mark it false positive or accept the risk")
+    def review(upload_id: str, finding_id: str, body: ReviewIn, who: Caller = Auth) -> dict[str, Any]:
+        """Record the key's user's verdict with its reason (and an expiry for an accepted risk); it stays in force
+        for the app's later versions, and false positives and unexpired accepted risks leave the gate
+        (``scan --fail-on``). 404 for a finding the scan does not have."""
+        scan_id = scan_of(upload_id, who)
+        if finding_id not in {f.finding.id for f in scan_review(store(), who.tenant, scan_id).findings}:
+            raise HTTPException(404, f"scan {upload_id} has no finding {finding_id!r}")
+        with _refused():
+            made = review_finding(store(), who.tenant, scan_id, finding_id, body.verdict.value, body.reason,
+                                  person(who), body.expires_at)
+        return _review(made, datetime.now().astimezone())  # type: ignore[return-value]
+
+    @router.post("/scans/{upload_id}/decision", status_code=201, summary="Decide on the scanned version")
+    def make_decision(upload_id: str, body: DecisionIn, who: Caller = Auth) -> dict[str, Any]:
+        """Approve, reject or require rectification, with a comment; the latest decision stands and its notice
+        can be issued (``/scans/{upload_id}/notice``)."""
+        scan_id = scan_of(upload_id, who)
+        with _refused():
+            return _decision(decide(store(), who.tenant, scan_id, body.decision.value, body.comment,
+                                    person(who)))  # type: ignore[return-value]
+
+    @router.get("/scans/{upload_id}/decision", summary="The decision that stands, and the earlier ones")
+    def decisions(upload_id: str, who: Caller = Auth) -> dict[str, Any]:
+        """``current``: the latest decision on the scan (null before any); ``history``: every decision on it,
+        oldest first."""
+        review = scan_review(store(), who.tenant, scan_of(upload_id, who))
+        history = [d for d in decisions_of(store(), who.tenant, review.package) if d.scan_id == review.scan_id]
+        return {"current": _decision(review.decision), "history": [_decision(d) for d in history]}
+
+    @router.get("/scans/{upload_id}/notice", summary="The rectification notice (整改通知), HTML or PDF",
+                response_class=Response,
+                responses={200: {"content": {"text/html": {}, "application/pdf": {}}}, 409: {}})
+    def notice(upload_id: str, who: Caller = Auth,
+               format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
+               lang: Annotated[str, Query(pattern="^(zh|en)$")] = DEFAULT_LANG,
+               deadline: date | None = None, contact: Annotated[str, Query(max_length=500)] = "") -> Response:
+        """The notice of the decision that stands (409 before any decision): the confirmed findings grouped by the
+        clause each breaks, with evidence and advice, issued by the tenant and signed by the deciding reviewer;
+        Chinese by default. ``deadline`` and ``contact`` are printed when given. PDF needs the ``pdf`` extra."""
+        scan_id = scan_of(upload_id, who)
+        review = scan_review(store(), who.tenant, scan_id)
+        if review.decision is None:
+            raise HTTPException(409, f"scan {upload_id} has no decision yet (POST /scans/{upload_id}/decision)")
+        result = result_from_document(get_scan_document(store(), scan_id))
+        made = reviewed_notice(review, result, who.tenant, deadline, contact)
+        if format == "pdf":
+            return Response(render_notice_pdf(made, _ruleset(), lang), media_type="application/pdf", headers={
+                "Content-Disposition": f'inline; filename="notice-{scan_id}.pdf"'})
+        return Response(render_notice_html(made, _ruleset(), lang), media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": NOTICE_CSP})
+
+    @router.get("/apikeys", summary="The tenant's API keys (admin)")
+    def keys(who: Caller = Admin) -> list[dict[str, Any]]:
+        """Id, name, role and creation time of every key of the tenant; secrets are never stored."""
+        return [{**asdict(k), "created_at": _time(k.created_at)} for k in list_keys(store(), who.tenant)]
+
+    @router.post("/apikeys", status_code=201, summary="Make an API key of the tenant (admin)")
+    def make_key(body: KeyIn, who: Caller = Admin) -> dict[str, Any]:
+        """The new key (``key``) is shown in this answer only: only its salted hash is stored."""
+        key = create_key(store(), body.name, who.tenant, who.actor, body.role.value)
+        return {"key": key, "key_id": key.partition(".")[0], "name": body.name, "role": body.role.value,
+                "tenant": who.tenant}
+
+    @router.delete("/apikeys/{key_id}", status_code=204, summary="Revoke an API key of the tenant (admin)")
+    def revoke(key_id: str, who: Caller = Admin) -> Response:
+        """The key is refused from its next request on; 404 for a key of no key of the tenant."""
+        if not revoke_key(store(), key_id, who.tenant, who.actor):
+            raise HTTPException(404, f"no API key {key_id}")
+        return Response(status_code=204)
+
+    @router.get("/audit", summary="The tenant's audit log (admin)")
+    def audit(who: Caller = Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+        """The latest changes first: reviews, decisions, people, keys and suppressions, with who, when and what."""
+        return [_audit(e) for e in audit_log(store(), who.tenant, limit)]
+
+    @router.get("/suppressions", summary="The gate's suppressions (admin; shared by every tenant)")
+    def suppressions(_who: Caller = Admin, active: bool = False) -> list[dict[str, Any]]:
+        """Every suppression (``active``: only those not expired). The suppression table has no tenant: one list
+        serves the whole installation, so only admin keys read and change it."""
+        when = datetime.now().astimezone() if active else None
+        return [_suppression(s) for s in list_suppressions(store(), when)]
+
+    @router.post("/suppressions", status_code=201, summary="Add a suppression (admin)")
+    def suppress(body: SuppressionIn, who: Caller = Admin) -> dict[str, Any]:
+        """409 when the same kind and value is already suppressed."""
+        with _refused(409):
+            made = add_suppression(store(), body.kind, body.value, body.reason, body.expires_at,
+                                   audit=(who.tenant, who.actor))
+        return next(_suppression(s) for s in list_suppressions(store()) if s.id == made)
+
+    @router.delete("/suppressions/{suppression_id}", status_code=204, summary="Remove a suppression (admin)")
+    def unsuppress(suppression_id: int, who: Caller = Admin) -> Response:
+        if not delete_suppression(store(), suppression_id, audit=(who.tenant, who.actor)):
+            raise HTTPException(404, f"no suppression {suppression_id}")
+        return Response(status_code=204)
+
+    return router
+

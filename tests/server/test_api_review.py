@@ -1,0 +1,279 @@
+"""The review API on a real uvicorn server on loopback: tenants kept apart by id guessing, key roles and revocation,
+reports in every format and language, the queue, reviews carried over to the next version, decisions, notices in
+HTML and PDF with hostile comments escaped, and suppressions."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+
+from appscan.report import ReportFormat
+from appscan.store import open_store
+from appscan.store.review_records import add_user
+from appscan.store.service_records import create_key
+from tests.conftest import REPO_ROOT
+from tests.scale.conftest import SAMPLES, appscan_cmd, run_appscan
+from tests.scale.test_service import _finished, _free_port, _upload, _wait_healthy
+from tests.server.test_web import with_version_code
+
+PASSWORD = "correct horse battery"
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+@dataclasses.dataclass(frozen=True)
+class Api:
+    base: str
+    alice: str
+    """Reviewer key of tenant acme, named after its user alice: reviews and decides as her."""
+    admin: str
+    """Admin key of acme (made by ``appscan apikey create --admin``), acting for no person."""
+    gina: str
+    """Reviewer key of tenant globex, named after its user gina."""
+    tmp: Path
+
+    def get(self, key: str, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(f"{self.base}{path}", params=params, headers={"X-API-Key": key}, timeout=120)
+
+    def post(self, key: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.post(f"{self.base}{path}", json=body, headers={"X-API-Key": key}, timeout=60)
+
+    def delete(self, key: str, path: str) -> httpx.Response:
+        return httpx.delete(f"{self.base}{path}", headers={"X-API-Key": key}, timeout=60)
+
+    def scanned(self, key: str, apk: Path) -> dict[str, Any]:
+        """Upload ``apk`` with ``key`` and wait for its scan; the upload's final status."""
+        accepted = _upload(self.base, key, apk.name, apk.read_bytes())
+        assert accepted.status_code == 202, accepted.text
+        status = _finished(self.base, key, accepted.json()["id"])
+        assert status["status"] == "done", status
+        return status
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """A server on its own SQLite file with two tenants: acme (user alice, her key, an admin key) and globex (user
+    gina and her key)."""
+    tmp = tmp_path_factory.mktemp("api")
+    env = {k: v for k, v in os.environ.items() if k != "APPSCAN_BROKER"}
+    env["APPSCAN_DB"] = f"sqlite:///{tmp / 'api.db'}"
+    store = open_store(env["APPSCAN_DB"])
+    try:
+        add_user(store, "acme", "alice", PASSWORD)
+        add_user(store, "globex", "gina", PASSWORD)
+        alice, gina = create_key(store, "alice", "acme"), create_key(store, "gina", "globex")
+    finally:
+        store.close()
+    made = run_appscan("apikey", "create", "--name", "ops", "--tenant", "acme", "--admin", env=env)
+    assert made.returncode == 0, made.stderr
+    port = _free_port()
+    process = subprocess.Popen(appscan_cmd("serve", "--port", str(port), "--upload-dir", str(tmp / "uploads"),
+                                           "--workers", "1"),
+                               cwd=REPO_ROOT, env=env, stdout=(tmp / "server.log").open("w"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    _wait_healthy(process, base, tmp / "server.log")
+    yield Api(base, alice, made.stdout.strip(), gina, tmp)
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+    assert "Traceback" not in (tmp / "server.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def acme_scan(api: Api) -> dict[str, Any]:
+    """sdks.apk uploaded by acme, scanned."""
+    return api.scanned(api.alice, SAMPLES / "sdks.apk")
+
+
+def _paths(upload_id: str) -> list[str]:
+    return [f"/scans/{upload_id}", f"/scans/{upload_id}/report", f"/scans/{upload_id}/report?format=html",
+            f"/scans/{upload_id}/findings", f"/scans/{upload_id}/decision", f"/scans/{upload_id}/notice",
+            f"/scans/{upload_id}/notice?format=pdf"]
+
+
+def test_another_tenant_gets_404_as_for_a_missing_id(api: Api, acme_scan: dict[str, Any]) -> None:
+    upload_id = acme_scan["id"]
+    missing = uuid.uuid4().hex
+    for path, nowhere in zip(_paths(upload_id), _paths(missing)):
+        theirs, none = httpx.get(f"{api.base}{path}", headers={"X-API-Key": api.gina}), \
+            httpx.get(f"{api.base}{nowhere}", headers={"X-API-Key": api.gina})
+        assert theirs.status_code == none.status_code == 404, (path, theirs.text)
+        assert theirs.json()["detail"].replace(upload_id, "ID") == none.json()["detail"].replace(missing, "ID")
+    first = api.get(api.alice, f"/scans/{upload_id}/findings").json()["findings"][0]["id"]
+    for path, body in ((f"/scans/{upload_id}/findings/{first}/review", {"verdict": "confirmed", "reason": "x"}),
+                       (f"/scans/{upload_id}/decision", {"decision": "approve", "comment": "x"})):
+        assert api.post(api.gina, path, body).status_code == 404
+    assert upload_id not in {u["id"] for u in api.get(api.gina, "/scans").json()}
+    assert acme_scan["scan_id"] not in {r["scan_id"] for r in api.get(api.gina, "/queue").json()["rows"]}
+    mine = api.get(api.alice, "/queue", package="com.example.sdks").json()["rows"]
+    assert acme_scan["scan_id"] in {r["scan_id"] for r in mine}
+
+
+def test_an_upload_answered_from_the_store_gives_the_tenant_the_scan(api: Api, acme_scan: dict[str, Any]) -> None:
+    """globex uploads the bytes acme had scanned: the stored scan answers, and globex holds it from then on, with
+    its own upload id and none of acme's reviews."""
+    first = api.get(api.alice, f"/scans/{acme_scan['id']}/findings").json()["findings"][0]["id"]
+    assert api.post(api.alice, f"/scans/{acme_scan['id']}/findings/{first}/review",
+                    {"verdict": "confirmed", "reason": "seen in acme's review"}).status_code == 201
+    again = api.scanned(api.gina, SAMPLES / "sdks.apk")
+    assert again["scan_id"] == acme_scan["scan_id"] and again["id"] != acme_scan["id"]
+    rows = api.get(api.gina, "/queue").json()["rows"]
+    assert [(r["scan_id"], r["upload_id"]) for r in rows] == [(again["scan_id"], again["id"])]
+    findings = api.get(api.gina, f"/scans/{again['id']}/findings").json()["findings"]
+    assert all(f["review"] is None for f in findings)
+
+
+def test_reports_in_every_format_and_language(api: Api, acme_scan: dict[str, Any]) -> None:
+    path = f"/scans/{acme_scan['id']}/report"
+    bodies: dict[tuple[str, str], httpx.Response] = {}
+    for fmt in ReportFormat:
+        for lang in ("zh", "en"):
+            answer = api.get(api.alice, path, format=fmt.value, lang=lang)
+            assert answer.status_code == 200, (fmt, lang, answer.text)
+            bodies[fmt.value, lang] = answer
+    assert bodies["xlsx", "zh"].content.startswith(b"PK")
+    assert "spreadsheetml" in bodies["xlsx", "en"].headers["content-type"]
+    assert bodies["markdown", "en"].headers["content-type"].startswith("text/markdown")
+    assert bodies["text", "zh"].headers["content-type"].startswith("text/plain")
+    for fmt in ("html", "markdown"):  # text is the terminal summary, English in the CLI too
+        assert "High risk" in bodies[fmt, "en"].text and "高风险" in bodies[fmt, "zh"].text, fmt
+        assert "高风险" not in bodies[fmt, "en"].text, fmt
+    cells = {lang: {str(c.value) for sheet in openpyxl.load_workbook(io.BytesIO(bodies["xlsx", lang].content))
+                    for row in sheet.iter_rows() for c in row if c.value is not None} for lang in ("zh", "en")}
+    assert any("High risk" in c for c in cells["en"]) and any("高风险" in c for c in cells["zh"])
+    assert api.get(api.alice, path, format="pdf").status_code == 422
+    assert api.get(api.alice, path, lang="fr").status_code == 422
+
+
+def test_reviewer_keys_cannot_administer_and_a_revoked_key_is_refused_at_once(api: Api) -> None:
+    for path in ("/apikeys", "/audit", "/suppressions"):
+        assert api.get(api.alice, path).status_code == 403, path
+    assert api.post(api.alice, "/apikeys", {"name": "sneaky", "role": "admin"}).status_code == 403
+    listed = api.get(api.admin, "/apikeys").json()
+    assert {(k["name"], k["role"]) for k in listed} == {("alice", "reviewer"), ("ops", "admin")}
+    made = api.post(api.admin, "/apikeys", {"name": "ci"})
+    assert made.status_code == 201 and made.json()["role"] == "reviewer"
+    key, key_id = made.json()["key"], made.json()["key_id"]
+    assert api.get(key, "/queue").status_code == 200
+    assert api.delete(api.admin, f"/apikeys/{key_id}").status_code == 204
+    assert api.get(key, "/queue").status_code == 403
+    assert api.delete(api.admin, f"/apikeys/{key_id}").status_code == 404
+    globex_key = api.gina.partition(".")[0]
+    assert api.delete(api.admin, f"/apikeys/{globex_key}").status_code == 404  # another tenant's key
+    assert api.get(api.gina, "/queue").status_code == 200
+    actions = [(e["action"], e["subject"], e["actor"]) for e in api.get(api.admin, "/audit").json()]
+    admin_id = api.admin.partition(".")[0]
+    assert ("key.revoke", f"key {key_id}", f"ops (key {admin_id})") in actions
+    assert ("key.create", f"key {key_id}", f"ops (key {admin_id})") in actions
+    assert all(e["tenant"] == "acme" for e in api.get(api.admin, "/audit").json())
+    assert api.get(api.gina, "/audit").status_code == 403
+
+
+def test_review_decision_notice_and_a_review_carried_to_the_next_version(api: Api) -> None:
+    first = api.scanned(api.alice, with_version_code(SAMPLES / "sdks.apk", api.tmp / "sdks-v5.apk", 5))
+    upload = first["id"]
+    findings = api.get(api.alice, f"/scans/{upload}/findings").json()
+    assert findings["version_code"] == 5 and findings["decision"] is None
+    ids = [f["id"] for f in findings["findings"] if f["review"] is None]  # (another test may review version 3)
+    assert len(ids) >= 2
+    path = f"/scans/{upload}/findings/{{}}/review"
+    refused = [api.post(api.alice, path.format(ids[0]), body) for body in (
+        {"verdict": "accepted-risk", "reason": "later"},  # an accepted risk must expire
+        {"verdict": "confirmed", "reason": ""}, {"verdict": "maybe", "reason": "x"})]
+    assert [r.status_code for r in refused] == [422, 422, 422], [r.text for r in refused]
+    assert api.post(api.alice, path.format("no-such-finding"), {"verdict": "confirmed", "reason": "x"}) \
+        .status_code == 404
+    assert api.post(api.admin, path.format(ids[0]), {"verdict": "confirmed", "reason": "x"}).status_code == 403
+    false_positive = api.post(api.alice, path.format(ids[0]), {"verdict": "false-positive",
+                                                               "reason": "behind the consent dialog"})
+    assert false_positive.status_code == 201 and false_positive.json()["by"] == "alice"
+    assert api.post(api.alice, path.format(ids[1]), {"verdict": "confirmed", "reason": XSS}).status_code == 201
+
+    assert api.get(api.alice, f"/scans/{upload}/notice").status_code == 409  # no decision yet
+    decided = api.post(api.alice, f"/scans/{upload}/decision",
+                       {"decision": "rectification-required", "comment": f"fix it {XSS}"})
+    assert decided.status_code == 201 and decided.json()["by"] == "alice"
+    standing = api.get(api.alice, f"/scans/{upload}/decision").json()
+    assert standing["current"]["decision"] == "rectification-required" and len(standing["history"]) == 1
+
+    html = api.get(api.alice, f"/scans/{upload}/notice", lang="en")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in html.headers["content-security-policy"]
+    assert "<script>" not in html.text and "onerror=alert" not in html.text.replace("onerror=alert(2)&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.text and "acme" in html.text
+    chinese = api.get(api.alice, f"/scans/{upload}/notice").text
+    assert "整改通知" in chinese and "<script>" not in chinese
+    pdf = api.get(api.alice, f"/scans/{upload}/notice", format="pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == \
+        "application/pdf"
+
+    second = api.scanned(api.alice, with_version_code(SAMPLES / "sdks.apk", api.tmp / "sdks-v6.apk", 6))
+    later = api.get(api.alice, f"/scans/{second['id']}/findings").json()
+    assert later["version_code"] == 6 and later["previous_scan_id"] == first["scan_id"]
+    carried = {f["id"]: f for f in later["findings"]}
+    assert carried[ids[0]]["review"]["verdict"] == "false-positive" and carried[ids[0]]["carried_over"]
+    assert carried[ids[0]]["review"]["scan_id"] == first["scan_id"] and carried[ids[0]]["review"]["in_force"]
+    assert not any(f["new"] for f in later["findings"]) and later["decision"] is None
+    rows = {r["scan_id"]: r for r in api.get(api.alice, "/queue", package="com.example.sdks", sort="newest")
+            .json()["rows"]}
+    assert rows[second["scan_id"]]["new_findings"] == 0 and rows[second["scan_id"]]["decision"] is None
+    assert rows[first["scan_id"]]["decision"] == "rectification-required"
+    assert rows[first["scan_id"]]["counts"]["high"] >= 1 and rows[first["scan_id"]]["version_code"] == 5
+    audit = [(e["action"], e["actor"]) for e in api.get(api.admin, "/audit").json()]
+    assert ("scan.decide", "alice") in audit and ("finding.review", "alice") in audit
+
+
+def test_the_queue_filters_sorts_and_pages(api: Api, acme_scan: dict[str, Any]) -> None:
+    every = api.get(api.alice, "/queue").json()
+    assert every["total"] >= 1 and every["page"] == 1 and every["per_page"] == 50
+    row = next(r for r in every["rows"] if r["scan_id"] == acme_scan["scan_id"])
+    assert row["verdict"] == {"level": "high-risk", "label": {"zh": "高风险", "en": "High risk"}}
+    assert set(row["counts"]) == {"high", "medium", "low", "info"} and row["upload_id"] is not None
+    assert api.get(api.alice, "/queue", verdict="pass").json() == {"total": 0, "page": 1, "per_page": 50,
+                                                                   "rows": []}
+    assert api.get(api.alice, "/queue", package="no.such.app").json()["total"] == 0
+    assert api.get(api.alice, "/queue", since="2999-01-01T00:00:00Z").json()["total"] == 0
+    paged = api.get(api.alice, "/queue", per_page=1, page=1, sort="package").json()
+    assert len(paged["rows"]) == 1 and paged["total"] == every["total"]
+    for bad in ({"sort": "oldest"}, {"page": 0}, {"per_page": 1000}, {"since": "yesterday"}):
+        assert api.get(api.alice, "/queue", **bad).status_code == 422, bad
+
+
+def test_suppressions_are_admin_only_and_audited(api: Api) -> None:
+    made = api.post(api.admin, "/suppressions", {"kind": "rule", "value": "PERM-001", "reason": "store policy"})
+    assert made.status_code == 201 and made.json()["value"] == "PERM-001"
+    assert api.post(api.admin, "/suppressions", {"kind": "rule", "value": "PERM-001", "reason": "again"}) \
+        .status_code == 409
+    assert api.post(api.admin, "/suppressions", {"kind": "app", "value": "x", "reason": "y"}).status_code == 422
+    assert [s["value"] for s in api.get(api.admin, "/suppressions").json()] == ["PERM-001"]
+    assert api.post(api.alice, "/suppressions", {"kind": "rule", "value": "X", "reason": "y"}).status_code == 403
+    assert api.delete(api.alice, f"/suppressions/{made.json()['id']}").status_code == 403
+    assert api.delete(api.admin, f"/suppressions/{made.json()['id']}").status_code == 204
+    assert api.delete(api.admin, f"/suppressions/{made.json()['id']}").status_code == 404
+    assert api.get(api.admin, "/suppressions").json() == []
+    actions = [e["action"] for e in api.get(api.admin, "/audit").json()]
+    assert "suppression.add" in actions and "suppression.delete" in actions
+
+
+def test_the_openapi_description_documents_the_review_endpoints(api: Api) -> None:
+    spec = httpx.get(f"{api.base}/openapi.json").json()
+    for path, method in (("/queue", "get"), ("/scans/{upload_id}/findings", "get"),
+                         ("/scans/{upload_id}/findings/{finding_id}/review", "post"),
+                         ("/scans/{upload_id}/decision", "post"), ("/scans/{upload_id}/notice", "get"),
+                         ("/apikeys", "post"), ("/apikeys/{key_id}", "delete"), ("/audit", "get"),
+                         ("/suppressions", "post")):
+        operation = spec["paths"][path][method]
+        assert operation["summary"] and operation["description"], path
+    formats = spec["paths"]["/scans/{upload_id}/report"]["get"]["parameters"]
+    assert any(p["name"] == "lang" for p in formats)
+    assert all(f.value in str(formats) for f in ReportFormat)
