@@ -31,13 +31,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.requests import ClientDisconnect
 
 from appscan.errors import AppscanError, StoreError
-from appscan.model import Finding, ScanResult, Text
+from appscan.model import Text
 from appscan.report import render_bytes
 from appscan.report.document import result_from_document
+from appscan.report.diff_view import build_diff_view
 from appscan.report.i18n import MESSAGES as REPORT_MESSAGES
 from appscan.report.i18n import pick
-from appscan.report.notice import Notice, render_notice_html, render_notice_pdf
-from appscan.report.views import data_name, default_ruleset, owner_name, sdk_name
+from appscan.report.notice import (
+    Notice,
+    confirmed_findings,
+    render_notice_html,
+    render_notice_pdf,
+    reviewed_notice,
+)
+from appscan.report.views import default_ruleset, sdk_name
 from appscan.rules.catalog import Ruleset
 from appscan.rules.severity import SEVERITIES
 from appscan.rules.verdict import LABELS, LEVELS
@@ -169,7 +176,7 @@ def _day(value: str | None, field: str, end: bool = False) -> datetime | None:
 
 @dataclass(frozen=True)
 class _Catalogue:
-    """Choices of the queue's filters and display names, from the bundled ruleset."""
+    """Choices of the queue's filters, named as the reports name them, from the bundled ruleset."""
 
     ruleset: Ruleset | None
 
@@ -184,24 +191,6 @@ class _Catalogue:
     def clauses(self, lang: str) -> list[tuple[str, str]]:
         return [(c.id, f"{c.id} {pick(c.title, lang)}") for c in (self.ruleset.clauses if self.ruleset else ())]
 
-    def data_name(self, data_type: str, lang: str) -> str:
-        return pick(data_name(data_type, self.ruleset), lang)
-
-    def owner(self, kind: str, owner: str | None, lang: str) -> str:
-        names = {owner: sdk_name(owner, owner, self.ruleset)} if kind == "sdk" and owner else {}
-        return pick(owner_name(kind, owner, self.ruleset, names), lang)
-
-    def sdk(self, sdk_id: str, name: str, lang: str) -> str:
-        return pick(sdk_name(sdk_id, name, self.ruleset), lang)
-
-
-def _confirmed(review: ScanReview, result: ScanResult) -> tuple[Finding, ...]:
-    """The scan's findings whose review in force is "confirmed": what a notice lists."""
-    now = datetime.now(timezone.utc)
-    confirmed = {r.finding.id for r in review.findings
-                 if r.review is not None and r.review.verdict == "confirmed" and r.review.in_force(now)}
-    return tuple(f for f in result.findings if f.id in confirmed)
-
 
 def _notice(store: Store, user: SessionUser, scan_id: int) -> tuple[Notice, Ruleset]:
     """The notice of a scan: its confirmed findings and the decision that stands, issued by the tenant."""
@@ -211,10 +200,7 @@ def _notice(store: Store, user: SessionUser, scan_id: int) -> tuple[Notice, Rule
     ruleset = default_ruleset()
     if ruleset is None:
         raise Refused(500, "error.no_ruleset")
-    result = result_from_document(get_scan_document(store, scan_id))
-    issued = review.decision.at.date()
-    return Notice(result, _confirmed(review, result), review.decision.decision, user.tenant, review.decision.by,
-                  issued, f"{scan_id}-{issued:%Y%m%d}", review.decision.comment, scan_id=scan_id), ruleset
+    return reviewed_notice(review, result_from_document(get_scan_document(store, scan_id)), user.tenant), ruleset
 
 
 def _scan_review(store: Store, user: SessionUser, scan_id: int) -> ScanReview:
@@ -380,9 +366,9 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
             new, old = (ids[0], ids[1]) if len(ids) > 1 else (ids[0], ids[0])
         if old not in ids or new not in ids:
             raise Refused(404, "error.no_scan")
-        diff = diff_scans(s.store, old, new) if old != new else None
+        diff = build_diff_view(diff_scans(s.store, old, new), catalogue.ruleset) if old != new else None
         return _render(request, "app.html.j2", user, package=package, versions=versions, old=old, new=new,
-                       diff=diff, names=catalogue, label=next((v.label for v in versions if v.label), None))
+                       diff=diff, label=next((v.label for v in versions if v.label), None))
 
     @router.get("/scans/{scan_id}")
     def scan_page(request: Request, scan_id: int, user: SessionUser = Person) -> Response:
@@ -393,7 +379,7 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
         return _render(request, "scan.html.j2", user, review=review, result=result, app=result.facts.app,
                        reviewed=reviewed, verdicts=VERDICTS, decisions=DECISIONS, now=datetime.now(timezone.utc),
                        tomorrow=(date.today() + timedelta(days=1)).isoformat(),
-                       confirmed=len(_confirmed(review, result)))
+                       confirmed=len(confirmed_findings(review, result)))
 
     @router.get("/scans/{scan_id}/report")
     def report(request: Request, scan_id: int, user: SessionUser = Person) -> Response:
@@ -479,6 +465,8 @@ def install(app: FastAPI, service: Callable[[], ServiceState], settings: WebSett
     redirect to the log-in page)."""
     sessions = Sessions(settings)
     app.include_router(_router(service, sessions))
+    # Browsers ask every site for an icon: none, and no 404 in their consoles.
+    app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
