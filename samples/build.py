@@ -68,9 +68,9 @@ class SigningPlan:
                    conf.get("aab", False))
 
 
-def run(*cmd: str | Path) -> None:
+def run(*cmd: str | Path, cwd: Path | None = None) -> None:
     """Run a tool and stop the build with its own message when it fails."""
-    subprocess.run([str(c) for c in cmd], check=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=cwd)
 
 
 def tree_files(root: Path, prefix: str) -> Entries:
@@ -100,7 +100,9 @@ def link_resources(src: Path, work: Path, language_splits: tuple[str, ...] = (),
     for locale, path in split_files.items():
         link += ["--split", f"{path}:{locale}"]
     if (src / "res").is_dir():
-        run("aapt2", "compile", "--dir", src / "res", "-o", compiled)
+        # From inside the source folder: a proto resource table records each compiled file's path as given, and
+        # an absolute path would make the bundle depend on where the checkout lies.
+        run("aapt2", "compile", "--dir", "res", "-o", compiled, cwd=src)
         link.append(compiled)
     run(*link)
     return read_entries(linked), {f"config.{locale}": read_entries(path) for locale, path in split_files.items()}
