@@ -184,8 +184,8 @@ def queue(store: Store, flt: QueueFilter, sort: str = "priority", page: int = 1,
         rows = []
         for row in session.execute(query):
             sid, uid, package, label, name, code, at, status, verdict = row[:9]
-            tallies = dict(zip(SEVERITIES, row[9:13]))
-            rows.append(QueueRow(sid, uid, package, label, name, code, _utc(at), status, verdict,  # type: ignore[arg-type]
-                                 tallies, row[13], row[14]))
+            finished: datetime = _utc(at)  # type: ignore[assignment]
+            rows.append(QueueRow(sid, uid, package, label, name, code, finished, status, verdict,
+                                 dict(zip(SEVERITIES, row[9:13])), row[13], row[14]))
         return rows, total
     return store.read(run)
