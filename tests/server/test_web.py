@@ -51,14 +51,18 @@ class Server:
     """A scan of the default tenant whose package, label and finding title are markup."""
 
 
-def with_version_code(apk: Path, out: Path, version_code: int) -> Path:
-    """The APK with its binary manifest's android:versionCode set to ``version_code``: a new version of the same
-    app for the scanner (its v1 signature no longer matches the manifest, as for any re-packed app).
+def with_version_code(apk: Path, out: Path, version_code: int, *renamed: tuple[str, str]) -> Path:
+    """The APK with its binary manifest's android:versionCode set to ``version_code`` (and each ``renamed`` string
+    of the manifest replaced by one of the same length): a new version of the same app for the scanner (its v1
+    signature no longer matches the manifest, as for any re-packed app).
 
     The attribute is found as the platform finds it: the string index whose resource-map entry is versionCode's id,
     then the 20-byte attribute record naming that index with an integer value."""
     with zipfile.ZipFile(apk) as source:
         manifest = bytearray(source.read("AndroidManifest.xml"))
+        for old, new in renamed:
+            assert len(old) == len(new) and old.encode("utf-16-le") in manifest, old
+            manifest = manifest.replace(old.encode("utf-16-le"), new.encode("utf-16-le"))
         at = 8
         while struct.unpack_from("<H", manifest, at)[0] != 0x0180:  # the resource map chunk
             at += struct.unpack_from("<I", manifest, at + 4)[0]
