@@ -44,7 +44,14 @@ from appscan.server.dispatch import Dispatcher, LocalDispatcher, QueueFull, choo
 from appscan.server.limits import KeyLimits, RateLimited
 from appscan.server.review_api import Caller, review_router
 from appscan.server.session import WebSettings
-from appscan.server.upload import MAX_POLICIES, UploadRejected, discard_upload, receive_apk, stored_policies
+from appscan.server.upload import (
+    MAX_POLICIES,
+    ReceivedFile,
+    UploadRejected,
+    discard_upload,
+    receive_apk,
+    stored_policies,
+)
 from appscan.server.web import install as install_web_ui
 from appscan.jobs.supervise import Limits
 from appscan.store import Store, get_scan_document, open_store
@@ -169,6 +176,34 @@ class _State:
         self.dispatcher.close()
         self.store.close()
 
+    async def accept(self, request: Request, tenant: str, uploader: str) -> tuple[Upload, ReceivedFile]:
+        """Receive an upload of ``tenant`` and queue its scan (the API's ``POST /scans`` and the web UI's upload
+        form alike): a full queue is refused before the body is read, the body is checked as it streams in, and
+        ``uploader`` (a key id, a person) holds one of its upload slots meanwhile."""
+        wait_s = self.dispatcher.accepting()
+        if wait_s is not None:
+            raise QueueFull(wait_s)
+        destination = self.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
+        length = request.headers.get("content-length")
+        try:
+            with self.limits.upload(uploader):
+                received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
+                                             int(length) if length and length.isdigit() else None, destination,
+                                             self.settings.max_upload_mb * 1024 * 1024, self.settings.read_timeout_s)
+        except ClientDisconnect as exc:
+            raise UploadRejected(400, "the upload was interrupted") from exc
+        upload = await run_in_threadpool(add_upload, self.store, received.filename, str(destination), received.size,
+                                         tenant)
+        try:
+            task_id = await run_in_threadpool(self.dispatcher.submit, destination, received.policies)
+        except QueueFull:  # filled up while this body streamed in: no scan will come of this upload
+            await run_in_threadpool(update_upload, self.store, upload.id, status="failed",
+                                    error="refused: the scan queue was full (429)")
+            discard_upload(destination)
+            raise
+        await run_in_threadpool(update_upload, self.store, upload.id, task_id=task_id)
+        return upload, received
+
     def refresh(self, upload: Upload) -> Upload:
         """Ask the dispatcher about an unfinished upload and record its outcome once there is one."""
         if upload.status != "queued" or upload.task_id is None:
@@ -271,29 +306,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Upload an APK as the multipart field ``file``, and optionally the app's privacy policy files as fields
         ``policy`` (repeatable); returns the scan id at once (status ``queued``) and the names the policies were
         stored under. A full queue answers 429 with Retry-After before the body is read."""
-        s = service()
-        wait_s = s.dispatcher.accepting()
-        if wait_s is not None:
-            raise QueueFull(wait_s)
-        destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
-        length = request.headers.get("content-length")
-        try:
-            with s.limits.upload(caller.key_id):
-                received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
-                                             int(length) if length and length.isdigit() else None, destination,
-                                             s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
-        except ClientDisconnect as exc:
-            raise UploadRejected(400, "the upload was interrupted") from exc
-        upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size,
-                                         caller.tenant)
-        try:
-            task_id = await run_in_threadpool(s.dispatcher.submit, destination, received.policies)
-        except QueueFull:  # filled up while this body streamed in: no scan will come of this upload
-            await run_in_threadpool(update_upload, s.store, upload.id, status="failed",
-                                    error="refused: the scan queue was full (429)")
-            discard_upload(destination)
-            raise
-        await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
+        upload, received = await service().accept(request, caller.tenant, caller.key_id)
         return {**_view(upload), "policies": [p.name for p in received.policies]}
 
     @app.get("/scans/{upload_id}")

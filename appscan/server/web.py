@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.requests import ClientDisconnect
 
 from appscan.errors import AppscanError, StoreError
 from appscan.model import Text
@@ -48,11 +44,11 @@ from appscan.report.views import default_ruleset, sdk_name
 from appscan.rules.catalog import Ruleset
 from appscan.rules.severity import SEVERITIES
 from appscan.rules.verdict import LABELS, LEVELS
-from appscan.server.dispatch import Dispatcher, QueueFull
+from appscan.server.dispatch import QueueFull
 from appscan.server.limits import KeyLimits, RateLimited
 from appscan.server.session import LANG_COOKIE, Sessions, SessionUser, WebSettings
 from appscan.server.ui_text import DEFAULT_LANG, LANGS, t
-from appscan.server.upload import UploadRejected, discard_upload, receive_apk
+from appscan.server.upload import ReceivedFile, UploadRejected
 from appscan.store import Store, get_scan_document
 from appscan.store.queries import diff_scans
 from appscan.store.queue import SORTS, QueueFilter, QueueRow, queue
@@ -67,7 +63,7 @@ from appscan.store.review_records import (
     scan_review,
     verify_password,
 )
-from appscan.store.service_records import Upload, add_upload, get_upload, list_uploads, update_upload
+from appscan.store.service_records import Upload, get_upload, list_uploads
 
 __all__ = ["install"]
 
@@ -88,11 +84,10 @@ class ServiceState(Protocol):
     """What the pages use of the service's running state (``appscan.server.api``)."""
 
     store: Store
-    dispatcher: Dispatcher
-    limits: KeyLimits
-    settings: Any
 
     def refresh(self, upload: Upload) -> Upload: ...
+
+    async def accept(self, request: Request, tenant: str, uploader: str) -> tuple[Upload, ReceivedFile]: ...
 
 
 class Refused(Exception):
@@ -329,14 +324,14 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
 
     @router.post("/upload")
     async def upload(request: Request, csrf: str | None = None) -> Response:
-        """The form's file and policy parts stream to disk as for ``POST /scans`` (``receive_apk``); the CSRF token
-        is in the form's action URL, since the body is not parsed as a form before it is checked."""
+        """The form's file and policy parts stream to disk as for ``POST /scans`` (the service's ``accept``); the
+        CSRF token is in the form's action URL, since the body is not parsed as a form before it is checked."""
         user = person(request)
         if not sessions.csrf_ok(user, csrf):
             raise Refused(403, "error.csrf")
         s = service()
         try:
-            upload = await _accept(s, request, user)
+            upload, _received = await s.accept(request, user.tenant, f"user:{user.tenant}/{user.login}")
         except UploadRejected as exc:
             raise Refused(exc.status, "error.upload", str(exc)) from None
         except (QueueFull, RateLimited):
@@ -430,34 +425,6 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
         return _render(request, "audit.html.j2", user, events=audit_log(service().store, user.tenant, AUDIT_SHOWN))
 
     return router
-
-
-async def _accept(s: ServiceState, request: Request, user: SessionUser) -> Upload:
-    """Receive an upload of the person's tenant and queue its scan, refusing it as ``POST /scans`` does (a full
-    queue before the body is read, the size and format limits while it streams in)."""
-    wait_s = s.dispatcher.accepting()
-    if wait_s is not None:
-        raise QueueFull(wait_s)
-    destination = s.settings.upload_dir / f"{uuid.uuid4().hex}.apk"
-    length = request.headers.get("content-length")
-    try:
-        with s.limits.upload(f"user:{user.tenant}/{user.login}"):
-            received = await receive_apk(request.stream(), request.headers.get("content-type", ""),
-                                         int(length) if length and length.isdigit() else None, destination,
-                                         s.settings.max_upload_mb * 1024 * 1024, s.settings.read_timeout_s)
-    except ClientDisconnect as exc:
-        raise UploadRejected(400, "the upload was interrupted") from exc
-    upload = await run_in_threadpool(add_upload, s.store, received.filename, str(destination), received.size,
-                                     user.tenant)
-    try:
-        task_id = await run_in_threadpool(s.dispatcher.submit, destination, received.policies)
-    except QueueFull:
-        await run_in_threadpool(update_upload, s.store, upload.id, status="failed",
-                                error="refused: the scan queue was full (429)")
-        discard_upload(Path(destination))
-        raise
-    await run_in_threadpool(update_upload, s.store, upload.id, task_id=task_id)
-    return upload
 
 
 def install(app: FastAPI, service: Callable[[], ServiceState], settings: WebSettings) -> None:
