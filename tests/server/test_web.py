@@ -1,7 +1,7 @@
 """The reviewers' web UI on a real uvicorn server on loopback: the whole review in headless Chromium (log in,
 upload, wait, filter, report, false positive, a second version carrying the review over, decision, notice, another
 tenant seeing nothing, both languages, no console error), then its defences over plain HTTP (sessions, CSRF,
-tenants, escaping)."""
+tenants, escaping), and the same review on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from appscan.store.queue import SORTS
 from appscan.store.review_records import DECISIONS, DEFAULT_TENANT, ROLES, VERDICTS, add_user
 from tests.conftest import REPO_ROOT
 from tests.report import browser
-from tests.scale.conftest import SAMPLES, appscan_cmd
+from tests.scale.conftest import SAMPLES, appscan_cmd, pg_url  # noqa: F401 - pg_url is a fixture
 from tests.scale.test_service import _free_port, _wait_healthy
 from tests.store import factory
 
@@ -81,11 +81,11 @@ def with_version_code(apk: Path, out: Path, version_code: int, *renamed: tuple[s
     return out
 
 
-def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], Server]:
-    """A server on its own SQLite file in ``tmp`` with two tenants (acme: admin alice and reviewer bob; other:
-    reviewer eve), dora of the default tenant, and a stored scan of hostile markup that only the default tenant
-    holds; every password is ``PASSWORD``. Its log is tmp/server.log."""
-    db_url = f"sqlite:///{tmp / 'web.db'}"
+def start_server(tmp: Path, db_url: str | None = None) -> tuple[subprocess.Popen[bytes], Server]:
+    """A server on its own SQLite file in ``tmp`` (or on ``db_url``) with two tenants (acme: admin alice and
+    reviewer bob; other: reviewer eve), dora of the default tenant, and a stored scan of hostile markup that only
+    the default tenant holds; every password is ``PASSWORD``. Its log is tmp/server.log."""
+    db_url = db_url or f"sqlite:///{tmp / 'web.db'}"
     store = open_store(db_url)
     try:
         add_user(store, "acme", "alice", PASSWORD, "admin")
@@ -437,3 +437,29 @@ def test_redirects_stay_on_the_site(server: Server) -> None:
         answer = client.get("/ui/lang/en", params={"next": target})
         assert answer.status_code == 303 and answer.headers["location"] in ("/ui/queue", target), target
         assert not answer.headers["location"].startswith(("http", "//", "/\\"))
+
+
+def test_the_review_works_on_postgresql(pg_url: str, tmp_path: Path) -> None:  # noqa: F811 - the fixture
+    """The same server on PostgreSQL: upload, review, decide, the notice, and tenants kept apart."""
+    process, pg = start_server(tmp_path, pg_url)
+    try:
+        client, csrf = _client(pg, "acme", "bob")
+        scan, _upload_id = _upload(client, csrf, SAMPLES / "legacy.apk")
+        page = client.get(f"/ui/scans/{scan}").text
+        finding = re.search(r'data-finding="([^"]+)"', page)
+        assert finding
+        assert client.post(f"/ui/scans/{scan}/findings/{finding.group(1)}",
+                           data={"csrf": csrf, "verdict": "confirmed", "reason": "seen"}).status_code == 303
+        assert client.post(f"/ui/scans/{scan}/decision", data={"csrf": csrf, "decision": "reject",
+                                                               "comment": "no"}).status_code == 303
+        notice = client.get(f"/ui/scans/{scan}/notice.html")
+        assert notice.status_code == 200 and "不予通过" in notice.text
+        assert f'data-scan="{scan}"' in client.get("/ui/queue", params={"package": "legacy", "sort": "high"}).text
+        assert f'data-scan="{scan}"' not in client.get("/ui/queue", params={"package": "no-such-app"}).text
+        intruder, _ = _client(pg, "other", "eve")
+        assert intruder.get(f"/ui/scans/{scan}").status_code == 404
+        assert f'data-scan="{scan}"' not in intruder.get("/ui/queue").text
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
