@@ -610,17 +610,31 @@ _EN: dict[str, str] = {
     "diff.call_sites": "Call sites (callers renamed by obfuscation included): {added} added, {removed} removed; see api_calls in --format json.",
 }
 
-MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)})
+Catalogue = Mapping[str, Mapping[str, str]]
+"""Language -> message key -> text."""
+
+
+def catalogue(zh: dict[str, str], en: dict[str, str]) -> Catalogue:
+    """A read-only catalogue of the two languages (the reports' here, the web pages' in appscan.server.ui_text)."""
+    return MappingProxyType({"zh": MappingProxyType(zh), "en": MappingProxyType(en)})
+
+
+def lookup(messages: Catalogue, lang: str, key: str, values: Mapping[str, object], what: str = "message") -> str:
+    """The message ``key`` of ``messages`` in ``lang``, ``{placeholders}`` filled; an unknown key or language
+    raises ``ReportError`` (a missing translation is a bug, never shown as a key)."""
+    try:
+        message = messages[lang][key]
+    except KeyError:
+        raise ReportError(f"no {lang!r} {what} for {key!r}") from None
+    return message.format(**values) if values else message
+
+
+MESSAGES: Catalogue = catalogue(_ZH, _EN)
 
 
 def t(lang: str, key: str, **values: object) -> str:
-    """The message ``key`` in ``lang``, with ``{placeholders}`` filled; an unknown key or language raises."""
-    try:
-        message = MESSAGES[lang][key]
-    except KeyError:
-        raise ReportError(f"no {lang!r} message for {key!r}") from None
-    return message.format(**values) if values else message
+    """The report message ``key`` in ``lang``, with ``{placeholders}`` filled; an unknown key or language raises."""
+    return lookup(MESSAGES, lang, key, values)
 
 
 def text(key: str) -> Text:

@@ -7,10 +7,7 @@ raises, so a page never shows a raw key, and a test checks both languages have t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-from appscan.errors import ReportError
+from appscan.report.i18n import Catalogue, catalogue, lookup
 
 __all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "t"]
 
@@ -305,14 +302,9 @@ _EN: dict[str, str] = {
     "error.pdf": "The PDF cannot be made.",
 }
 
-MESSAGES: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)})
+MESSAGES: Catalogue = catalogue(_ZH, _EN)
 
 
 def t(lang: str, key: str, **values: object) -> str:
-    """The message ``key`` in ``lang``, with ``{placeholders}`` filled; an unknown key or language raises."""
-    try:
-        message = MESSAGES[lang][key]
-    except KeyError:
-        raise ReportError(f"no {lang!r} UI message for {key!r}") from None
-    return message.format(**values) if values else message
+    """The page message ``key`` in ``lang``, with ``{placeholders}`` filled; an unknown key or language raises."""
+    return lookup(MESSAGES, lang, key, values, "UI message")

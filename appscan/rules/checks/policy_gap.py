@@ -74,17 +74,22 @@ def _values(ctx: Context, data_types: Iterable[str], **extra: str) -> dict[str, 
     return {"data": data_zh, "data_en": data_en, **extra}
 
 
-@check("policy-undeclared-collection")
-def undeclared_collection(ctx: Context) -> Iterator[Hit]:
-    """A data type the code collects that no policy declares (nor denies: that is ``policy-contradiction``)."""
+def _gaps(ctx: Context, wanted: str) -> Iterator[tuple[str, list[ApiCall], frozenset[str], tuple[str, str]]]:
+    """(data type, its calls, the declared types, the collectors' names) for each compared type the policies
+    neither deny nor cover better than ``wanted`` (``coverage``: ``none`` or ``generic``); none without a policy."""
     if not ctx.policies:
         return
     declared = _declared(ctx.policies)
     denied = frozenset(t for p in ctx.policies for t in p.denied_types)
     for data_type, calls in _compared_calls(ctx).items():
-        if data_type in denied or _coverage(ctx, data_type, declared) != "none":
-            continue
-        who_zh, who_en = _collectors(ctx, calls)
+        if data_type not in denied and _coverage(ctx, data_type, declared) == wanted:
+            yield data_type, calls, declared, _collectors(ctx, calls)
+
+
+@check("policy-undeclared-collection")
+def undeclared_collection(ctx: Context) -> Iterator[Hit]:
+    """A data type the code collects that no policy declares (nor denies: that is ``policy-contradiction``)."""
+    for data_type, calls, declared, (who_zh, who_en) in _gaps(ctx, "none"):
         sdks = tuple(sorted({c.sdk for c in calls if c.sdk}))
         note = f"declares {len(declared)} data types; none of them is {data_type}"
         yield Hit(data_type, (*call_evidence(calls), *_policy_evidence(ctx.policies, note)),
@@ -97,15 +102,8 @@ def undeclared_collection(ctx: Context) -> Iterator[Hit]:
 def generic_declaration(ctx: Context) -> Iterator[Hit]:
     """A collected type the policies cover only with a generic word (设备信息 for the IMEI): item by item listing
     is what 191号 2.1 asks, but whether the policy's wording is specific enough is a person's call."""
-    if not ctx.policies:
-        return
-    declared = _declared(ctx.policies)
-    denied = frozenset(t for p in ctx.policies for t in p.denied_types)
-    for data_type, calls in _compared_calls(ctx).items():
-        if data_type in denied or _coverage(ctx, data_type, declared) != "generic":
-            continue
+    for data_type, calls, declared, (who_zh, who_en) in _gaps(ctx, "generic"):
         generic = sorted(w for w in declared if data_type in ctx.ruleset.policy.covers_generically.get(w, ()))
-        who_zh, who_en = _collectors(ctx, calls)
         yield Hit(data_type, (*call_evidence(calls), *_quotes(ctx.policies, generic)),
                   _values(ctx, [data_type], collector=who_zh, collector_en=who_en,
                           generic=ctx.data_label(generic)[0], generic_en=ctx.data_label(generic)[1]),
