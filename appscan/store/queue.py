@@ -86,15 +86,17 @@ def _filters(flt: QueueFilter) -> list[Any]:
     conditions: list[Any] = []
     if flt.verdict:
         conditions.append(scan.verdict == flt.verdict)
+    # Each as "scan id in (the scans having it)": the planner runs the subquery once from its index, where a
+    # correlated EXISTS walked every matching finding or call row per scan (minutes on 10,000 scans on SQLite).
     if flt.sdk:
-        conditions.append(exists().where(m.SdkDetection.scan_id == scan.id, m.SdkDetection.sdk_id == flt.sdk))
+        conditions.append(scan.id.in_(select(m.SdkDetection.scan_id).where(m.SdkDetection.sdk_id == flt.sdk)))
     if flt.data_type:
         call = m.ApiCall
-        conditions.append(exists().where(call.scan_id == scan.id, call.data_type == flt.data_type,
-                                         or_(call.effect.is_(None), call.effect.in_(sorted(COLLECTING_EFFECTS)))))
+        conditions.append(scan.id.in_(select(call.scan_id).where(
+            call.data_type == flt.data_type, or_(call.effect.is_(None), call.effect.in_(sorted(COLLECTING_EFFECTS))))))
     if flt.clause:
-        conditions.append(exists().where(m.Finding.scan_id == scan.id, m.FindingClause.finding_row_id == m.Finding.id,
-                                         m.FindingClause.clause_id == flt.clause))
+        conditions.append(scan.id.in_(select(m.Finding.scan_id).join(
+            m.FindingClause, m.FindingClause.finding_row_id == m.Finding.id).where(m.FindingClause.clause_id == flt.clause)))
     if flt.package:
         conditions.append(m.App.package.contains(flt.package, autoescape=True))
     if flt.since:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
 from appscan.errors import StoreError, extra_needed
@@ -207,8 +207,10 @@ def _person(session: Session, tenant: _Tenant, login: str) -> m.Reviewer:
 def _visible(tenant: _Tenant) -> ColumnElement[bool]:
     """True for the scans the tenant holds: one of its uploads became them (the default tenant: or no upload)."""
     upload = m.ServiceUpload
-    mine = exists().where(upload.scan_id == m.Scan.id, upload.tenant_id == tenant.id)
-    return mine | ~exists().where(upload.scan_id == m.Scan.id) if tenant.name == DEFAULT_TENANT else mine
+    mine = m.Scan.id.in_(select(upload.scan_id).where(upload.tenant_id == tenant.id))
+    if tenant.name != DEFAULT_TENANT:
+        return mine
+    return mine | m.Scan.id.not_in(select(upload.scan_id).where(upload.scan_id.is_not(None)))
 
 
 def visible_scans(session: Session, tenant: str) -> ColumnElement[bool]:
