@@ -207,7 +207,8 @@ class ApiCall(Base):
     """
 
     __tablename__ = "api_call"
-    __table_args__ = (Index(None, "scan_id"), Index(None, "data_type", "startup_reachable"), Index(None, "sdk_id"))
+    __table_args__ = (Index(None, "scan_id"), Index(None, "data_type", "startup_reachable"), Index(None, "sdk_id"),
+                      Index(None, "data_type", "scan_id"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     scan_id: Mapped[int] = _scan_fk()
     ord: Mapped[int]

@@ -207,10 +207,13 @@ def _person(session: Session, tenant: _Tenant, login: str) -> m.Reviewer:
 def _visible(tenant: _Tenant) -> ColumnElement[bool]:
     """True for the scans the tenant holds: one of its uploads became them (the default tenant: or no upload)."""
     upload = m.ServiceUpload
-    mine = m.Scan.id.in_(select(upload.scan_id).where(upload.tenant_id == tenant.id))
+    mine = select(upload.scan_id).where(upload.tenant_id == tenant.id, upload.scan_id.is_not(None))
     if tenant.name != DEFAULT_TENANT:
-        return mine
-    return mine | m.Scan.id.not_in(select(upload.scan_id).where(upload.scan_id.is_not(None)))
+        return m.Scan.id.in_(mine)
+    # "one of mine, or nobody's" as one anti-join: not among the scans only other tenants uploaded (an OR of two
+    # subqueries kept PostgreSQL from hashing either: 0.7 s for 6,000 scans)
+    others = select(upload.scan_id).where(upload.tenant_id != tenant.id, upload.scan_id.is_not(None))
+    return m.Scan.id.not_in(others.except_(mine))
 
 
 def visible_scans(session: Session, tenant: str) -> ColumnElement[bool]:
