@@ -360,6 +360,9 @@ class ApkFacts:
     """Container tricks found while reading the input (``Anomaly``), in entry order."""
     documents: tuple[TextDocument, ...] = ()
     """Text files shipped in assets or raw resources that speak of privacy: candidate privacy policies."""
+    app_bundle: bool = False
+    """An Android App Bundle (.aab): its signature is the developer's upload key's; the store signs the APKs it
+    installs again, with its own schemes."""
 
 
 @dataclass(frozen=True, slots=True)

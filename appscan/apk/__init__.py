@@ -471,7 +471,8 @@ def extract_facts(path: Path, deadline: float | None = None, dumps: Sequence[Pat
         source=display_name(path), files=archive.input_files(), app=app, signing=signing, manifest=manifest,
         native_libs=native_libs(entries), code=code, resources=resources,
         incomplete=tuple(sorted(set(incomplete), key=lambda i: (i.item, i.reason))),
-        anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)), documents=_documents(base))
+        anomalies=(*_anomalies(archive), *_manifest_anomalies(manifest_tricks)), documents=_documents(base),
+        app_bundle=archive.aab)
 
 
 def _manifest_anomalies(tricks: list[tuple[str, str]]) -> list[Anomaly]:

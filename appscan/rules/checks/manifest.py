@@ -219,8 +219,9 @@ def container_tricks(ctx: Context) -> Iterator[Hit]:
 
 @check("v1-only-signing")
 def v1_only_signing(ctx: Context) -> Iterator[Hit]:
-    """Only the v1 (JAR) signature scheme: Janus (CVE-2017-13156) on Android 5.0-8.0."""
-    if ctx.facts.signing.schemes == ("v1",):
+    """Only the v1 (JAR) signature scheme: Janus (CVE-2017-13156) on Android 5.0-8.0. Not for an App Bundle, whose
+    JAR signature is only the upload key's: the installed APKs are signed again by the store."""
+    if ctx.facts.signing.schemes == ("v1",) and not ctx.facts.app_bundle:
         yield Hit("v1-only", (Evidence("signature", "schemes: v1"),))
 
 
