@@ -17,7 +17,10 @@ from appscan.model import Text
 from appscan.report.i18n import label, pick, t
 from appscan.report.views import SEVERITIES, data_name, owner_name, sdk_name
 from appscan.rules.catalog import Ruleset
-from appscan.store.diff import POLICY_DIFF_SECTIONS
+
+_POLICY_SECTIONS = ("policies", "policy_data_types", "policy_denied", "policy_sdks", "policy_sections")
+"""The policy sections of the diff JSON (docs/storage.md, "Diff JSON"): a renderer reads the public document, never
+the store's code that makes it."""
 
 __all__ = ["DiffSection", "DiffView", "build_diff_view", "render_diff_text"]
 
@@ -165,9 +168,9 @@ def build_diff_view(diff: Mapping[str, Any], ruleset: Ruleset | None) -> DiffVie
                 _section("findings", *(_finding_lines(diff["findings"][side]) for side in ("added", "removed"))),
                 _section("call_sites", [], [], added=len(diff["api_calls"]["added"]),
                          removed=len(diff["api_calls"]["removed"]))]
-    if any(diff[s]["added"] or diff[s]["removed"] for s in POLICY_DIFF_SECTIONS):
+    if any(diff[s]["added"] or diff[s]["removed"] for s in _POLICY_SECTIONS):
         sections += [_section(s, *([_policy_line(s, item, names) for item in diff[s][side]]
-                                   for side in ("added", "removed"))) for s in POLICY_DIFF_SECTIONS]
+                                   for side in ("added", "removed"))) for s in _POLICY_SECTIONS]
     old, new = _version(diff["old"]), _version(diff["new"])
     return DiffView(Text(old, old), Text(new, new), tuple(sections))
 

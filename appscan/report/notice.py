@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 import jinja2
 
@@ -21,9 +21,8 @@ from appscan.model import Finding, ScanResult, Text
 from appscan.report.i18n import DEFAULT_LANG, label, pick, t
 from appscan.rules.catalog import Clause, Ruleset
 from appscan.rules.engine import SEVERITIES
-from appscan.store.review_records import ScanReview
 
-__all__ = ["DECISIONS", "Notice", "confirmed_findings", "reviewed_notice", "render_notice_html", "render_notice_pdf"]
+__all__ = ["DECISIONS", "Notice", "render_notice_html", "render_notice_pdf"]
 
 DECISIONS = ("rectification-required", "reject", "approve")
 EVIDENCE_PER_FINDING = 4
@@ -55,26 +54,6 @@ class Notice:
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:
             raise ValueError(f"decision {self.decision!r} is not one of {', '.join(DECISIONS)}")
-
-
-def confirmed_findings(review: ScanReview, result: ScanResult, at: datetime | None = None) -> tuple[Finding, ...]:
-    """The findings of the scan whose review in force at ``at`` (now) is "confirmed": what its notice lists."""
-    when = at or datetime.now(timezone.utc)
-    confirmed = {r.finding.id for r in review.findings
-                 if r.review is not None and r.review.verdict == "confirmed" and r.review.in_force(when)}
-    return tuple(f for f in result.findings if f.id in confirmed)
-
-
-def reviewed_notice(review: ScanReview, result: ScanResult, issuer: str, deadline: date | None = None,
-                    contact: str = "") -> Notice:
-    """The notice of a reviewed scan (``result`` is its stored report): its confirmed findings and the decision that
-    stands, signed by the reviewer who made it, numbered by scan and day. ``review.decision`` must be set."""
-    decision = review.decision
-    if decision is None:
-        raise ValueError(f"scan {review.scan_id} has no decision: a notice states one")
-    issued = decision.at.date()
-    return Notice(result, confirmed_findings(review, result), decision.decision, issuer, decision.by, issued,
-                  f"{review.scan_id}-{issued:%Y%m%d}", decision.comment, deadline, contact, review.scan_id)
 
 
 @dataclass(frozen=True)

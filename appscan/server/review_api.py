@@ -27,10 +27,11 @@ from pydantic import BaseModel, Field
 from appscan.errors import StoreError
 from appscan.report.document import result_from_document
 from appscan.report.i18n import DEFAULT_LANG
-from appscan.report.notice import render_notice_html, render_notice_pdf, reviewed_notice
+from appscan.report.notice import render_notice_html, render_notice_pdf
 from appscan.report.views import default_ruleset
 from appscan.rules.catalog import Ruleset
 from appscan.rules.verdict import LABELS
+from appscan.server.notices import reviewed_notice
 from appscan.store import Store, add_suppression, delete_suppression, get_scan_document, list_suppressions
 from appscan.store.queue import MAX_PER_PAGE, SORTS, QueueFilter, QueueRow, queue
 from appscan.store.records import SuppressionRecord

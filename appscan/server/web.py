@@ -33,19 +33,14 @@ from appscan.report.document import result_from_document
 from appscan.report.diff_view import build_diff_view
 from appscan.report.i18n import MESSAGES as REPORT_MESSAGES
 from appscan.report.i18n import pick
-from appscan.report.notice import (
-    Notice,
-    confirmed_findings,
-    render_notice_html,
-    render_notice_pdf,
-    reviewed_notice,
-)
+from appscan.report.notice import Notice, render_notice_html, render_notice_pdf
 from appscan.report.views import default_ruleset, sdk_name
 from appscan.rules.catalog import Ruleset
 from appscan.rules.severity import SEVERITIES
 from appscan.rules.verdict import LABELS, LEVELS
 from appscan.server.dispatch import QueueFull
 from appscan.server.limits import KeyLimits, RateLimited
+from appscan.server.notices import confirmed_findings, reviewed_notice
 from appscan.server.session import LANG_COOKIE, Sessions, SessionUser, WebSettings
 from appscan.server.ui_text import DEFAULT_LANG, LANGS, t
 from appscan.server.upload import ReceivedFile, UploadRejected
