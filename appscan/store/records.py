@@ -76,22 +76,13 @@ class DataTypeUse:
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyOmission:
+class PolicyOmission(DataTypeUse):
     """An app version whose code collects a data type that none of its privacy policies declares (its latest scan,
     which read at least one policy)."""
 
-    package: str
-    version_code: int | None
-    version_name: str | None
-    scan_id: int
-    calls: int
-    startup_calls: int
-    """Calls reachable at start-up without passing a consent check."""
-    sdks: tuple[str, ...]
-    """SDKs making the calls; the app's own code is not listed."""
-    policies: tuple[str, ...]
+    policies: tuple[str, ...] = ()
     """The sources of the policies the scan read (file names, or ``apk:...`` for policies inside the APK)."""
-    denied: bool
+    denied: bool = False
     """True when a policy even says the type is not collected."""
 
 
