@@ -164,9 +164,13 @@ def test_both_languages_have_every_message_the_pages_use() -> None:
 # --- the whole review in a browser --------------------------------------------------------------------------------
 
 def _wait(driver: Any, condition: Any, timeout: float = 120) -> Any:
+    """Poll ``condition`` until true; an element that a page load replaced while it was read (stale) or that the
+    new page has not drawn yet is polled again, not an error: forms here answer with a reload."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.3).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.3,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
 
 
 def _log_in(driver: Any, base: str, tenant: str, login: str) -> None:
