@@ -24,7 +24,7 @@ from appscan.model import COLLECTING_EFFECTS
 from appscan.rules.severity import SEVERITIES
 from appscan.store import models as m
 from appscan.store.engine import Store
-from appscan.store.review_records import _utc, tenant_id, visible_scans
+from appscan.store.review_records import as_utc, tenant_id, visible_scans
 
 __all__ = ["SORTS", "MAX_PER_PAGE", "QueueFilter", "QueueRow", "queue"]
 
@@ -186,7 +186,7 @@ def queue(store: Store, flt: QueueFilter, sort: str = "priority", page: int = 1,
         rows = []
         for row in session.execute(query):
             sid, uid, package, label, name, code, at, status, verdict = row[:9]
-            finished: datetime = _utc(at)  # type: ignore[assignment]
+            finished: datetime = as_utc(at)  # type: ignore[assignment]
             rows.append(QueueRow(sid, uid, package, label, name, code, finished, status, verdict,
                                  dict(zip(SEVERITIES, row[9:13])), row[13], row[14]))
         return rows, total

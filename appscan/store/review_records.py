@@ -26,7 +26,7 @@ from appscan.store.engine import Store
 from appscan.store.records import FindingRef
 
 __all__ = ["DEFAULT_TENANT", "ROLES", "VERDICTS", "SUPPRESSING", "DECISIONS", "MIN_PASSWORD", "UserRecord",
-           "ReviewRecord", "DecisionRecord", "AuditRecord", "ReviewedFinding", "ScanReview", "tenant_id",
+           "ReviewRecord", "DecisionRecord", "AuditRecord", "ReviewedFinding", "ScanReview", "as_utc", "tenant_id",
            "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "verify_password",
            "review_finding", "latest_reviews", "reviews_in_force", "scan_review", "decide", "decisions_of", "audit_log"]
 
@@ -45,7 +45,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC time: SQLite gives it back naive, PostgreSQL in the session's zone."""
     if value is None:
         return None
@@ -234,7 +234,7 @@ def _scan(session: Session, tenant: _Tenant, scan_id: int) -> _ScanRow:
 
 
 def _user(row: m.Reviewer, tenant: str) -> UserRecord:
-    return UserRecord(tenant, row.login, row.role, _utc(row.created_at), row.disabled)  # type: ignore[arg-type]
+    return UserRecord(tenant, row.login, row.role, as_utc(row.created_at), row.disabled)  # type: ignore[arg-type]
 
 
 def add_user(store: Store, tenant: str, login: str, password: str, role: str = "reviewer",
@@ -327,7 +327,7 @@ def _latest(session: Session, owner: _Tenant, package: str) -> dict[str, ReviewR
     for fid, pkg, verdict, reason, expires, login, at, scan_id, version in session.execute(_review_query(owner,
                                                                                                       package)):
         if fid not in out:
-            out[fid] = ReviewRecord(fid, pkg, verdict, reason, _utc(expires), login, _utc(at),  # type: ignore[arg-type]
+            out[fid] = ReviewRecord(fid, pkg, verdict, reason, as_utc(expires), login, as_utc(at),  # type: ignore[arg-type]
                                     scan_id, version)
     return out
 
@@ -346,7 +346,7 @@ def review_finding(store: Store, tenant: str, scan_id: int, finding_id: str, ver
         raise StoreError("an accepted risk needs an expiry date, so that it is reviewed again")
     if verdict != "accepted-risk" and expires_at is not None:
         raise StoreError(f"only an accepted risk expires, not a {verdict} finding")
-    if expires_at is not None and _utc(expires_at) <= _now():  # type: ignore[operator]
+    if expires_at is not None and as_utc(expires_at) <= _now():  # type: ignore[operator]
         raise StoreError(f"the expiry {expires_at:%Y-%m-%d} is not in the future")
 
     def run(session: Session) -> ReviewRecord:
@@ -408,7 +408,7 @@ def _decision_query(owner: _Tenant) -> Any:
 
 
 def _decisions(session: Session, query: Any) -> list[DecisionRecord]:
-    return [DecisionRecord(*row[:7], _utc(row[7])) for row in session.execute(query)]  # type: ignore[arg-type]
+    return [DecisionRecord(*row[:7], as_utc(row[7])) for row in session.execute(query)]  # type: ignore[arg-type]
 
 
 def scan_review(store: Store, tenant: str, scan_id: int) -> ScanReview:
@@ -462,7 +462,7 @@ def audit_log(store: Store, tenant: str, limit: int = 100) -> list[AuditRecord]:
         event = m.AuditEvent
         query = (select(event.id, event.actor, event.created_at, event.action, event.subject, event.detail)
                  .where(event.tenant_id == owner.id).order_by(event.id.desc()).limit(limit))
-        return [AuditRecord(i, tenant, actor, _utc(at), action, subject, detail)  # type: ignore[arg-type]
+        return [AuditRecord(i, tenant, actor, as_utc(at), action, subject, detail)  # type: ignore[arg-type]
                 for i, actor, at, action, subject, detail in session.execute(query)]
     return store.read(run)
 

@@ -193,13 +193,18 @@ def section_missing(ctx: Context) -> Iterator[Hit]:
     section = ctx.rule.params["section"]
     if any(p.sections.to_json().get(section) for p in ctx.policies):
         return
-    evidence = list(_policy_evidence(ctx.policies, f"no {section.replace('_', '-')} section found"))
+    evidence = list(section_absent(ctx, section))
     if section == "cross_border":
         abroad = [e for e in ctx.endpoints if e.region == "outside-cn"]
         if not abroad:
             return
         evidence.extend(Evidence("endpoint", e.host, e.operator) for e in abroad[:3])
     yield Hit(section, tuple(evidence))
+
+
+def section_absent(ctx: Context, section: str) -> tuple[Evidence, ...]:
+    """Evidence that the policies read for this scan lack ``section``: one line per policy (none without one)."""
+    return _policy_evidence(ctx.policies, f"no {section.replace('_', '-')} section found")
 
 
 def section_present(ctx: Context, section: str) -> Evidence | None:

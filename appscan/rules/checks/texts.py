@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from appscan.model import Evidence
-from appscan.rules.checks.policy_gap import section_present
+from appscan.rules.checks.policy_gap import section_absent, section_present
 from appscan.rules.engine import Context, Hit, check
 from appscan.rules.severity import tier_of
 
@@ -40,8 +40,7 @@ def _absent(ctx: Context, subject: str, manual: bool, severity: str | None = Non
         return
     assert ctx.rule is not None
     searched = ", ".join(ctx.rule.params.get("keywords", ())[:6])
-    policies = tuple(Evidence("policy", f"no {section.replace('_', '-')} section found", p.source)
-                     for p in ctx.policies) if section else ()
+    policies = section_absent(ctx, section) if section else ()
     yield Hit(subject, (Evidence("string", f"none of: {searched}", "strings, layouts, code, asset names"),
                         *policies), manual_check=manual, severity=severity)
 
