@@ -301,24 +301,24 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller],
         """The latest changes first: reviews, decisions, people, keys and suppressions, with who, when and what."""
         return [_audit(e) for e in audit_log(store(), who.tenant, limit)]
 
-    @router.get("/suppressions", summary="The gate's suppressions (admin; shared by every tenant)")
-    def suppressions(_who: Caller = Admin, active: bool = False) -> list[dict[str, Any]]:
-        """Every suppression (``active``: only those not expired). The suppression table has no tenant: one list
-        serves the whole installation, so only admin keys read and change it."""
+    @router.get("/suppressions", summary="The tenant's suppressions (admin)")
+    def suppressions(who: Caller = Admin, active: bool = False) -> list[dict[str, Any]]:
+        """Every suppression of the tenant (``active``: only those not expired). Each tenant keeps its own list;
+        the command line's gate reads the ``default`` tenant's."""
         when = datetime.now().astimezone() if active else None
-        return [_suppression(s) for s in list_suppressions(store(), when)]
+        return [_suppression(s) for s in list_suppressions(store(), when, who.tenant)]
 
     @router.post("/suppressions", status_code=201, summary="Add a suppression (admin)")
     def suppress(body: SuppressionIn, who: Caller = Admin) -> dict[str, Any]:
         """409 when the same kind and value is already suppressed."""
         with _refused(409):
-            made = add_suppression(store(), body.kind, body.value, body.reason, body.expires_at,
-                                   audit=(who.tenant, who.actor))
-        return next(_suppression(s) for s in list_suppressions(store()) if s.id == made)
+            made = add_suppression(store(), body.kind, body.value, body.reason, body.expires_at, who.tenant,
+                                   who.actor)
+        return next(_suppression(s) for s in list_suppressions(store(), tenant=who.tenant) if s.id == made)
 
     @router.delete("/suppressions/{suppression_id}", status_code=204, summary="Remove a suppression (admin)")
     def unsuppress(suppression_id: int, who: Caller = Admin) -> Response:
-        if not delete_suppression(store(), suppression_id, audit=(who.tenant, who.actor)):
+        if not delete_suppression(store(), suppression_id, who.tenant, who.actor):
             raise HTTPException(404, f"no suppression {suppression_id}")
         return Response(status_code=204)
 

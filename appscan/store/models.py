@@ -348,8 +348,11 @@ class Suppression(Base):
 
     __tablename__ = "suppression"
     __table_args__ = (CheckConstraint("kind IN ('finding', 'rule', 'sdk', 'clause')", name="kind"),
-                      UniqueConstraint("kind", "value"))
+                      UniqueConstraint("tenant_id", "kind", "value"))
     id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    """The team whose gate and reviews it serves (the command line's gate is the ``default`` tenant's; rows made
+    before migration 0009 are the default tenant's)."""
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(255))
     reason: Mapped[str] = mapped_column(Text)
@@ -424,6 +427,9 @@ class Reviewer(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled: Mapped[bool] = mapped_column(Boolean)
+    session_epoch: Mapped[int] = mapped_column(Integer)
+    """Carried by every web session of the person; disabling, enabling or a new password moves it on, which ends
+    the sessions already open (0 for people made before migration 0009)."""
 
 
 class FindingReview(Base):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ from appscan.store import models as m
 from appscan.store.document import join_document, pack_rest, section_values, unpack_rest
 from appscan.store.engine import Store
 from appscan.store.records import ClauseInfo, ScanSummary, SuppressionRecord
-from appscan.store.review_records import tenant_id, write_audit
+from appscan.store.review_records import DEFAULT_TENANT, tenant_id, write_audit
 
 __all__ = ["save_scan", "record_failure", "find_scan", "list_scans", "scan_verdicts", "get_scan_document",
            "sync_clauses", "add_suppression", "list_suppressions", "delete_suppression", "SUPPRESSION_KINDS"]
@@ -521,33 +521,41 @@ def sync_clauses(store: Store, clauses: Iterable[ClauseInfo]) -> None:
                                                 refresh=("source", "title_zh", "title_en")))
 
 
-def add_suppression(store: Store, kind: str, value: str, reason: str,
-                    expires_at: datetime | None = None, audit: tuple[str, str] | None = None) -> int:
-    """Record a suppression; ``kind`` is finding, rule, sdk or clause. Refuses a duplicate (kind, value).
+def add_suppression(store: Store, kind: str, value: str, reason: str, expires_at: datetime | None = None,
+                    tenant: str = DEFAULT_TENANT, actor: str | None = None) -> int:
+    """Record a suppression of ``tenant`` (the command line's gate reads the default tenant's); ``kind`` is finding,
+    rule, sdk or clause. Refuses a duplicate (kind, value) within the tenant.
 
-    ``audit`` is (tenant, actor) when the change is to be written to that tenant's audit log (the service's admin
-    keys), in the same transaction."""
+    With ``actor`` (the service's admins) the change is written to the tenant's audit log in the same transaction."""
     if kind not in SUPPRESSION_KINDS:
         raise StoreError(f"suppression kind must be one of {', '.join(SUPPRESSION_KINDS)}, not {kind!r}")
     row = {"kind": kind, "value": value, "reason": reason, "expires_at": expires_at, "created_at": _now()}
 
     def run(session: Session) -> int:
-        exists = session.scalar(select(m.Suppression.id).where(m.Suppression.kind == kind,
+        owner = tenant_id(session, tenant)
+        exists = session.scalar(select(m.Suppression.id).where(m.Suppression.tenant_id == owner,
+                                                               m.Suppression.kind == kind,
                                                                m.Suppression.value == value))
         if exists is not None:
             raise StoreError(f"{kind} {value!r} is already suppressed (suppression {exists})")
-        made = session.scalar(insert(m.Suppression).returning(m.Suppression.id), row)
-        if audit is not None:
-            write_audit(session, tenant_id(session, audit[0]), audit[1], "suppression.add", f"suppression {made}",
+        made = session.scalar(insert(m.Suppression).returning(m.Suppression.id), {**row, "tenant_id": owner})
+        if actor is not None:
+            write_audit(session, owner, actor, "suppression.add", f"suppression {made}",
                         {"kind": kind, "value": value, "reason": reason,
                          "expires_at": expires_at.isoformat() if expires_at else None})
         return made
     return store.write(run)
 
 
-def list_suppressions(store: Store, active_at: datetime | None = None) -> list[SuppressionRecord]:
-    """Every suppression, or only those not expired at ``active_at``."""
-    query = select(m.Suppression).order_by(m.Suppression.id)
+def _tenant_suppressions(tenant: str) -> Select[tuple[m.Suppression]]:
+    return (select(m.Suppression).join(m.Tenant, m.Tenant.id == m.Suppression.tenant_id)
+            .where(m.Tenant.name == tenant))
+
+
+def list_suppressions(store: Store, active_at: datetime | None = None,
+                      tenant: str = DEFAULT_TENANT) -> list[SuppressionRecord]:
+    """The tenant's suppressions, or only those not expired at ``active_at``; none for a tenant not made yet."""
+    query = _tenant_suppressions(tenant).order_by(m.Suppression.id)
     if active_at is not None:
         query = query.where((m.Suppression.expires_at.is_(None)) | (m.Suppression.expires_at > active_at))
     return store.read(lambda session: [
@@ -555,15 +563,17 @@ def list_suppressions(store: Store, active_at: datetime | None = None) -> list[S
         for s in session.scalars(query)])
 
 
-def delete_suppression(store: Store, suppression_id: int, audit: tuple[str, str] | None = None) -> bool:
-    """Remove a suppression; False when there was none with that id. ``audit`` as for ``add_suppression``."""
+def delete_suppression(store: Store, suppression_id: int, tenant: str = DEFAULT_TENANT,
+                       actor: str | None = None) -> bool:
+    """Remove one of the tenant's suppressions; False when the tenant has none with that id (another tenant's id
+    included). ``actor`` as for ``add_suppression``."""
     def run(session: Session) -> bool:
-        row = session.get(m.Suppression, suppression_id)
+        row = session.scalar(_tenant_suppressions(tenant).where(m.Suppression.id == suppression_id))
         if row is None:
             return False
-        if audit is not None:
-            write_audit(session, tenant_id(session, audit[0]), audit[1], "suppression.delete",
-                        f"suppression {suppression_id}", {"kind": row.kind, "value": row.value})
+        if actor is not None:
+            write_audit(session, row.tenant_id, actor, "suppression.delete", f"suppression {suppression_id}",
+                        {"kind": row.kind, "value": row.value})
         session.delete(row)
         return True
     return store.write(run)

@@ -12,7 +12,7 @@ cannot be probed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -27,7 +27,8 @@ from appscan.store.records import FindingRef
 
 __all__ = ["DEFAULT_TENANT", "ROLES", "VERDICTS", "SUPPRESSING", "DECISIONS", "MIN_PASSWORD", "UserRecord",
            "ReviewRecord", "DecisionRecord", "AuditRecord", "ReviewedFinding", "ScanReview", "as_utc", "tenant_id",
-           "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "verify_password",
+           "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "enable_user", "set_password",
+           "set_role", "session_state", "verify_password",
            "review_finding", "latest_reviews", "reviews_in_force", "scan_review", "decide", "decisions_of", "audit_log"]
 
 DEFAULT_TENANT = "default"
@@ -162,6 +163,13 @@ def _hasher() -> Any:
     return PasswordHasher()
 
 
+def _new_hash(password: str) -> str:
+    """The argon2 hash of a new password, once it is long enough (slow on purpose: made outside transactions)."""
+    if len(password) < MIN_PASSWORD:
+        raise StoreError(f"the password must have at least {MIN_PASSWORD} characters")
+    return str(_hasher().hash(password))
+
+
 def _check_name(kind: str, value: str, pattern: re.Pattern[str]) -> None:
     if not pattern.fullmatch(value):
         raise StoreError(f"invalid {kind} {value!r}: letters, digits and . _ - only (@ too in a login), "
@@ -243,9 +251,7 @@ def add_user(store: Store, tenant: str, login: str, password: str, role: str = "
     _check_name("login", login, _LOGIN)
     if role not in ROLES:
         raise StoreError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if len(password) < MIN_PASSWORD:
-        raise StoreError(f"the password must have at least {MIN_PASSWORD} characters")
-    hashed = _hasher().hash(password)  # slow on purpose: outside the transaction
+    hashed = _new_hash(password)
 
     def run(session: Session) -> UserRecord:
         owner = _tenant(session, tenant, create_by=by)
@@ -253,7 +259,7 @@ def add_user(store: Store, tenant: str, login: str, password: str, role: str = "
                                                       m.Reviewer.login == login)) is not None:
             raise StoreError(f"user {login!r} already exists in tenant {tenant!r}")
         row = m.Reviewer(tenant_id=owner.id, login=login, role=role, password_hash=hashed, created_at=_now(),
-                         disabled=False)
+                         disabled=False, session_epoch=0)
         session.add(row)
         write_audit(session, owner.id, by, "user.add", f"user {login}", {"role": role})
         session.flush()
@@ -270,14 +276,54 @@ def list_users(store: Store, tenant: str) -> list[UserRecord]:
     return store.read(run)
 
 
-def disable_user(store: Store, tenant: str, login: str, by: str = "cli") -> None:
-    """Stop a person from logging in, reviewing and deciding; their past reviews and decisions stand."""
-    def run(session: Session) -> None:
+def _changed(store: Store, tenant: str, login: str, by: str, action: str, detail: Mapping[str, Any],
+             change: Callable[[m.Reviewer], None]) -> UserRecord:
+    """Apply ``change`` to a person (enabled or not), end their open sessions and audit it, in one transaction."""
+    def run(session: Session) -> UserRecord:
         owner = _tenant(session, tenant)
-        row = _person(session, owner, login)
-        row.disabled = True
-        write_audit(session, owner.id, by, "user.disable", f"user {login}", {})
-    store.write(run)
+        row = session.scalar(select(m.Reviewer).where(m.Reviewer.tenant_id == owner.id, m.Reviewer.login == login))
+        if row is None:
+            raise StoreError(f"no user {login!r} in tenant {tenant!r} (see appscan user list)")
+        change(row)
+        row.session_epoch += 1
+        write_audit(session, owner.id, by, action, f"user {login}", detail)
+        return _user(row, tenant)
+    return store.write(run)
+
+
+def disable_user(store: Store, tenant: str, login: str, by: str = "cli") -> UserRecord:
+    """Stop a person from logging in, reviewing and deciding, and end their open sessions; their past reviews and
+    decisions stand."""
+    return _changed(store, tenant, login, by, "user.disable", {}, lambda row: setattr(row, "disabled", True))
+
+
+def enable_user(store: Store, tenant: str, login: str, by: str = "cli") -> UserRecord:
+    """Let a disabled person log in again (with the password they had)."""
+    return _changed(store, tenant, login, by, "user.enable", {}, lambda row: setattr(row, "disabled", False))
+
+
+def set_password(store: Store, tenant: str, login: str, password: str, by: str = "cli") -> UserRecord:
+    """Give a person a new password (an admin's reset); their open sessions end."""
+    hashed = _new_hash(password)
+    return _changed(store, tenant, login, by, "user.password", {},
+                    lambda row: setattr(row, "password_hash", hashed))
+
+
+def set_role(store: Store, tenant: str, login: str, role: str, by: str = "cli") -> UserRecord:
+    """Make a person a reviewer or an admin; their open sessions end, so the new role holds from the next page."""
+    if role not in ROLES:
+        raise StoreError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    return _changed(store, tenant, login, by, "user.role", {"role": role}, lambda row: setattr(row, "role", role))
+
+
+def session_state(store: Store, tenant: str, login: str) -> tuple[str, int] | None:
+    """The role and session epoch of an enabled person, read at every page so that a disabled person's or a
+    changed person's open session ends at once; None for a disabled or unknown person."""
+    row = store.read(lambda session: session.execute(
+        select(m.Reviewer.role, m.Reviewer.session_epoch, m.Reviewer.disabled)
+        .join(m.Tenant, m.Tenant.id == m.Reviewer.tenant_id)
+        .where(m.Tenant.name == tenant, m.Reviewer.login == login)).first())
+    return None if row is None or row.disabled else (row.role, row.session_epoch)
 
 
 def verify_password(store: Store, tenant: str, login: str, password: str) -> UserRecord | None:

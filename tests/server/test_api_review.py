@@ -265,6 +265,24 @@ def test_suppressions_are_admin_only_and_audited(api: Api) -> None:
     assert "suppression.add" in actions and "suppression.delete" in actions
 
 
+def test_each_tenant_keeps_its_own_suppressions(api: Api) -> None:
+    store = open_store(f"sqlite:///{api.tmp / 'api.db'}")
+    try:
+        globex = create_key(store, "globex-ops", "globex", role="admin")
+    finally:
+        store.close()
+    mine = api.post(api.admin, "/suppressions", {"kind": "sdk", "value": "umeng", "reason": "acme's contract"})
+    theirs = api.post(globex, "/suppressions", {"kind": "sdk", "value": "umeng", "reason": "globex's contract"})
+    assert mine.status_code == theirs.status_code == 201  # the same (kind, value) once per tenant
+    assert [s["reason"] for s in api.get(globex, "/suppressions").json()] == ["globex's contract"]
+    assert api.delete(globex, f"/suppressions/{mine.json()['id']}").status_code == 404  # acme's id: as missing
+    assert [s["reason"] for s in api.get(api.admin, "/suppressions").json()] == ["acme's contract"]
+    assert "suppression.add" not in [e["action"] for e in api.get(globex, "/audit").json()
+                                     if e["subject"] == f"suppression {mine.json()['id']}"]
+    for key, made in ((api.admin, mine), (globex, theirs)):
+        assert api.delete(key, f"/suppressions/{made.json()['id']}").status_code == 204
+
+
 def test_the_openapi_description_documents_the_review_endpoints(api: Api) -> None:
     spec = httpx.get(f"{api.base}/openapi.json").json()
     for path, method in (("/queue", "get"), ("/scans/{upload_id}/findings", "get"),

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 
 from appscan.errors import StoreError
 from appscan.report.json_format import to_document
-from appscan.store import get_scan_document, open_store, save_scan
+from appscan.store import get_scan_document, list_suppressions, open_store, save_scan
 from appscan.store.migrate import alembic_config, head_revision
 from appscan.store.models import Base, Scan
 from tests.store import factory
@@ -51,3 +51,15 @@ def test_newer_database_is_refused(db_url: str) -> None:
     engine.dispose()
     with pytest.raises(StoreError, match="9999, newer than this appscan"):
         open_store(db_url)
+
+
+def test_suppressions_at_0008_become_the_default_tenants(db_url: str) -> None:
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0008")
+        connection.execute(text("INSERT INTO suppression (kind, value, reason, created_at) "
+                                "VALUES ('rule', 'SEC-005', 'kept', CURRENT_TIMESTAMP)"))
+    engine.dispose()
+    upgraded = open_store(db_url)
+    assert [(s.value, s.reason) for s in list_suppressions(upgraded)] == [("SEC-005", "kept")]
+    upgraded.close()

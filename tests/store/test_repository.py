@@ -26,6 +26,7 @@ from appscan.store import (
     save_scan,
 )
 from appscan.store.document import SECTIONS, unpack_rest
+from appscan.store.review_records import add_user, audit_log
 from tests.conftest import corpus_path
 from tests.store import factory
 
@@ -109,6 +110,19 @@ def test_suppressions(store: Store) -> None:
     assert [s.id for s in list_suppressions(store, now + timedelta(days=2))] == [kept]
     assert delete_suppression(store, kept) and not delete_suppression(store, kept)
     assert [s.value for s in list_suppressions(store)] == ["umeng"]
+
+
+def test_suppressions_belong_to_a_tenant(store: Store) -> None:
+    add_user(store, "acme", "ann", "a long password")  # makes the tenant
+    mine = add_suppression(store, "sdk", "umeng", "acme's contract", tenant="acme", actor="ann")
+    add_suppression(store, "sdk", "umeng", "the gate's own")  # the default tenant: the same value is no duplicate
+    assert [s.reason for s in list_suppressions(store, tenant="acme")] == ["acme's contract"]
+    assert [s.reason for s in list_suppressions(store)] == ["the gate's own"]
+    assert not delete_suppression(store, mine)  # the default tenant cannot remove acme's
+    assert delete_suppression(store, mine, "acme", "ann")
+    assert [e.action for e in audit_log(store, "acme")][:2] == ["suppression.delete", "suppression.add"]
+    with pytest.raises(StoreError, match="no tenant 'nobody'"):
+        add_suppression(store, "rule", "SEC-005", "x", tenant="nobody")
 
 
 @pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@127.0.0.1:1/test",
