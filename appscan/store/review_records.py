@@ -12,7 +12,7 @@ cannot be probed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -29,7 +29,8 @@ __all__ = ["DEFAULT_TENANT", "ROLES", "VERDICTS", "SUPPRESSING", "DECISIONS", "M
            "ReviewRecord", "DecisionRecord", "AuditRecord", "ReviewedFinding", "ScanReview", "as_utc", "tenant_id",
            "write_audit", "visible_scans", "add_user", "list_users", "disable_user", "enable_user", "set_password",
            "set_role", "session_state", "verify_password",
-           "review_finding", "latest_reviews", "reviews_in_force", "scan_review", "decide", "decisions_of", "audit_log"]
+           "review_finding", "review_findings", "latest_reviews", "reviews_in_force", "scan_review", "decide",
+           "decisions_of", "audit_log"]
 
 DEFAULT_TENANT = "default"
 ROLES = ("reviewer", "admin")
@@ -384,6 +385,13 @@ def review_finding(store: Store, tenant: str, scan_id: int, finding_id: str, ver
 
     A reason is always required; an accepted risk also needs an expiry in the future (and nothing else takes one).
     """
+    return review_findings(store, tenant, scan_id, (finding_id,), verdict, reason, by, expires_at)[finding_id]
+
+
+def review_findings(store: Store, tenant: str, scan_id: int, finding_ids: Sequence[str], verdict: str, reason: str,
+                    by: str, expires_at: datetime | None = None) -> dict[str, ReviewRecord]:
+    """One verdict and reason on several findings of a scan at once (a reviewer confirming a scan's high findings
+    together), as ``review_finding`` records each: all of them or, when one id is not the scan's, none."""
     if verdict not in VERDICTS:
         raise StoreError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     if not reason.strip():
@@ -394,22 +402,29 @@ def review_finding(store: Store, tenant: str, scan_id: int, finding_id: str, ver
         raise StoreError(f"only an accepted risk expires, not a {verdict} finding")
     if expires_at is not None and as_utc(expires_at) <= _now():  # type: ignore[operator]
         raise StoreError(f"the expiry {expires_at:%Y-%m-%d} is not in the future")
+    wanted = list(dict.fromkeys(finding_ids))
+    if not wanted:
+        raise StoreError("no finding chosen to review")
 
-    def run(session: Session) -> ReviewRecord:
+    def run(session: Session) -> dict[str, ReviewRecord]:
         owner = _tenant(session, tenant)
         scan = _scan(session, owner, scan_id)
-        if session.scalar(select(m.Finding.id).where(m.Finding.scan_id == scan.id,
-                                                     m.Finding.finding_id == finding_id).limit(1)) is None:
-            raise StoreError(f"scan {scan_id} has no finding {finding_id!r} (see appscan review list {scan_id})")
+        present = set(session.scalars(select(m.Finding.finding_id).where(m.Finding.scan_id == scan.id,
+                                                                        m.Finding.finding_id.in_(wanted))))
+        missing = [f for f in wanted if f not in present]
+        if missing:
+            raise StoreError(f"scan {scan_id} has no finding {missing[0]!r} (see appscan review list {scan_id})")
         person = _person(session, owner, by)
-        row = {"tenant_id": owner.id, "package": scan.package, "finding_id": finding_id, "scan_id": scan.id,
-               "verdict": verdict, "reason": reason.strip(), "expires_at": expires_at, "reviewer_id": person.id,
-               "created_at": _now()}
-        session.execute(insert(m.FindingReview), row)
-        write_audit(session, owner.id, by, "finding.review", finding_id,
-                    {"verdict": verdict, "reason": row["reason"], "package": scan.package, "scan_id": scan.id,
-                     "expires_at": expires_at.isoformat() if expires_at else None})
-        return _latest(session, owner, scan.package)[finding_id]
+        for finding_id in wanted:
+            row = {"tenant_id": owner.id, "package": scan.package, "finding_id": finding_id, "scan_id": scan.id,
+                   "verdict": verdict, "reason": reason.strip(), "expires_at": expires_at,
+                   "reviewer_id": person.id, "created_at": _now()}
+            session.execute(insert(m.FindingReview), row)
+            write_audit(session, owner.id, by, "finding.review", finding_id,
+                        {"verdict": verdict, "reason": row["reason"], "package": scan.package, "scan_id": scan.id,
+                         "expires_at": expires_at.isoformat() if expires_at else None})
+        latest = _latest(session, owner, scan.package)
+        return {finding_id: latest[finding_id] for finding_id in wanted}
     return store.write(run)
 
 

@@ -27,11 +27,16 @@ from appscan.store.review_records import (
     decide,
     decisions_of,
     disable_user,
+    enable_user,
     latest_reviews,
     list_users,
     review_finding,
+    review_findings,
     reviews_in_force,
     scan_review,
+    session_state,
+    set_password,
+    set_role,
     verify_password,
 )
 from appscan.store.service_records import (
@@ -208,6 +213,45 @@ def test_passwords_are_argon2_hashes_only(store: Store) -> None:
             add_user(store, "acme", login, password)
     with pytest.raises(StoreError, match="role must be one of"):
         add_user(store, "acme", "root", PASSWORD, role="root")
+
+
+def test_several_findings_are_reviewed_at_once_or_not_at_all(store: Store) -> None:
+    add_user(store, DEFAULT_TENANT, "alice", PASSWORD)
+    scan_id, _ = _version(store, 1, "AS-a", "AS-b", "AS-c")
+    with pytest.raises(StoreError, match="has no finding 'AS-z'"):
+        review_findings(store, DEFAULT_TENANT, scan_id, ["AS-a", "AS-z"], "confirmed", "real", "alice")
+    assert latest_reviews(store, DEFAULT_TENANT, PACKAGE) == {}  # the good id was not reviewed either
+    with pytest.raises(StoreError, match="no finding chosen"):
+        review_findings(store, DEFAULT_TENANT, scan_id, [], "confirmed", "real", "alice")
+    made = review_findings(store, DEFAULT_TENANT, scan_id, ["AS-c", "AS-a", "AS-c"], "confirmed", "IMEI at start-up",
+                           "alice")
+    assert list(made) == ["AS-c", "AS-a"] and {r.verdict for r in made.values()} == {"confirmed"}
+    assert set(latest_reviews(store, DEFAULT_TENANT, PACKAGE)) == {"AS-a", "AS-c"}
+    assert [e.subject for e in audit_log(store, DEFAULT_TENANT) if e.action == "finding.review"] == ["AS-a", "AS-c"]
+
+
+def test_changing_a_person_ends_their_sessions(store: Store) -> None:
+    add_user(store, "acme", "ann", PASSWORD, role="admin")
+    add_user(store, "acme", "bob", PASSWORD)
+    assert session_state(store, "acme", "bob") == ("reviewer", 0)
+    assert session_state(store, "acme", "nobody") is None and session_state(store, "globex", "bob") is None
+    assert set_role(store, "acme", "bob", "admin", by="ann").role == "admin"
+    assert session_state(store, "acme", "bob") == ("admin", 1)
+    set_password(store, "acme", "bob", "a new password", by="ann")
+    assert verify_password(store, "acme", "bob", PASSWORD) is None
+    assert verify_password(store, "acme", "bob", "a new password") is not None
+    assert disable_user(store, "acme", "bob", by="ann").disabled
+    assert session_state(store, "acme", "bob") is None
+    assert not enable_user(store, "acme", "bob", by="ann").disabled
+    assert session_state(store, "acme", "bob") == ("admin", 4)
+    for change, words in [(lambda: set_password(store, "acme", "bob", "short"), "at least 8"),
+                          (lambda: set_role(store, "acme", "bob", "root"), "role must be one of"),
+                          (lambda: enable_user(store, "acme", "nobody"), "no user 'nobody'"),
+                          (lambda: disable_user(store, "globex", "bob"), "no tenant 'globex'")]:
+        with pytest.raises(StoreError, match=words):
+            change()
+    assert [e.action for e in audit_log(store, "acme")][:4] == ["user.enable", "user.disable", "user.password",
+                                                                "user.role"]
 
 
 def _sha(salt: str, secret: str) -> str:
