@@ -1,11 +1,13 @@
 """People's sessions in the web UI: a signed, expiring cookie, and a CSRF token per session.
 
 API keys are for machines; people log in with their tenant, login and password (``review_records.verify_password``,
-argon2). The session is a cookie holding the tenant, login, role and the session's CSRF token, signed with
+argon2). The session is a cookie holding the tenant, login, session epoch and the session's CSRF token, signed with
 ``itsdangerous`` (HMAC-SHA1 over a timestamped payload) so it cannot be forged or altered, and refused once it is
-older than ``WebSettings.session_hours``. Nothing is kept on the server: a session ends when it expires, when the
-browser drops the cookie (log-out overwrites it), or when the server's secret changes (a secret generated at start
-ends every session with the server). The cookie is HttpOnly (no script reads it), SameSite=Strict (no other site's
+older than ``WebSettings.session_hours``. A session ends when it expires, when the browser drops the cookie (log-out
+overwrites it), when the server's secret changes (a secret generated at start ends every session with the server),
+and at once when an admin disables the person, sets their password or role: the cookie carries the person's session
+epoch, which every such change moves on, and every request reads the person's role and epoch from the store (one
+indexed row), so the role in force is always the stored one. The cookie is HttpOnly (no script reads it), SameSite=Strict (no other site's
 page sends it) and Secure (https only) unless ``--insecure-cookies`` is given for plain-http tests on loopback.
 
 Every form carries the session's CSRF token and every POST is refused (403) without it: SameSite=Strict already keeps
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,12 +70,18 @@ class SessionUser:
         return self.role == "admin"
 
 
+PersonState = Callable[[str, str], "tuple[str, int] | None"]
+"""(tenant, login) -> the enabled person's stored role and session epoch, None for a disabled or unknown person
+(``review_records.session_state`` on the service's store)."""
+
+
 class Sessions:
     """Issues and checks session cookies and CSRF tokens with one secret."""
 
-    def __init__(self, settings: WebSettings) -> None:
+    def __init__(self, settings: WebSettings, person_state: PersonState) -> None:
         secret = settings.session_secret or os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
         self.settings = settings
+        self._person_state = person_state
         self._session = URLSafeTimedSerializer(secret, salt="appscan-session")
         self._login = URLSafeTimedSerializer(secret, salt="appscan-login")
         self.max_age_s = int(settings.session_hours * 3600)
@@ -82,7 +91,8 @@ class Sessions:
                             secure=self.settings.secure_cookies)
 
     def user(self, request: Request) -> SessionUser | None:
-        """The session's person, or None without a cookie, with a forged or altered one, or an expired one."""
+        """The session's person, or None without a cookie, with a forged or altered one, an expired one, or one
+        the person's stored state no longer matches (disabled, new password or role)."""
         raw = request.cookies.get(COOKIE)
         if not raw:
             return None
@@ -90,15 +100,23 @@ class Sessions:
             data: dict[str, Any] = self._session.loads(raw, max_age=self.max_age_s)
         except BadSignature:  # SignatureExpired is one too
             return None
-        if not isinstance(data, dict) or data.get("r") not in ROLES:
+        if not isinstance(data, dict) or not {"t", "l", "e", "c"} <= data.keys():
             return None
-        return SessionUser(str(data["t"]), str(data["l"]), str(data["r"]), str(data["c"]))
+        state = self._person_state(str(data["t"]), str(data["l"]))
+        if state is None or state[1] != data["e"] or state[0] not in ROLES:
+            return None
+        return SessionUser(str(data["t"]), str(data["l"]), state[0], str(data["c"]))
 
-    def start(self, response: Response, tenant: str, login: str, role: str) -> None:
-        """Log a person in: a new session (and a new CSRF token) replaces whatever the browser held."""
-        token = self._session.dumps({"t": tenant, "l": login, "r": role, "c": secrets.token_urlsafe(24)})
+    def start(self, response: Response, tenant: str, login: str) -> bool:
+        """Log a person in: a new session (and a new CSRF token) replaces whatever the browser held. False (and
+        no session) when the person was disabled meanwhile."""
+        state = self._person_state(tenant, login)
+        if state is None:
+            return False
+        token = self._session.dumps({"t": tenant, "l": login, "e": state[1], "c": secrets.token_urlsafe(24)})
         self._cookie(response, COOKIE, token, self.max_age_s)
         response.delete_cookie(LOGIN_COOKIE, path="/ui")
+        return True
 
     def end(self, response: Response) -> None:
         """Log out: the browser drops the cookie."""

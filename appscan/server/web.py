@@ -14,9 +14,10 @@ tenant's scan, upload or app is answered like one that does not exist (404), so 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
@@ -44,26 +45,48 @@ from appscan.server.notices import confirmed_findings, reviewed_notice
 from appscan.server.session import LANG_COOKIE, Sessions, SessionUser, WebSettings
 from appscan.server.ui_text import DEFAULT_LANG, LANGS, t
 from appscan.server.upload import ReceivedFile, UploadRejected
-from appscan.store import Store, get_scan_document
+from appscan.store import Store, add_suppression, delete_suppression, get_scan_document, list_suppressions
 from appscan.store.queries import diff_scans
 from appscan.store.queue import SORTS, QueueFilter, QueueRow, queue
+from appscan.store.repository import SUPPRESSION_KINDS
 from appscan.store.review_records import (
     DECISIONS,
+    MIN_PASSWORD,
+    ROLES,
     VERDICTS,
     ReviewedFinding,
     ScanReview,
+    add_user,
     audit_log,
     decide,
+    disable_user,
+    enable_user,
+    list_users,
     review_finding,
+    review_findings,
     scan_review,
+    session_state,
+    set_password,
+    set_role,
     verify_password,
 )
-from appscan.store.service_records import Upload, get_upload, list_uploads
+from appscan.store.service_records import (
+    KEY_ROLES,
+    Upload,
+    create_key,
+    get_upload,
+    list_keys,
+    list_uploads,
+    revoke_key,
+)
 
 __all__ = ["install"]
 
 PER_PAGE = 50
 AUDIT_SHOWN = 200
+ADMIN_DONE = ("user_added", "user_disabled", "user_enabled", "user_role", "user_password", "key_revoked",
+              "suppression_added", "suppression_removed")
+"""What the admin page confirms after a change (``?done=``); anything else in the URL is ignored."""
 PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'")
 """The pages: the UI's style sheet, the report frame and forms to this server; no script at all."""
@@ -153,6 +176,16 @@ def _render(request: Request, template: str, user: SessionUser | None, status: i
     return HTMLResponse(page, status_code=status, headers=_headers())
 
 
+@contextlib.contextmanager
+def _refusing(key: str) -> Iterator[None]:
+    """The store's refusal of a change (a duplicate, a short password, an unknown person) as a 422 page that
+    shows its one line."""
+    try:
+        yield
+    except StoreError as exc:
+        raise Refused(422, key, str(exc)) from None
+
+
 def _day(value: str | None, field: str, end: bool = False) -> datetime | None:
     """A form's ``YYYY-MM-DD`` as an aware UTC time (the next midnight when ``end``: an inclusive last day)."""
     if not value:
@@ -232,7 +265,12 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
             raise Refused(403, "error.admin_only")
         return user
 
-    Person, Poster, Admin = Depends(person), Depends(poster), Depends(admin)
+    def admin_poster(user: SessionUser = Depends(poster)) -> SessionUser:
+        if not user.admin:
+            raise Refused(403, "error.admin_only")
+        return user
+
+    Person, Poster, Admin, AdminPoster = Depends(person), Depends(poster), Depends(admin), Depends(admin_poster)
 
     @router.get("/static/{name}")
     def static(name: str) -> Response:
@@ -281,7 +319,8 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
         if user is None:
             return login_page(request, _local_target(next), failed=True, tenant=tenant, login=login)
         response = RedirectResponse(_local_target(next), status_code=303)
-        sessions.start(response, user.tenant, user.login, user.role)
+        if not sessions.start(response, user.tenant, user.login):
+            return login_page(request, _local_target(next), failed=True, tenant=tenant, login=login)
         return response
 
     @router.post("/logout")
@@ -334,7 +373,8 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
         return RedirectResponse(f"/ui/uploads/{upload.id}", status_code=303)
 
     @router.get("/uploads/{upload_id}")
-    def upload_status(request: Request, upload_id: str, user: SessionUser = Person) -> Response:
+    def upload_status(request: Request, upload_id: str, user: SessionUser = Person,
+                      wait: Annotated[int, Query(ge=0, le=1000)] = 0) -> Response:
         s = service()
         found = get_upload(s.store, upload_id, tenant_name=user.tenant)
         if found is None:
@@ -342,7 +382,9 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
         found = s.refresh(found)
         if found.status == "done" and found.scan_id is not None:
             return RedirectResponse(f"/ui/scans/{found.scan_id}", status_code=303)
-        return _render(request, "upload_status.html.j2", user, upload=found)
+        # a small app's scan takes a few seconds: look again after 1 s, then a second longer each time up to 5 s
+        return _render(request, "upload_status.html.j2", user, upload=found, again=min(5, 1 + wait),
+                       next_wait=wait + 1)
 
     @router.get("/app")
     def app_page(request: Request, package: str, user: SessionUser = Person, old: int | None = None,
@@ -390,6 +432,19 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
             raise Refused(422, "error.review", str(exc)) from None
         return RedirectResponse(f"/ui/scans/{scan_id}#f-{urllib.parse.quote(finding_id)}", status_code=303)
 
+    @router.post("/scans/{scan_id}/findings")
+    def review_several(scan_id: int, verdict: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
+                       expires: Annotated[str, Form()] = "", finding: Annotated[list[str] | None, Form()] = None,
+                       user: SessionUser = Poster) -> Response:
+        """The findings ticked in the scan page's table, one verdict and reason for all (or none of them)."""
+        _scan_review(service().store, user, scan_id)
+        try:
+            review_findings(service().store, user.tenant, scan_id, finding or [], verdict, reason, user.login,
+                            _day(expires, "expires") if verdict == "accepted-risk" else None)
+        except StoreError as exc:
+            raise Refused(422, "error.review", str(exc)) from None
+        return RedirectResponse(f"/ui/scans/{scan_id}#findings", status_code=303)
+
     @router.post("/scans/{scan_id}/decision")
     def decision(scan_id: int, decision: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
                  user: SessionUser = Poster) -> Response:
@@ -419,13 +474,99 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
     def audit(request: Request, user: SessionUser = Admin) -> Response:
         return _render(request, "audit.html.j2", user, events=audit_log(service().store, user.tenant, AUDIT_SHOWN))
 
+    @router.get("/admin")
+    def admin_page(request: Request, user: SessionUser = Admin, done: str | None = None) -> Response:
+        store = service().store
+        return _render(request, "admin.html.j2", user, users=list_users(store, user.tenant),
+                       keys=list_keys(store, user.tenant), suppressions=list_suppressions(store, tenant=user.tenant),
+                       done=done if done in ADMIN_DONE else None, roles=ROLES, kinds=SUPPRESSION_KINDS,
+                       min_password=MIN_PASSWORD, tomorrow=(date.today() + timedelta(days=1)).isoformat())
+
+    def changed(done: str, section: str) -> Response:
+        return RedirectResponse(f"/ui/admin?done={done}#{section}", status_code=303)
+
+    def not_me(user: SessionUser, login: str) -> None:
+        """An admin does not disable or demote themselves here: the tenant keeps the admin who is at work."""
+        if login == user.login:
+            raise Refused(409, "error.self")
+
+    @router.post("/admin/users")
+    def add_person(login: Annotated[str, Form()], password: Annotated[str, Form()],
+                   role: Annotated[str, Form()] = ROLES[0], user: SessionUser = AdminPoster) -> Response:
+        with _refusing("error.admin_change"):
+            add_user(service().store, user.tenant, login, password, role, by=user.login)
+        return changed("user_added", "people")
+
+    @router.post("/admin/users/{login}/disable")
+    def disable(login: str, user: SessionUser = AdminPoster) -> Response:
+        not_me(user, login)
+        with _refusing("error.admin_change"):
+            disable_user(service().store, user.tenant, login, by=user.login)
+        return changed("user_disabled", "people")
+
+    @router.post("/admin/users/{login}/enable")
+    def enable(login: str, user: SessionUser = AdminPoster) -> Response:
+        with _refusing("error.admin_change"):
+            enable_user(service().store, user.tenant, login, by=user.login)
+        return changed("user_enabled", "people")
+
+    @router.post("/admin/users/{login}/role")
+    def role(login: str, role: Annotated[str, Form()], user: SessionUser = AdminPoster) -> Response:
+        not_me(user, login)
+        with _refusing("error.admin_change"):
+            set_role(service().store, user.tenant, login, role, by=user.login)
+        return changed("user_role", "people")
+
+    @router.post("/admin/users/{login}/password")
+    def password(login: str, password: Annotated[str, Form()],
+                 user: SessionUser = AdminPoster) -> Response:
+        with _refusing("error.admin_change"):
+            set_password(service().store, user.tenant, login, password, by=user.login)
+        if login != user.login:
+            return changed("user_password", "people")
+        # the admin's own new password ends this session too: a new one, so the page stays open
+        response = changed("user_password", "people")
+        sessions.start(response, user.tenant, user.login)
+        return response
+
+    @router.post("/admin/keys")
+    def make_key(request: Request, name: Annotated[str, Form()], role: Annotated[str, Form()] = KEY_ROLES[0],
+                 user: SessionUser = AdminPoster) -> Response:
+        if not name.strip():
+            raise Refused(422, "error.admin_change", "name")
+        with _refusing("error.admin_change"):
+            key = create_key(service().store, name.strip(), user.tenant, by=user.login, role=role)
+        return _render(request, "key_made.html.j2", user, status=201, key=key, name=name.strip(), role=role)
+
+    @router.post("/admin/keys/{key_id}/revoke")
+    def revoke(key_id: str, user: SessionUser = AdminPoster) -> Response:
+        if not revoke_key(service().store, key_id, user.tenant, by=user.login):
+            raise Refused(404, "error.not_found")
+        return changed("key_revoked", "keys")
+
+    @router.post("/admin/suppressions")
+    def suppress(kind: Annotated[str, Form()], value: Annotated[str, Form()], reason: Annotated[str, Form()],
+                 expires: Annotated[str, Form()] = "", user: SessionUser = AdminPoster) -> Response:
+        if not value.strip() or not reason.strip():
+            raise Refused(422, "error.admin_change", "value, reason")
+        with _refusing("error.admin_change"):
+            add_suppression(service().store, kind, value.strip(), reason.strip(), _day(expires, "expires"),
+                            user.tenant, user.login)
+        return changed("suppression_added", "suppressions")
+
+    @router.post("/admin/suppressions/{suppression_id}/delete")
+    def unsuppress(suppression_id: int, user: SessionUser = AdminPoster) -> Response:
+        if not delete_suppression(service().store, suppression_id, user.tenant, user.login):
+            raise Refused(404, "error.not_found")
+        return changed("suppression_removed", "suppressions")
+
     return router
 
 
 def install(app: FastAPI, service: Callable[[], ServiceState], settings: WebSettings) -> None:
     """Add the pages under ``/ui`` to the service, and the handlers that answer their refusals with a page (or a
     redirect to the log-in page)."""
-    sessions = Sessions(settings)
+    sessions = Sessions(settings, lambda tenant, login: session_state(service().store, tenant, login))
     app.include_router(_router(service, sessions))
     # Browsers ask every site for an icon: none, and no 404 in their consoles.
     app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)

@@ -25,8 +25,10 @@ from appscan.model import Text
 from appscan.report.json_format import to_document
 from appscan.server import ui_text
 from appscan.server.ui_text import LANGS, MESSAGES
+from appscan.server.web import ADMIN_DONE
 from appscan.store import open_store, save_scan
 from appscan.store.queue import SORTS
+from appscan.store.repository import SUPPRESSION_KINDS
 from appscan.store.review_records import DECISIONS, DEFAULT_TENANT, ROLES, VERDICTS, add_user
 from tests.conftest import REPO_ROOT
 from tests.report import browser
@@ -143,6 +145,8 @@ def _upload(client: httpx.Client, csrf: str, apk: Path) -> tuple[int, str]:
     deadline = time.monotonic() + 120
     while (status := client.get(answer.headers["location"])).status_code == 200:
         assert time.monotonic() < deadline and "st-failed" not in status.text, status.text
+        # the waiting page looks again after 1 s first, then a little later each time
+        assert re.search(r'http-equiv="refresh" content="1;url=/ui/uploads/\w+\?wait=1"', status.text), status.text
         time.sleep(0.5)
     assert status.status_code == 303, status.text
     return int(status.headers["location"].rsplit("/", 1)[1]), answer.headers["location"].rsplit("/", 1)[1]
@@ -156,7 +160,8 @@ def test_both_languages_have_every_message_the_pages_use() -> None:
     templates = Path(ui_text.__file__).parent / "templates"
     used = {key for page in templates.glob("*.j2") for key in re.findall(r"\bt\('([\w.-]+)'[,)]", page.read_text())}
     built = {f"{prefix}.{code}" for prefix, codes in (("decision", DECISIONS), ("verdict", VERDICTS), ("role", ROLES),
-                                                      ("sort", SORTS), ("status", ("ok", "failed", "queued", "done")))
+                                                      ("sort", SORTS), ("status", ("ok", "failed", "queued", "done")),
+                                                      ("admin.done", ADMIN_DONE), ("admin.kind", SUPPRESSION_KINDS))
              for code in codes}
     assert used and used | built <= MESSAGES["zh"].keys(), sorted((used | built) - MESSAGES["zh"].keys())
 
@@ -250,10 +255,17 @@ def test_a_reviewer_does_the_whole_job_in_the_browser(server: Server, tmp_path: 
         d.switch_to.default_content()
         findings = [r.get_attribute("data-finding") for r in d.find_elements(By.CSS_SELECTOR, "tr.finding")]
         assert len(findings) > 5
-        false_positive, confirmed = findings[0], findings[1]
+        false_positive, confirmed, also_confirmed = findings[0], findings[1], findings[2]
         _review(d, false_positive, "false-positive", "stub code in the sample")
-        _review(d, confirmed, "confirmed", "really collected before consent")
+        # two findings ticked and confirmed with one form: one page load for both
+        for ticked in (confirmed, also_confirmed):
+            _row(d, ticked).find_element(By.CSS_SELECTOR, "input.tick").click()
+        bulk = d.find_element(By.ID, "bulk-review")
+        bulk.find_element(By.NAME, "reason").send_keys("really collected before consent")
+        bulk.find_element(By.CSS_SELECTOR, "button").click()
+        _wait(d, lambda dr: "really collected before consent" in _row(dr, also_confirmed).text)
         assert "误报" in _row(d, false_positive).text and "确认问题" in _row(d, confirmed).text
+        assert "未复核" not in _row(d, also_confirmed).text and "未复核" in _row(d, findings[3]).text
 
         # A new version of the app: the reviews made on the first one are in force, marked as carried over.
         newer = _upload_in_browser(d, base, second)
@@ -310,6 +322,120 @@ def test_a_reviewer_does_the_whole_job_in_the_browser(server: Server, tmp_path: 
         refused = (f"{base}/ui/scans/{newer} ", f"{base}/ui/app?package={PACKAGE} ")
         assert [e for e in _console_errors(d) if not (e["message"].startswith(refused) and "404" in e["message"])] \
             == []  # the two pages answered 404 on purpose, and nothing else went wrong
+
+
+def _admin_form(driver: Any, form_id: str, **fields: str) -> None:
+    """Fill a form of the admin page (text fields typed, selects chosen) and submit it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    form = driver.find_element(By.ID, form_id)
+    for name, value in fields.items():
+        field = form.find_element(By.NAME, name)
+        if field.tag_name == "select":
+            Select(field).select_by_value(value)
+        else:
+            field.send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def _person_row(driver: Any, login: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, f"#users tr[data-login='{login}']")
+
+
+def _logged_out(client: httpx.Client) -> bool:
+    answer = client.get("/ui/queue")
+    return answer.status_code == 303 and "/ui/login" in answer.headers["location"]
+
+
+@pytest.mark.skipif(browser.available() is not None, reason=str(browser.available()))
+def test_an_admin_manages_people_keys_and_suppressions_in_the_browser(server: Server) -> None:
+    """Everything the CLI's ``user`` and ``apikey`` commands do, from the admin page: a new person logs in, a
+    key made there works on the API until it is revoked, disabling a person or setting their password ends their
+    open session at once, a suppression is added and removed, and the audit log names each change."""
+    from selenium.webdriver.common.by import By
+
+    with browser.chrome() as driver:
+        d: Any = driver
+        _log_in(d, server.base, "acme", "alice")
+        d.find_element(By.CSS_SELECTOR, "header nav a[href='/ui/admin']").click()
+        _wait(d, lambda dr: dr.find_element(By.TAG_NAME, "h1").text == "团队管理")
+        assert "您" in _person_row(d, "alice").text and not _person_row(d, "alice").find_elements(
+            By.CSS_SELECTOR, "button.disable")  # no button to lock oneself out
+
+        _admin_form(d, "add-user", login="carol", password=PASSWORD, role="reviewer")
+        _wait(d, lambda dr: "done=user_added" in dr.current_url)
+        assert "审核员" in _person_row(d, "carol").text
+        carol, _ = _client(server, "acme", "carol")
+
+        _admin_form(d, "add-key", name="ci-pipeline", role="reviewer")
+        _wait(d, lambda dr: dr.find_elements(By.ID, "new-key"))
+        key = d.find_element(By.ID, "new-key").text
+        assert httpx.get(f"{server.base}/queue", headers={"X-API-Key": key}).status_code == 200
+        d.get(f"{server.base}/ui/admin")
+        key_id = key.partition(".")[0]
+        row = d.find_element(By.CSS_SELECTOR, f"#key-list tr[data-key='{key_id}']")
+        assert "ci-pipeline" in row.text and key.partition(".")[2] not in d.page_source  # the secret: shown once
+        row.find_element(By.CSS_SELECTOR, "button.revoke").click()
+        _wait(d, lambda dr: not dr.find_elements(By.CSS_SELECTOR, f"#key-list tr[data-key='{key_id}']"))
+        assert httpx.get(f"{server.base}/queue", headers={"X-API-Key": key}).status_code in (401, 403)
+
+        assert not _logged_out(carol)
+        _person_row(d, "carol").find_element(By.CSS_SELECTOR, "button.disable").click()
+        _wait(d, lambda dr: "已停用" in _person_row(dr, "carol").text)
+        assert _logged_out(carol)  # her open session ended with the change, not at its expiry
+        _person_row(d, "carol").find_element(By.CSS_SELECTOR, "button.enable").click()
+        _wait(d, lambda dr: "已停用" not in _person_row(dr, "carol").text)
+        carol, _ = _client(server, "acme", "carol")
+        new_password = "a much better password"
+        row = _person_row(d, "carol")
+        row.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(new_password)
+        row.find_element(By.CSS_SELECTOR, "form[action$='/password'] button").click()
+        _wait(d, lambda dr: "done=user_password" in dr.current_url)
+        assert _logged_out(carol)
+        fresh = httpx.Client(base_url=server.base)
+        token = _field(fresh.get("/ui/login").text, "token")
+        assert fresh.post("/ui/login", data={"tenant": "acme", "login": "carol", "password": new_password,
+                                             "token": token}).status_code == 303
+
+        _admin_form(d, "add-suppression", kind="sdk", value="umeng-common", reason="contract reviewed")
+        _wait(d, lambda dr: "contract reviewed" in dr.find_element(By.ID, "suppression-list").text)
+        d.find_element(By.CSS_SELECTOR, "#suppression-list tr[data-suppression] button").click()
+        _wait(d, lambda dr: "contract reviewed" not in dr.find_element(By.ID, "suppression-list").text)
+
+        d.get(f"{server.base}/ui/audit")
+        audit = d.find_element(By.ID, "audit").text
+        for action in ("user.add", "key.create", "key.revoke", "user.disable", "user.enable", "user.password",
+                       "suppression.add", "suppression.delete"):
+            assert action in audit, action
+        assert _console_errors(d) == []
+
+
+def test_the_admin_page_is_for_the_tenants_admins(server: Server) -> None:
+    """A reviewer gets 403 on the page and on its forms; an admin's forms need the CSRF token; an admin cannot
+    disable or demote themselves, nor reach another tenant's people; the store's refusals come back as one line."""
+    bob, bob_csrf = _client(server, "acme", "bob")
+    assert bob.get("/ui/admin").status_code == 403
+    assert bob.post("/ui/admin/users", data={"csrf": bob_csrf, "login": "mallory", "password": PASSWORD,
+                                             "role": "admin"}).status_code == 403
+    assert bob.post("/ui/admin/users/bob/role", data={"csrf": bob_csrf, "role": "admin"}).status_code == 403
+    alice, csrf = _client(server, "acme", "alice")
+    assert alice.post("/ui/admin/users", data={"login": "mallory", "password": PASSWORD}).status_code == 403
+    assert alice.post("/ui/admin/users/alice/disable", data={"csrf": csrf}).status_code == 409
+    assert alice.post("/ui/admin/users/alice/role", data={"csrf": csrf, "role": "reviewer"}).status_code == 409
+    for path, data, words in [
+            ("/ui/admin/users", {"login": "dave", "password": "short"}, "at least 8"),
+            ("/ui/admin/users", {"login": "bob", "password": PASSWORD}, "already exists"),
+            ("/ui/admin/users/eve/disable", {}, "no user &#39;eve&#39; in tenant &#39;acme&#39;"),
+            ("/ui/admin/suppressions", {"kind": "package", "value": "x", "reason": "y"}, "kind must be one of")]:
+        answer = alice.post(path, data={"csrf": csrf, **data})
+        assert answer.status_code == 422 and words in answer.text, (path, answer.text[-600:])
+    assert alice.post("/ui/admin/keys/0123456789abcdef/revoke", data={"csrf": csrf}).status_code == 404
+    eve, _ = _client(server, "other", "eve")
+    assert not _logged_out(eve)  # alice's attempt on "eve" reached nobody in the other tenant
+    assert "mallory" not in alice.get("/ui/admin").text
 
 
 # --- defences ----------------------------------------------------------------------------------------------------
