@@ -2,8 +2,9 @@
 
 Starts a server as the tests do (``start_server``), does a short review in headless Chromium (samples/sdks.apk and
 a second version of it asking SEND_SMS instead of READ_SMS, one false positive, two confirmed findings, a
-rectification decision) and saves the queue, the scan page, the app page and the notice as web-queue.png,
-web-scan.png, web-app.png and web-notice.png.
+rectification decision; a second reviewer, an API key and a suppression on the admin page) and saves the queue,
+the scan page, the app page, the notice and the admin page as web-queue.png, web-scan.png, web-app.png,
+web-notice.png and web-admin.png.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from typing import Any
 
 from tests.report import browser
 from tests.scale.conftest import SAMPLES
-from tests.server.test_web import _log_in, _review, _upload_in_browser, start_server, with_version_code
+from tests.server.test_web import (
+    _admin_form,
+    _log_in,
+    _review,
+    _upload_in_browser,
+    start_server,
+    with_version_code,
+)
 
 SIZE = (1280, 1000)
 
@@ -52,6 +60,14 @@ def take(folder: Path) -> None:
                 d.save_screenshot(str(folder / "web-app.png"))
                 d.get(f"{base}/ui/scans/{newer}/notice.html")
                 d.save_screenshot(str(folder / "web-notice.png"))
+                d.get(f"{base}/ui/admin")
+                _admin_form(d, "add-user", login="carol", password="correct horse battery", role="reviewer")
+                _admin_form(d, "add-key", name="ci-pipeline", role="reviewer")
+                d.get(f"{base}/ui/admin")
+                _admin_form(d, "add-suppression", kind="sdk", value="umeng-common", reason="已核对合同与隐私政策")
+                d.get(f"{base}/ui/admin")
+                d.execute_script("window.scrollTo(0, 0)")
+                d.save_screenshot(str(folder / "web-admin.png"))
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
