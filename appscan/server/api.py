@@ -4,7 +4,9 @@ at once, poll it, fetch the reports.
 Every endpoint but ``/health`` needs an ``X-API-Key`` made by ``appscan apikey create`` (401 without, 403 with a
 wrong one or a revoked one, from the next request on). A key reaches its tenant's uploads and scans only: another
 tenant's upload id is answered 404 like a missing one. The review endpoints (queue, findings, reviews, decisions,
-notices, keys, audit log, suppressions) are ``appscan.server.review_api``. An upload is checked while it streams in
+notices, keys, audit log, suppressions) are ``appscan.server.review_api``, which also names the two ways a scan's
+endpoints are reached (``scan_paths``): by upload id under ``/scans`` and by the store's scan id under
+``/stored-scans``, the one way to the scans the command line stored. An upload is checked while it streams in
 (``appscan.server.upload``) and then handed to a dispatcher (Celery workers or a local pool,
 ``appscan.server.dispatch``); the scan itself is the shared ``ingest``. Errors reach clients through one handler
 mapping ``AppscanError`` classes to HTTP statuses.
@@ -42,7 +44,7 @@ from appscan.report.document import result_from_document
 from appscan.rules.verdict import LABELS
 from appscan.server.dispatch import Dispatcher, LocalDispatcher, QueueFull, choose_dispatcher
 from appscan.server.limits import KeyLimits, RateLimited
-from appscan.server.review_api import Caller, review_router
+from appscan.server.review_api import Caller, ScanPath, ScanRef, review_router, scan_paths
 from appscan.server.session import WebSettings
 from appscan.server.upload import (
     MAX_POLICIES,
@@ -311,27 +313,30 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.get("/scans/{upload_id}")
     def scan_status(upload_id: str, caller: Caller = Auth) -> dict[str, Any]:
-        """Where the scan stands: queued, done (with the stored scan id) or failed (with the reason)."""
+        """Where the scan stands: queued, done (with the stored scan id, ``scan_id``, which also names the scan
+        under ``/stored-scans/{scan_id}``) or failed (with the reason)."""
         return _view(found(upload_id, caller.tenant))
 
-    @app.get("/scans/{upload_id}/report", response_class=Response, responses={200: {"content": {
-        media.partition(";")[0]: {} for media in REPORT_MEDIA.values()}}})
-    def scan_report(upload_id: str, caller: Caller = Auth,
-                    format: Annotated[str, Query(pattern=_FORMATS)] = "json",
-                    lang: Annotated[str, Query(pattern="^(zh|en)$")] = DEFAULT_LANG) -> Response:
-        """The report of a finished scan in every format of ``appscan report``: JSON (docs/json-schema.md, both
-        languages), HTML, SARIF 2.1.0, Markdown, an Excel workbook (xlsx) or plain text, in Chinese (``lang=zh``,
-        the default) or English."""
-        upload = found(upload_id, caller.tenant)
-        if upload.status != "done" or upload.scan_id is None:
-            raise HTTPException(409, f"scan {upload_id} is {upload.status}" +
-                                (f": {upload.error}" if upload.error else ""))
-        document = get_scan_document(service().store, upload.scan_id)
-        fmt = ReportFormat(format)
-        body = render_bytes(fmt, result_from_document(document), lang)
-        disposition = {"Content-Disposition": f'attachment; filename="report-{upload_id}{fmt.suffix}"'} \
-            if fmt is ReportFormat.XLSX else {}
-        return Response(body, media_type=REPORT_MEDIA[fmt], headers=disposition)
+    def report_route(path: ScanPath) -> None:
+        """The report endpoint under ``path.prefix``: one handler, whichever way the path names the scan."""
+        @app.get(f"{path.prefix}/report", summary=f"A finished scan's report{path.summary}", response_class=Response,
+                 responses={200: {"content": {media.partition(";")[0]: {} for media in REPORT_MEDIA.values()}}})
+        def scan_report(scan: ScanRef = Depends(path.resolve),
+                        format: Annotated[str, Query(pattern=_FORMATS)] = "json",
+                        lang: Annotated[str, Query(pattern="^(zh|en)$")] = DEFAULT_LANG) -> Response:
+            """The report of a finished scan in every format of ``appscan report``: JSON (docs/json-schema.md, both
+            languages), HTML, SARIF 2.1.0, Markdown, an Excel workbook (xlsx) or plain text, in Chinese
+            (``lang=zh``, the default) or English."""
+            document = get_scan_document(service().store, scan.scan_id)
+            fmt = ReportFormat(format)
+            body = render_bytes(fmt, result_from_document(document), lang)
+            disposition = {"Content-Disposition": f'attachment; filename="report-{scan.name}{fmt.suffix}"'} \
+                if fmt is ReportFormat.XLSX else {}
+            return Response(body, media_type=REPORT_MEDIA[fmt], headers=disposition)
+
+    paths = scan_paths(lambda: service().store, authorised, found)
+    for path in paths:
+        report_route(path)
 
     @app.get("/scans")
     def scans(caller: Caller = Auth, package: str | None = None,
@@ -341,6 +346,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         s = service()
         return [_view(s.refresh(u)) for u in list_uploads(s.store, package, limit, caller.tenant)]
 
-    app.include_router(review_router(lambda: service().store, authorised, found))
+    app.include_router(review_router(lambda: service().store, authorised, paths))
 
     return app

@@ -6,6 +6,12 @@ suppressions. A key acts for its tenant only: another tenant's upload is answere
 cannot be probed. Every change goes through ``review_records`` or ``service_records``, which write its audit event
 in the same transaction.
 
+A scan's endpoints are reached two ways, on the same handlers (``scan_paths``): by the upload that became it
+(``/scans/{upload_id}/...``) and by the store's scan id (``/stored-scans/{scan_id}/...``, the queue's ``scan_id``),
+which also reaches the scans the command line stored, since they have no upload. A scan id answers by the rule the
+store's reviews apply (``visible_scans``): the tenant holds the scan when one of its uploads became it, the
+``default`` tenant also the scans of no upload; any other id, a failed scan's too, is 404 alike.
+
 Reviews and decisions are a person's: a key reviews and decides as the enabled user of its tenant whose login is
 the key's name (``appscan apikey create --name LOGIN``), so the audit log and the notice name that person.
 """
@@ -13,14 +19,14 @@ the key's name (``appscan apikey create --name LOGIN``), so the audit log and th
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -50,7 +56,7 @@ from appscan.store.review_records import (
 )
 from appscan.store.service_records import KEY_ROLES, Upload, create_key, list_keys, revoke_key
 
-__all__ = ["Caller", "review_router", "NOTICE_CSP"]
+__all__ = ["Caller", "ScanRef", "ScanPath", "STORED_SCANS", "held_scan", "scan_paths", "review_router", "NOTICE_CSP"]
 
 NOTICE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 """The notice is self-contained HTML with its own inline style; it may load and run nothing else."""
@@ -59,6 +65,12 @@ Verdict = Enum("Verdict", {v.replace("-", "_"): v for v in VERDICTS}, type=str) 
 Decision = Enum("Decision", {d.replace("-", "_"): d for d in DECISIONS}, type=str)  # type: ignore[misc]
 Sort = Enum("Sort", {s: s for s in SORTS}, type=str)  # type: ignore[misc]
 Role = Enum("Role", {r: r for r in KEY_ROLES}, type=str)  # type: ignore[misc]
+
+STORED_SCANS = "/stored-scans"
+"""Where the API names a scan by the store's id: the scans the command line stored have no upload to name them by."""
+ScanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The store's scan id (the queue's ``scan_id``).")]
+"""Bounded like the store's ids (``integer`` columns: 32 bits on PostgreSQL), so that an id beyond them is refused
+(422) instead of failing the query (a database error, 503)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,33 @@ class Caller:
     def actor(self) -> str:
         """How the audit log names the key when it makes or revokes keys and edits suppressions."""
         return f"{self.name[:150]} (key {self.key_id})"
+
+
+@dataclass(frozen=True)
+class ScanRef:
+    """A successful scan of the caller's tenant, as a path named it (by upload id or by scan id)."""
+
+    scan_id: int
+    name: str
+    """The id the path gave (the upload id, or the scan id), for messages and file names."""
+    url: str
+    """The scan's path on the API (``/scans/UPLOAD_ID`` or ``/stored-scans/SCAN_ID``), for messages."""
+    upload_id: str | None
+    """The upload the path named; for a scan named by its id, the tenant's latest upload that became it (None for a
+    scan the command line stored)."""
+
+
+@dataclass(frozen=True)
+class ScanPath:
+    """One way of naming a scan in paths; each per-scan endpoint is made once per way, on one handler."""
+
+    prefix: str
+    """The scan's path template: ``/scans/{upload_id}`` or ``/stored-scans/{scan_id}``."""
+    resolve: Callable[..., ScanRef]
+    """The dependency turning the path's id into the tenant's scan, or answering 404 (409 for an upload that has not
+    become a scan)."""
+    summary: str
+    """Appended to the OpenAPI summaries of its endpoints."""
 
 
 class ReviewIn(BaseModel):
@@ -120,7 +159,9 @@ def _verdict(level: str | None) -> dict[str, Any] | None:
 
 
 def _row(row: QueueRow) -> dict[str, Any]:
-    return {**asdict(row), "created_at": _time(row.created_at), "verdict": _verdict(row.verdict)}
+    """A queue row; ``url`` is the scan's path under ``/stored-scans`` (None for a failed scan, which has none)."""
+    return {**asdict(row), "created_at": _time(row.created_at), "verdict": _verdict(row.verdict),
+            "url": f"{STORED_SCANS}/{row.scan_id}" if row.status == "ok" else None}
 
 
 def _review(review: ReviewRecord | None, now: datetime) -> dict[str, Any] | None:
@@ -162,10 +203,42 @@ def _ruleset() -> Ruleset:
     return ruleset
 
 
-def review_router(store: Callable[[], Store], caller: Callable[..., Caller],
-                  found: Callable[[str, str], Upload]) -> APIRouter:
-    """The review endpoints on the service's ``store``; ``caller`` is the dependency checking the API key and
-    ``found(upload_id, tenant)`` the tenant's upload (refreshed) or 404."""
+def held_scan(store: Store, tenant: str, scan_id: int) -> QueueRow:
+    """The tenant's successful scan as the queue lists it. Read through the queue, it is held by the rule the queue
+    and ``scan_review`` apply; a failed scan, another tenant's and a missing id get the same 404, so ids cannot be
+    probed."""
+    rows, _ = queue(store, QueueFilter(tenant, scan_id=scan_id), per_page=1)
+    if not rows or rows[0].status != "ok":
+        raise HTTPException(404, f"no scan {scan_id}")
+    return rows[0]
+
+
+def scan_paths(store: Callable[[], Store], caller: Callable[..., Caller],
+              found: Callable[[str, str], Upload]) -> tuple[ScanPath, ScanPath]:
+    """The two ways the API names a scan: by upload id (``found(upload_id, tenant)``: the tenant's upload,
+    refreshed, or 404) and by the store's scan id; ``caller`` is the dependency checking the API key."""
+    Auth = Depends(caller)
+
+    def by_upload(upload_id: str, who: Caller = Auth) -> ScanRef:
+        """The stored scan an upload of the caller's tenant became; 409 while it is queued or when it failed."""
+        upload = found(upload_id, who.tenant)
+        if upload.status != "done" or upload.scan_id is None:
+            raise HTTPException(409, f"scan {upload_id} is {upload.status}" +
+                                (f": {upload.error}" if upload.error else ""))
+        return ScanRef(upload.scan_id, upload_id, f"/scans/{upload_id}", upload_id)
+
+    def by_scan_id(scan_id: ScanId, who: Caller = Auth) -> ScanRef:
+        """A scan the caller's tenant holds, uploaded or stored by the command line."""
+        row = held_scan(store(), who.tenant, scan_id)
+        return ScanRef(scan_id, str(scan_id), f"{STORED_SCANS}/{scan_id}", row.upload_id)
+
+    return (ScanPath("/scans/{upload_id}", by_upload, ""),
+            ScanPath(STORED_SCANS + "/{scan_id}", by_scan_id, " (by stored scan id)"))
+
+
+def review_router(store: Callable[[], Store], caller: Callable[..., Caller], paths: Sequence[ScanPath]) -> APIRouter:
+    """The review endpoints on the service's ``store``; ``caller`` is the dependency checking the API key, and each
+    of ``paths`` (``scan_paths``) a way of naming a scan under which the per-scan endpoints are made."""
     router = APIRouter(tags=["review"])
     Auth = Depends(caller)
 
@@ -175,14 +248,6 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller],
         return who
 
     Admin = Depends(admin)
-
-    def scan_of(upload_id: str, who: Caller) -> int:
-        """The stored scan an upload of the caller's tenant became; 409 while it is queued or when it failed."""
-        upload = found(upload_id, who.tenant)
-        if upload.status != "done" or upload.scan_id is None:
-            raise HTTPException(409, f"scan {upload_id} is {upload.status}" +
-                                (f": {upload.error}" if upload.error else ""))
-        return upload.scan_id
 
     def person(who: Caller) -> str:
         """The login the key acts as: an enabled user of its tenant named like the key, else 403."""
@@ -210,72 +275,85 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller],
         rows, total = queue(store(), flt, sort.value, page, per_page)
         return {"total": total, "page": page, "per_page": per_page, "rows": [_row(r) for r in rows]}
 
-    @router.get("/scans/{upload_id}/findings", summary="A scan's findings with the review in force")
-    def findings(upload_id: str, who: Caller = Auth) -> dict[str, Any]:
-        """Every finding of the scan with the latest review of it (made on this scan or ``carried_over`` from
-        another version of the app, ``in_force`` false for an expired accepted risk), whether it is ``new``
-        since the app's previous version, and the decision that stands."""
-        review = scan_review(store(), who.tenant, scan_of(upload_id, who))
-        now = datetime.now().astimezone()
-        return {"scan_id": review.scan_id, "upload_id": upload_id, "package": review.package,
-                "version_code": review.version_code, "version_name": review.version_name,
-                "previous_scan_id": review.previous_scan_id, "decision": _decision(review.decision),
-                "findings": [{"id": f.finding.id, "rule": f.finding.rule, "severity": f.finding.severity,
-                              "title_en": f.finding.title_en, "review": _review(f.review, now),
-                              "carried_over": f.carried_over, "new": f.new} for f in review.findings]}
+    @router.get(STORED_SCANS + "/{scan_id}", summary="A stored scan by its id, as the queue lists it")
+    def stored_scan(scan_id: ScanId, who: Caller = Auth) -> dict[str, Any]:
+        """The queue's row of a scan the tenant holds, named by the store's id (the queue's ``scan_id``, an upload's
+        ``scan_id`` once done): also the scans the command line stored (``appscan scan --db``), which have no upload.
+        Its report, findings, reviews, decision and notice are under the same path. A failed scan, another
+        tenant's and a missing id: 404 alike."""
+        return _row(held_scan(store(), who.tenant, scan_id))
 
-    @router.post("/scans/{upload_id}/findings/{finding_id}/review", status_code=201,
-                 summary="Confirm a finding, mark it false positive or accept the risk")
-    def review(upload_id: str, finding_id: str, body: ReviewIn, who: Caller = Auth) -> dict[str, Any]:
-        """Record the key's user's verdict with its reason (and an expiry for an accepted risk); it stays in force
-        for the app's later versions, and false positives and unexpired accepted risks leave the gate
-        (``scan --fail-on``). 404 for a finding the scan does not have."""
-        scan_id = scan_of(upload_id, who)
-        if finding_id not in {f.finding.id for f in scan_review(store(), who.tenant, scan_id).findings}:
-            raise HTTPException(404, f"scan {upload_id} has no finding {finding_id!r}")
-        with _refused():
-            made = review_finding(store(), who.tenant, scan_id, finding_id, body.verdict.value, body.reason,
-                                  person(who), body.expires_at)
-        return _review(made, datetime.now().astimezone())  # type: ignore[return-value]
+    def scan_routes(path: ScanPath) -> None:
+        """The per-scan endpoints under ``path.prefix``: one handler each, whichever way the path names the scan."""
+        Scan = Depends(path.resolve)
 
-    @router.post("/scans/{upload_id}/decision", status_code=201, summary="Decide on the scanned version")
-    def make_decision(upload_id: str, body: DecisionIn, who: Caller = Auth) -> dict[str, Any]:
-        """Approve, reject or require rectification, with a comment; the latest decision stands and its notice
-        can be issued (``/scans/{upload_id}/notice``)."""
-        scan_id = scan_of(upload_id, who)
-        with _refused():
-            return _decision(decide(store(), who.tenant, scan_id, body.decision.value, body.comment,
-                                    person(who)))  # type: ignore[return-value]
+        @router.get(f"{path.prefix}/findings", summary=f"A scan's findings with the review in force{path.summary}")
+        def findings(scan: ScanRef = Scan, who: Caller = Auth) -> dict[str, Any]:
+            """Every finding of the scan with the latest review of it (made on this scan or ``carried_over`` from
+            another version of the app, ``in_force`` false for an expired accepted risk), whether it is ``new``
+            since the app's previous version, and the decision that stands."""
+            review = scan_review(store(), who.tenant, scan.scan_id)
+            now = datetime.now().astimezone()
+            return {"scan_id": review.scan_id, "upload_id": scan.upload_id, "package": review.package,
+                    "version_code": review.version_code, "version_name": review.version_name,
+                    "previous_scan_id": review.previous_scan_id, "decision": _decision(review.decision),
+                    "findings": [{"id": f.finding.id, "rule": f.finding.rule, "severity": f.finding.severity,
+                                  "title_en": f.finding.title_en, "review": _review(f.review, now),
+                                  "carried_over": f.carried_over, "new": f.new} for f in review.findings]}
 
-    @router.get("/scans/{upload_id}/decision", summary="The decision that stands, and the earlier ones")
-    def decisions(upload_id: str, who: Caller = Auth) -> dict[str, Any]:
-        """``current``: the latest decision on the scan (null before any); ``history``: every decision on it,
-        oldest first."""
-        review = scan_review(store(), who.tenant, scan_of(upload_id, who))
-        history = [d for d in decisions_of(store(), who.tenant, review.package) if d.scan_id == review.scan_id]
-        return {"current": _decision(review.decision), "history": [_decision(d) for d in history]}
+        @router.post(f"{path.prefix}/findings/{{finding_id}}/review", status_code=201,
+                     summary=f"Confirm a finding, mark it false positive or accept the risk{path.summary}")
+        def review(finding_id: str, body: ReviewIn, scan: ScanRef = Scan, who: Caller = Auth) -> dict[str, Any]:
+            """Record the key's user's verdict with its reason (and an expiry for an accepted risk); it stays in
+            force for the app's later versions, and false positives and unexpired accepted risks leave the gate
+            (``scan --fail-on``). 404 for a finding the scan does not have."""
+            if finding_id not in {f.finding.id for f in scan_review(store(), who.tenant, scan.scan_id).findings}:
+                raise HTTPException(404, f"scan {scan.name} has no finding {finding_id!r}")
+            with _refused():
+                made = review_finding(store(), who.tenant, scan.scan_id, finding_id, body.verdict.value, body.reason,
+                                      person(who), body.expires_at)
+            return _review(made, datetime.now().astimezone())  # type: ignore[return-value]
 
-    @router.get("/scans/{upload_id}/notice", summary="The rectification notice (整改通知), HTML or PDF",
-                response_class=Response,
-                responses={200: {"content": {"text/html": {}, "application/pdf": {}}}, 409: {}})
-    def notice(upload_id: str, who: Caller = Auth,
-               format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
-               lang: Annotated[str, Query(pattern="^(zh|en)$")] = DEFAULT_LANG,
-               deadline: date | None = None, contact: Annotated[str, Query(max_length=500)] = "") -> Response:
-        """The notice of the decision that stands (409 before any decision): the confirmed findings grouped by the
-        clause each breaks, with evidence and advice, issued by the tenant and signed by the deciding reviewer;
-        Chinese by default. ``deadline`` and ``contact`` are printed when given. PDF needs the ``pdf`` extra."""
-        scan_id = scan_of(upload_id, who)
-        review = scan_review(store(), who.tenant, scan_id)
-        if review.decision is None:
-            raise HTTPException(409, f"scan {upload_id} has no decision yet (POST /scans/{upload_id}/decision)")
-        result = result_from_document(get_scan_document(store(), scan_id))
-        made = reviewed_notice(review, result, who.tenant, deadline, contact)
-        if format == "pdf":
-            return Response(render_notice_pdf(made, _ruleset(), lang), media_type="application/pdf", headers={
-                "Content-Disposition": f'inline; filename="notice-{scan_id}.pdf"'})
-        return Response(render_notice_html(made, _ruleset(), lang), media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": NOTICE_CSP})
+        @router.post(f"{path.prefix}/decision", status_code=201, summary=f"Decide on the scanned version{path.summary}")
+        def make_decision(body: DecisionIn, scan: ScanRef = Scan, who: Caller = Auth) -> dict[str, Any]:
+            """Approve, reject or require rectification, with a comment; the latest decision stands and its notice
+            can be issued (``notice`` under the same path)."""
+            with _refused():
+                return _decision(decide(store(), who.tenant, scan.scan_id, body.decision.value, body.comment,
+                                        person(who)))  # type: ignore[return-value]
+
+        @router.get(f"{path.prefix}/decision", summary=f"The decision that stands, and the earlier ones{path.summary}")
+        def decisions(scan: ScanRef = Scan, who: Caller = Auth) -> dict[str, Any]:
+            """``current``: the latest decision on the scan (null before any); ``history``: every decision on it,
+            oldest first."""
+            review = scan_review(store(), who.tenant, scan.scan_id)
+            history = [d for d in decisions_of(store(), who.tenant, review.package) if d.scan_id == review.scan_id]
+            return {"current": _decision(review.decision), "history": [_decision(d) for d in history]}
+
+        @router.get(f"{path.prefix}/notice", summary=f"The rectification notice (整改通知), HTML or PDF{path.summary}",
+                    response_class=Response,
+                    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}, 409: {}})
+        def notice(scan: ScanRef = Scan, who: Caller = Auth,
+                   format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
+                   lang: Annotated[str, Query(pattern="^(zh|en)$")] = DEFAULT_LANG,
+                   deadline: date | None = None, contact: Annotated[str, Query(max_length=500)] = "") -> Response:
+            """The notice of the decision that stands (409 before any decision): the confirmed findings grouped by
+            the clause each breaks, with evidence and advice, issued by the tenant and signed by the deciding
+            reviewer; Chinese by default. ``deadline`` and ``contact`` are printed when given. PDF needs the ``pdf``
+            extra."""
+            review = scan_review(store(), who.tenant, scan.scan_id)
+            if review.decision is None:
+                raise HTTPException(409, f"scan {scan.name} has no decision yet (POST {scan.url}/decision)")
+            result = result_from_document(get_scan_document(store(), scan.scan_id))
+            made = reviewed_notice(review, result, who.tenant, deadline, contact)
+            if format == "pdf":
+                return Response(render_notice_pdf(made, _ruleset(), lang), media_type="application/pdf", headers={
+                    "Content-Disposition": f'inline; filename="notice-{scan.scan_id}.pdf"'})
+            return Response(render_notice_html(made, _ruleset(), lang), media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": NOTICE_CSP})
+
+    for path in paths:
+        scan_routes(path)
 
     @router.get("/apikeys", summary="The tenant's API keys (admin)")
     def keys(who: Caller = Admin) -> list[dict[str, Any]]:

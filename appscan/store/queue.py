@@ -53,6 +53,9 @@ class QueueFilter:
     """Scans finished at or after this time."""
     until: datetime | None = None
     """Scans finished before this time."""
+    scan_id: int | None = None
+    """One scan by its id: the API's ``/stored-scans/{scan_id}`` finds the scan the tenant holds through the queue,
+    so that it answers by the same rule and with the same row."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def _filters(flt: QueueFilter) -> list[Any]:
     """The conditions on ``scan`` (joined to its version and app) that the filter's fields set."""
     scan = m.Scan
     conditions: list[Any] = []
+    if flt.scan_id is not None:
+        conditions.append(scan.id == flt.scan_id)
     if flt.verdict:
         conditions.append(scan.verdict == flt.verdict)
     # Each as "scan id in (the scans having it)": the planner runs the subquery once from its index, where a

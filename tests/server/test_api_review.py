@@ -1,6 +1,7 @@
 """The review API on a real uvicorn server on loopback: tenants kept apart by id guessing, key roles and revocation,
 reports in every format and language, the queue, reviews carried over to the next version, decisions, notices in
-HTML and PDF with hostile comments escaped, and suppressions."""
+HTML and PDF with hostile comments escaped, suppressions, and scans reached by their stored scan id (a scan the
+command line stored, which has no upload, included)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import openpyxl
 import pytest
 
 from appscan.report import ReportFormat
-from appscan.store import open_store
+from appscan.store import open_store, record_failure
 from appscan.store.review_records import add_user
 from appscan.store.service_records import create_key
 from tests.conftest import REPO_ROOT
@@ -41,6 +42,11 @@ class Api:
     gina: str
     """Reviewer key of tenant globex, named after its user gina."""
     tmp: Path
+
+    @property
+    def db(self) -> str:
+        """The server's database."""
+        return f"sqlite:///{self.tmp / 'api.db'}"
 
     def get(self, key: str, path: str, **params: Any) -> httpx.Response:
         return httpx.get(f"{self.base}{path}", params=params, headers={"X-API-Key": key}, timeout=120)
@@ -95,24 +101,34 @@ def acme_scan(api: Api) -> dict[str, Any]:
     return api.scanned(api.alice, SAMPLES / "sdks.apk")
 
 
-def _paths(upload_id: str) -> list[str]:
-    return [f"/scans/{upload_id}", f"/scans/{upload_id}/report", f"/scans/{upload_id}/report?format=html",
-            f"/scans/{upload_id}/findings", f"/scans/{upload_id}/decision", f"/scans/{upload_id}/notice",
-            f"/scans/{upload_id}/notice?format=pdf"]
+MISSING_SCAN = f"/stored-scans/{10**9}"
+"""A scan id no test stores."""
+
+
+def _paths(scan: str) -> list[str]:
+    """The GET paths of the scan at ``scan`` (``/scans/UPLOAD_ID`` or ``/stored-scans/SCAN_ID``)."""
+    return [scan, f"{scan}/report", f"{scan}/report?format=html", f"{scan}/findings", f"{scan}/decision",
+            f"{scan}/notice", f"{scan}/notice?format=pdf"]
+
+
+def _hidden(api: Api, key: str, scan: str, missing: str, finding: str) -> None:
+    """Every endpoint of the scan at ``scan`` answers ``key`` 404, with the detail of the ``missing`` one but for
+    the id, so that ids cannot be probed; reviewing its ``finding`` and deciding on it too."""
+    ids = scan.rpartition("/")[2], missing.rpartition("/")[2]
+    for path, nowhere in zip(_paths(scan), _paths(missing)):
+        theirs, none = httpx.get(f"{api.base}{path}", headers={"X-API-Key": key}), \
+            httpx.get(f"{api.base}{nowhere}", headers={"X-API-Key": key})
+        assert theirs.status_code == none.status_code == 404, (path, theirs.text)
+        assert theirs.json()["detail"].replace(ids[0], "ID") == none.json()["detail"].replace(ids[1], "ID")
+    for path, body in ((f"{scan}/findings/{finding}/review", {"verdict": "confirmed", "reason": "x"}),
+                       (f"{scan}/decision", {"decision": "approve", "comment": "x"})):
+        assert api.post(key, path, body).status_code == 404, path
 
 
 def test_another_tenant_gets_404_as_for_a_missing_id(api: Api, acme_scan: dict[str, Any]) -> None:
     upload_id = acme_scan["id"]
-    missing = uuid.uuid4().hex
-    for path, nowhere in zip(_paths(upload_id), _paths(missing)):
-        theirs, none = httpx.get(f"{api.base}{path}", headers={"X-API-Key": api.gina}), \
-            httpx.get(f"{api.base}{nowhere}", headers={"X-API-Key": api.gina})
-        assert theirs.status_code == none.status_code == 404, (path, theirs.text)
-        assert theirs.json()["detail"].replace(upload_id, "ID") == none.json()["detail"].replace(missing, "ID")
     first = api.get(api.alice, f"/scans/{upload_id}/findings").json()["findings"][0]["id"]
-    for path, body in ((f"/scans/{upload_id}/findings/{first}/review", {"verdict": "confirmed", "reason": "x"}),
-                       (f"/scans/{upload_id}/decision", {"decision": "approve", "comment": "x"})):
-        assert api.post(api.gina, path, body).status_code == 404
+    _hidden(api, api.gina, f"/scans/{upload_id}", f"/scans/{uuid.uuid4().hex}", first)
     assert upload_id not in {u["id"] for u in api.get(api.gina, "/scans").json()}
     assert acme_scan["scan_id"] not in {r["scan_id"] for r in api.get(api.gina, "/queue").json()["rows"]}
     mine = api.get(api.alice, "/queue", package="com.example.sdks").json()["rows"]
@@ -266,7 +282,7 @@ def test_suppressions_are_admin_only_and_audited(api: Api) -> None:
 
 
 def test_each_tenant_keeps_its_own_suppressions(api: Api) -> None:
-    store = open_store(f"sqlite:///{api.tmp / 'api.db'}")
+    store = open_store(api.db)
     try:
         globex = create_key(store, "globex-ops", "globex", role="admin")
     finally:
@@ -283,15 +299,128 @@ def test_each_tenant_keeps_its_own_suppressions(api: Api) -> None:
         assert api.delete(key, f"/suppressions/{made.json()['id']}").status_code == 204
 
 
+@dataclasses.dataclass(frozen=True)
+class CliScans:
+    scan_id: int
+    """components.apk, stored by ``appscan scan --db`` into the server's database: no upload, the default tenant's."""
+    failed_id: int
+    """A failed scan stored without an upload."""
+    dora: str
+    """Reviewer key of the default tenant, named after its user dora."""
+
+
+@pytest.fixture(scope="module")
+def cli_scans(api: Api) -> CliScans:
+    """A scan and a failed scan the command line stored into the server's database, and a key of their tenant."""
+    scanned = run_appscan("scan", str(SAMPLES / "components.apk"), "--db", api.db)
+    assert scanned.returncode == 0, scanned.stderr
+    store = open_store(api.db)
+    try:
+        failed = record_failure(store, "broken.apk", "broken.apk: not a zip file", 0.1)
+        add_user(store, "default", "dora", PASSWORD)
+        dora = create_key(store, "dora", "default")
+    finally:
+        store.close()
+    rows = api.get(dora, "/queue", package="com.example.components").json()["rows"]
+    assert len(rows) == 1 and rows[0]["upload_id"] is None, rows
+    return CliScans(rows[0]["scan_id"], failed, dora)
+
+
+def test_a_scan_the_cli_stored_is_reached_by_its_scan_id(api: Api, cli_scans: CliScans) -> None:
+    key, scan = cli_scans.dora, f"/stored-scans/{cli_scans.scan_id}"
+    rows = {r["scan_id"]: r for r in api.get(key, "/queue").json()["rows"]}
+    assert rows[cli_scans.scan_id]["url"] == scan
+    assert rows[cli_scans.failed_id]["status"] == "failed" and rows[cli_scans.failed_id]["url"] is None
+    assert api.get(key, scan).json() == rows[cli_scans.scan_id]  # the scan as the queue lists it
+
+    report = api.get(key, f"{scan}/report", lang="en")
+    assert report.status_code == 200 and report.json()["app"]["package"] == "com.example.components"
+    html = api.get(key, f"{scan}/report", format="html")
+    assert html.headers["content-type"].startswith("text/html") and "com.example.components" in html.text
+    xlsx = api.get(key, f"{scan}/report", format="xlsx")
+    assert xlsx.content.startswith(b"PK") and f'report-{cli_scans.scan_id}.xlsx' in xlsx.headers["content-disposition"]
+
+    findings = api.get(key, f"{scan}/findings").json()
+    assert (findings["scan_id"], findings["upload_id"], findings["package"], findings["version_code"]) == \
+        (cli_scans.scan_id, None, "com.example.components", 7)
+    first = findings["findings"][0]["id"]
+    assert api.post(key, f"{scan}/findings/no-such-finding/review", {"verdict": "confirmed", "reason": "x"}) \
+        .status_code == 404
+    made = api.post(key, f"{scan}/findings/{first}/review",
+                    {"verdict": "confirmed", "reason": "seen in the CLI's scan"})
+    assert made.status_code == 201 and (made.json()["by"], made.json()["scan_id"]) == ("dora", cli_scans.scan_id)
+    assert api.get(key, f"{scan}/findings").json()["findings"][0]["review"]["reason"] == "seen in the CLI's scan"
+
+    early = api.get(key, f"{scan}/notice")
+    assert early.status_code == 409 and f"POST {scan}/decision" in early.json()["detail"]
+    decided = api.post(key, f"{scan}/decision",
+                       {"decision": "rectification-required", "comment": "fix the debuggable build"})
+    assert decided.status_code == 201 and decided.json()["by"] == "dora"
+    assert api.get(key, f"{scan}/decision").json()["current"]["decision"] == "rectification-required"
+    assert api.get(key, scan).json()["decision"] == "rectification-required"
+    notice = api.get(key, f"{scan}/notice", lang="en")
+    assert notice.status_code == 200 and notice.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in notice.headers["content-security-policy"]
+    assert "fix the debuggable build" in notice.text
+
+    for other in (api.alice, api.admin, api.gina):  # tenants that did not store it
+        _hidden(api, other, scan, MISSING_SCAN, first)
+    _hidden(api, key, f"/stored-scans/{cli_scans.failed_id}", MISSING_SCAN, first)  # a failed scan: as missing
+    assert cli_scans.scan_id not in {r["scan_id"] for r in api.get(api.alice, "/queue").json()["rows"]}
+
+
+def test_an_uploaded_scan_is_reached_by_its_scan_id_by_its_tenant_only(api: Api, cli_scans: CliScans) -> None:
+    """The same scan by upload id and by scan id: the same answers, and what is done through one shows through the
+    other; globex, and the default tenant that holds the scans of no upload, get 404."""
+    upload = api.scanned(api.alice, with_version_code(SAMPLES / "sdks.apk", api.tmp / "sdks-v8.apk", 8))
+    by_upload, scan = f"/scans/{upload['id']}", f"/stored-scans/{upload['scan_id']}"
+    row = api.get(api.alice, scan).json()
+    assert (row["scan_id"], row["upload_id"], row["version_code"], row["url"]) == \
+        (upload["scan_id"], upload["id"], 8, scan)
+    findings = api.get(api.alice, f"{scan}/findings").json()
+    assert findings == api.get(api.alice, f"{by_upload}/findings").json() and findings["upload_id"] == upload["id"]
+    assert api.get(api.alice, f"{scan}/report").content == api.get(api.alice, f"{by_upload}/report").content
+
+    first = findings["findings"][0]["id"]
+    assert api.post(api.alice, f"{scan}/findings/{first}/review",
+                    {"verdict": "confirmed", "reason": "reviewed by scan id"}).status_code == 201
+    reviewed = {f["id"]: f for f in api.get(api.alice, f"{by_upload}/findings").json()["findings"]}
+    assert reviewed[first]["review"]["reason"] == "reviewed by scan id" and not reviewed[first]["carried_over"]
+    assert api.post(api.alice, f"{by_upload}/decision", {"decision": "approve", "comment": "fine"}).status_code == 201
+    assert api.get(api.alice, f"{scan}/decision").json()["current"]["decision"] == "approve"
+    pdf = api.get(api.alice, f"{scan}/notice", format="pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    for other in (api.gina, cli_scans.dora):
+        _hidden(api, other, scan, MISSING_SCAN, first)
+
+
+def test_a_scan_id_that_is_no_number_in_range_is_refused(api: Api) -> None:
+    """Beyond PostgreSQL's integer ids the query would fail (503): such an id is refused as malformed."""
+    for bad in ("abc", "0", "-1", str(2**31)):
+        answer = api.get(api.alice, f"/stored-scans/{bad}/findings")
+        assert answer.status_code == 422, (bad, answer.text)
+    assert api.get(api.alice, f"/stored-scans/{2**31 - 1}/findings").status_code == 404  # the largest id: none
+
+
 def test_the_openapi_description_documents_the_review_endpoints(api: Api) -> None:
     spec = httpx.get(f"{api.base}/openapi.json").json()
     for path, method in (("/queue", "get"), ("/scans/{upload_id}/findings", "get"),
                          ("/scans/{upload_id}/findings/{finding_id}/review", "post"),
                          ("/scans/{upload_id}/decision", "post"), ("/scans/{upload_id}/notice", "get"),
+                         ("/stored-scans/{scan_id}", "get"),
                          ("/apikeys", "post"), ("/apikeys/{key_id}", "delete"), ("/audit", "get"),
                          ("/suppressions", "post")):
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["description"], path
+    for path, method in (("/report", "get"), ("/findings", "get"), ("/findings/{finding_id}/review", "post"),
+                         ("/decision", "post"), ("/decision", "get"), ("/notice", "get")):
+        by_upload = spec["paths"][f"/scans/{{upload_id}}{path}"][method]
+        by_id = spec["paths"][f"/stored-scans/{{scan_id}}{path}"][method]
+        assert by_id["summary"] == f"{by_upload['summary']} (by stored scan id)", path
+        assert by_id["description"] == by_upload["description"], path
+        assert {p["name"] for p in by_id["parameters"]} - {"scan_id"} == \
+            {p["name"] for p in by_upload["parameters"]} - {"upload_id"}, path
     formats = spec["paths"]["/scans/{upload_id}/report"]["get"]["parameters"]
     assert any(p["name"] == "lang" for p in formats)
     assert all(f.value in str(formats) for f in ReportFormat)

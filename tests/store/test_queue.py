@@ -86,7 +86,7 @@ def test_filters_narrow_the_list(store: Store) -> None:
     cases = {
         "verdict": ("high-risk", [late]), "sdk": ("amap", [early]), "data_type": ("location", [early]),
         "clause": ("M164-2", [late]), "package": ("maps", [early]), "since": (middle, [late]),
-        "until": (middle, [early]),
+        "until": (middle, [early]), "scan_id": (late, [late]),
     }
     for field, (value, expected) in cases.items():
         rows, total = queue(store, dataclasses.replace(every, **{field: value}))
@@ -136,5 +136,9 @@ def test_tenants_see_only_their_own_scans(store: Store) -> None:
     acme = {r.scan_id: r for r in queue(store, QueueFilter("acme"))[0]}
     assert acme[globex_v3].upload_id == upload.id and acme[globex_v3].decision is None
     assert acme[globex_v3].new_findings == 1  # compared with acme's version 2
+    # one scan by its id (the API's /stored-scans): the row of the full list, and nothing for a scan not held
+    assert queue(store, QueueFilter("acme", scan_id=globex_v3)) == ([acme[globex_v3]], 1)
+    assert queue(store, QueueFilter("acme", scan_id=cli)) == ([], 0)
+    assert queue(store, QueueFilter("acme", scan_id=2**31 - 1)) == ([], 0)  # the largest id the API takes
     with pytest.raises(StoreError):
         queue(store, QueueFilter("nobody"))
