@@ -28,9 +28,12 @@ from appscan.store.review_records import (
     audit_log,
     decide,
     disable_user,
+    enable_user,
     list_users,
     review_finding,
     scan_review,
+    set_password,
+    set_role,
 )
 
 __all__ = ["review", "user"]
@@ -199,7 +202,8 @@ def user() -> None:
     """Manage the people who review and decide (logins per tenant, argon2-hashed passwords).
 
     Passwords are read from a prompt, or from the first line of stdin with --password-stdin; never from an
-    argument, which other users of the machine could see.
+    argument, which other users of the machine could see. Every change but `add` ends the person's open web UI
+    sessions; the tenant's last enabled admin can be neither disabled nor made a reviewer.
     """
 
 
@@ -209,12 +213,24 @@ def _read_password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
 
 
+def _password_stdin(command: F) -> F:
+    """``--password-stdin``, for scripts: the prompt would need a terminal."""
+    return click.option("--password-stdin", is_flag=True,
+                        help="Read the password from the first line of stdin.")(command)
+
+
+def _logged_by(doing: str) -> Callable[[F], F]:
+    """``--by``: who makes a change to people, for the audit log (anyone: whoever holds the database acts)."""
+    return click.option("--by", "by", default="cli", show_default=True, metavar="NAME",
+                        help=f"Who {doing}, for the log.")
+
+
 @user.command("add")
 @click.argument("login")
 @click.option("--role", type=click.Choice(ROLES), default="reviewer", show_default=True,
               help="admin also sees the audit log in the web UI.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@click.option("--by", "by", default="cli", show_default=True, metavar="NAME", help="Who adds the user, for the log.")
+@_password_stdin
+@_logged_by("adds the user")
 @_common
 def user_add(login: str, role: str, password_stdin: bool, by: str, tenant: str, db_url: str | None) -> None:
     """Add LOGIN to the tenant (made on its first user); the password needs 8 characters or more."""
@@ -243,11 +259,54 @@ def user_list(fmt: str, tenant: str, db_url: str | None) -> None:
 
 @user.command("disable")
 @click.argument("login")
-@click.option("--by", "by", default="cli", show_default=True, metavar="NAME", help="Who disables, for the log.")
+@_logged_by("disables")
 @_common
 def user_disable(login: str, by: str, tenant: str, db_url: str | None) -> None:
-    """Disable LOGIN: no more log-in, reviews or decisions. Their past reviews and decisions stand."""
+    """Disable LOGIN: no more log-in, reviews or decisions, and their open web sessions end. Their past reviews and
+    decisions stand. The tenant's last enabled admin cannot be disabled."""
     def work(store: Store) -> None:
         disable_user(store, tenant, login, by)
         say(f"disabled {login} of tenant {tenant}")
+    _with_store(db_url, work)
+
+
+@user.command("enable")
+@click.argument("login")
+@_logged_by("enables")
+@_common
+def user_enable(login: str, by: str, tenant: str, db_url: str | None) -> None:
+    """Enable LOGIN again: they log in with the password they had."""
+    def work(store: Store) -> None:
+        enable_user(store, tenant, login, by)
+        say(f"enabled {login} of tenant {tenant}")
+    _with_store(db_url, work)
+
+
+@user.command("password")
+@click.argument("login")
+@_password_stdin
+@_logged_by("sets the password")
+@_common
+def user_password(login: str, password_stdin: bool, by: str, tenant: str, db_url: str | None) -> None:
+    """Give LOGIN a new password (8 characters or more): the old one stops working and their open web sessions
+    end."""
+    password = _read_password(password_stdin)
+
+    def work(store: Store) -> None:
+        set_password(store, tenant, login, password, by)
+        say(f"new password for {login} of tenant {tenant}")
+    _with_store(db_url, work)
+
+
+@user.command("role")
+@click.argument("login")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="admin also sees the audit log in the web UI.")
+@_logged_by("changes the role")
+@_common
+def user_role(login: str, role: str, by: str, tenant: str, db_url: str | None) -> None:
+    """Make LOGIN a reviewer or an admin; their open web sessions end, so the role holds from their next log-in.
+    The tenant's last enabled admin cannot be made a reviewer."""
+    def work(store: Store) -> None:
+        made = set_role(store, tenant, login, role, by)
+        say(f"{made.login} of tenant {tenant} is now {made.role}")
     _with_store(db_url, work)

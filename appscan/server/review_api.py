@@ -1,10 +1,10 @@
 """The review endpoints of the service: what a reviewer does in the web UI, for machines with an API key.
 
 The queue (``appscan.store.queue``, the query the UI lists with), a scan's findings with the review in force,
-reviews, decisions, the rectification notice, and for admin keys the API keys, the audit log and the gate's
-suppressions. A key acts for its tenant only: another tenant's upload is answered 404 like a missing one, so ids
-cannot be probed. Every change goes through ``review_records`` or ``service_records``, which write its audit event
-in the same transaction.
+reviews, decisions, the rectification notice, and for admin keys the people who log in to the web UI, the API
+keys, the audit log and the gate's suppressions. A key acts for its tenant only: another tenant's upload or person
+is answered 404 like a missing one, so ids and logins cannot be probed. Every change goes through
+``review_records`` or ``service_records``, which write its audit event in the same transaction.
 
 A scan's endpoints are reached two ways, on the same handlers (``scan_paths``): by the upload that became it
 (``/scans/{upload_id}/...``) and by the store's scan id (``/stored-scans/{scan_id}/...``, the queue's ``scan_id``),
@@ -43,16 +43,24 @@ from appscan.store.queue import MAX_PER_PAGE, SORTS, QueueFilter, QueueRow, queu
 from appscan.store.records import SuppressionRecord
 from appscan.store.review_records import (
     DECISIONS,
+    MIN_PASSWORD,
+    ROLES,
     VERDICTS,
     AuditRecord,
     DecisionRecord,
     ReviewRecord,
+    UserRecord,
+    add_user,
     audit_log,
     decide,
     decisions_of,
+    disable_user,
+    enable_user,
     list_users,
     review_finding,
     scan_review,
+    set_password,
+    set_role,
 )
 from appscan.store.service_records import KEY_ROLES, Upload, create_key, list_keys, revoke_key
 
@@ -65,6 +73,7 @@ Verdict = Enum("Verdict", {v.replace("-", "_"): v for v in VERDICTS}, type=str) 
 Decision = Enum("Decision", {d.replace("-", "_"): d for d in DECISIONS}, type=str)  # type: ignore[misc]
 Sort = Enum("Sort", {s: s for s in SORTS}, type=str)  # type: ignore[misc]
 Role = Enum("Role", {r: r for r in KEY_ROLES}, type=str)  # type: ignore[misc]
+PersonRole = Enum("PersonRole", {r: r for r in ROLES}, type=str)  # type: ignore[misc]
 
 STORED_SCANS = "/stored-scans"
 """Where the API names a scan by the store's id: the scans the command line stored have no upload to name them by."""
@@ -140,6 +149,31 @@ class KeyIn(BaseModel):
     role: Role = Role.reviewer  # type: ignore[valid-type,attr-defined]
 
 
+_PASSWORD = f"At least {MIN_PASSWORD} characters; only its argon2 hash is stored."
+
+
+class UserIn(BaseModel):
+    """A new person of the caller's tenant, who logs in to the web UI (``/ui``) with the tenant's name, the login and
+    the password. Login and password are checked by the store, which answers a bad one in one line (422)."""
+
+    login: str = Field(description="Letters, digits and . _ - @, starting with a letter or digit, at most 100 "
+                                   "characters; unique in the tenant.")
+    password: str = Field(description=_PASSWORD)
+    role: PersonRole = PersonRole.reviewer  # type: ignore[valid-type,attr-defined]
+
+
+class PasswordIn(BaseModel):
+    """A person's new password (an admin's reset)."""
+
+    password: str = Field(description=_PASSWORD)
+
+
+class RoleIn(BaseModel):
+    """A person's new role: an admin also reads the audit log in the web UI."""
+
+    role: PersonRole  # type: ignore[valid-type]
+
+
 class SuppressionIn(BaseModel):
     """Hide a finding, a rule, an SDK or a clause from the gate and the reports, with a reason."""
 
@@ -173,6 +207,10 @@ def _review(review: ReviewRecord | None, now: datetime) -> dict[str, Any] | None
 
 def _decision(decision: DecisionRecord | None) -> dict[str, Any] | None:
     return None if decision is None else {**asdict(decision), "at": _time(decision.at)}
+
+
+def _person(person: UserRecord) -> dict[str, Any]:
+    return {**asdict(person), "created_at": _time(person.created_at)}
 
 
 def _audit(event: AuditRecord) -> dict[str, Any]:
@@ -373,6 +411,60 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller], pat
         if not revoke_key(store(), key_id, who.tenant, who.actor):
             raise HTTPException(404, f"no API key {key_id}")
         return Response(status_code=204)
+
+    def logins(who: Caller) -> set[str]:
+        """The logins of the caller's tenant. People are disabled, never deleted, so a login found is still there
+        for the change that follows; looked up before the change, so that a login the tenant does not have is
+        answered 404 (or an existing one 409) before the store checks the rest of the request."""
+        return {u.login for u in list_users(store(), who.tenant)}
+
+    def changed(login: str, who: Caller, refused: int, change: Callable[..., UserRecord], *args: str) \
+            -> dict[str, Any]:
+        """Person ``login`` of the caller's tenant after ``change(store, tenant, login, *args, by=...)``, audited as
+        the key: 404 for a login the tenant does not have (another tenant's alike: only the caller's tenant is
+        looked in), ``refused`` with the store's one line for its other refusals."""
+        if login not in logins(who):
+            raise HTTPException(404, f"no user {login!r} in tenant {who.tenant!r}")
+        with _refused(refused):
+            return _person(change(store(), who.tenant, login, *args, by=who.actor))
+
+    @router.get("/users", summary="The tenant's people, who log in to the web UI (admin)")
+    def users(who: Caller = Admin) -> list[dict[str, Any]]:
+        """Login, role, creation time and ``disabled`` of every person of the tenant, by login, disabled ones
+        included; password hashes are never shown."""
+        return [_person(u) for u in list_users(store(), who.tenant)]
+
+    @router.post("/users", status_code=201, summary="Add a person to the tenant (admin)")
+    def make_user(body: UserIn, who: Caller = Admin) -> dict[str, Any]:
+        """The new person, a ``reviewer`` unless ``role`` is ``admin``; they can log in to the web UI at once. 409
+        when the login exists in the tenant, 422 for a bad login or a password too short (see the body's fields)."""
+        if body.login in logins(who):
+            raise HTTPException(409, f"user {body.login!r} already exists in tenant {who.tenant!r}")
+        with _refused():
+            return _person(add_user(store(), who.tenant, body.login, body.password, body.role.value, who.actor))
+
+    @router.post("/users/{login}/disable", summary="Disable a person of the tenant (admin)")
+    def disable(login: str, who: Caller = Admin) -> dict[str, Any]:
+        """They can no longer log in, review or decide, and their open web sessions end; their past reviews and
+        decisions stand. 409 for the tenant's last enabled admin, 404 for a login the tenant does not have."""
+        return changed(login, who, 409, disable_user)
+
+    @router.post("/users/{login}/enable", summary="Enable a disabled person of the tenant again (admin)")
+    def enable(login: str, who: Caller = Admin) -> dict[str, Any]:
+        """They log in again with the password they had. 404 for a login the tenant does not have."""
+        return changed(login, who, 409, enable_user)
+
+    @router.put("/users/{login}/password", summary="Give a person of the tenant a new password (admin)")
+    def new_password(login: str, body: PasswordIn, who: Caller = Admin) -> dict[str, Any]:
+        """An admin's reset: the old password stops working and their open web sessions end. 422 for a password
+        too short, 404 for a login the tenant does not have."""
+        return changed(login, who, 422, set_password, body.password)
+
+    @router.put("/users/{login}/role", summary="Make a person of the tenant a reviewer or an admin (admin)")
+    def new_role(login: str, body: RoleIn, who: Caller = Admin) -> dict[str, Any]:
+        """Their open web sessions end, so the new role holds from their next log-in. 409 when it would demote the
+        tenant's last enabled admin, 404 for a login the tenant does not have."""
+        return changed(login, who, 409, set_role, body.role.value)
 
     @router.get("/audit", summary="The tenant's audit log (admin)")
     def audit(who: Caller = Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:

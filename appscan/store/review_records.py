@@ -277,15 +277,35 @@ def list_users(store: Store, tenant: str) -> list[UserRecord]:
     return store.read(run)
 
 
+def _manages(row: m.Reviewer) -> bool:
+    """True for an enabled admin: someone who can still manage the tenant's people in the web UI."""
+    return row.role == "admin" and not row.disabled
+
+
 def _changed(store: Store, tenant: str, login: str, by: str, action: str, detail: Mapping[str, Any],
              change: Callable[[m.Reviewer], None]) -> UserRecord:
-    """Apply ``change`` to a person (enabled or not), end their open sessions and audit it, in one transaction."""
+    """Apply ``change`` to a person (enabled or not), end their open sessions and audit it, in one transaction.
+
+    A change that would leave the tenant without an enabled admin person (disabling or demoting the last one) is
+    refused, whoever asks (the CLI, an admin key, the web UI): a tenant nobody can manage could only be repaired
+    from the database's command line.
+    """
     def run(session: Session) -> UserRecord:
         owner = _tenant(session, tenant)
+        # the tenant's people change one transaction at a time (a lock on the tenant's row; SQLite's writers queue
+        # anyway), so that two admins disabled at once on PostgreSQL cannot each count the other as the one left
+        session.execute(select(m.Tenant.id).where(m.Tenant.id == owner.id).with_for_update())
         row = session.scalar(select(m.Reviewer).where(m.Reviewer.tenant_id == owner.id, m.Reviewer.login == login))
         if row is None:
             raise StoreError(f"no user {login!r} in tenant {tenant!r} (see appscan user list)")
+        managed = _manages(row)
         change(row)
+        if managed and not _manages(row) and not session.scalar(
+                select(func.count()).select_from(m.Reviewer).where(
+                    m.Reviewer.tenant_id == owner.id, m.Reviewer.id != row.id, m.Reviewer.role == "admin",
+                    ~m.Reviewer.disabled)):
+            raise StoreError(f"user {login!r} is the last enabled admin of tenant {tenant!r}: make another user "
+                             "admin first (appscan user role LOGIN --role admin), or nobody could manage its people")
         row.session_epoch += 1
         write_audit(session, owner.id, by, action, f"user {login}", detail)
         return _user(row, tenant)
@@ -294,7 +314,7 @@ def _changed(store: Store, tenant: str, login: str, by: str, action: str, detail
 
 def disable_user(store: Store, tenant: str, login: str, by: str = "cli") -> UserRecord:
     """Stop a person from logging in, reviewing and deciding, and end their open sessions; their past reviews and
-    decisions stand."""
+    decisions stand. The tenant's last enabled admin cannot be disabled."""
     return _changed(store, tenant, login, by, "user.disable", {}, lambda row: setattr(row, "disabled", True))
 
 
@@ -311,7 +331,8 @@ def set_password(store: Store, tenant: str, login: str, password: str, by: str =
 
 
 def set_role(store: Store, tenant: str, login: str, role: str, by: str = "cli") -> UserRecord:
-    """Make a person a reviewer or an admin; their open sessions end, so the new role holds from the next page."""
+    """Make a person a reviewer or an admin; their open sessions end, so the new role holds from the next page. The
+    tenant's last enabled admin cannot be made a reviewer."""
     if role not in ROLES:
         raise StoreError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     return _changed(store, tenant, login, by, "user.role", {"role": role}, lambda row: setattr(row, "role", role))

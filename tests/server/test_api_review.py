@@ -1,10 +1,11 @@
 """The review API on a real uvicorn server on loopback: tenants kept apart by id guessing, key roles and revocation,
 reports in every format and language, the queue, reviews carried over to the next version, decisions, notices in
-HTML and PDF with hostile comments escaped, suppressions, and scans reached by their stored scan id (a scan the
-command line stored, which has no upload, included)."""
+HTML and PDF with hostile comments escaped, suppressions, the people admin keys manage, and scans reached by their
+stored scan id (a scan the command line stored, which has no upload, included)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,8 @@ import openpyxl
 import pytest
 
 from appscan.report import ReportFormat
-from appscan.store import open_store, record_failure
-from appscan.store.review_records import add_user
+from appscan.store import Store, open_store, record_failure
+from appscan.store.review_records import add_user, session_state, verify_password
 from appscan.store.service_records import create_key
 from tests.conftest import REPO_ROOT
 from tests.scale.conftest import SAMPLES, appscan_cmd, run_appscan
@@ -54,8 +56,20 @@ class Api:
     def post(self, key: str, path: str, body: dict[str, Any]) -> httpx.Response:
         return httpx.post(f"{self.base}{path}", json=body, headers={"X-API-Key": key}, timeout=60)
 
+    def put(self, key: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.put(f"{self.base}{path}", json=body, headers={"X-API-Key": key}, timeout=60)
+
     def delete(self, key: str, path: str) -> httpx.Response:
         return httpx.delete(f"{self.base}{path}", headers={"X-API-Key": key}, timeout=60)
+
+    @contextlib.contextmanager
+    def store(self) -> Iterator[Store]:
+        """The server's database, opened beside it, to check what the API did and to make keys."""
+        opened = open_store(self.db)
+        try:
+            yield opened
+        finally:
+            opened.close()
 
     def scanned(self, key: str, apk: Path) -> dict[str, Any]:
         """Upload ``apk`` with ``key`` and wait for its scan; the upload's final status."""
@@ -93,6 +107,13 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
     assert "Traceback" not in (tmp / "server.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def globex_admin(api: Api) -> str:
+    """An admin key of globex."""
+    with api.store() as store:
+        return create_key(store, "globex-ops", "globex", role="admin")
 
 
 @pytest.fixture(scope="module")
@@ -281,12 +302,8 @@ def test_suppressions_are_admin_only_and_audited(api: Api) -> None:
     assert "suppression.add" in actions and "suppression.delete" in actions
 
 
-def test_each_tenant_keeps_its_own_suppressions(api: Api) -> None:
-    store = open_store(api.db)
-    try:
-        globex = create_key(store, "globex-ops", "globex", role="admin")
-    finally:
-        store.close()
+def test_each_tenant_keeps_its_own_suppressions(api: Api, globex_admin: str) -> None:
+    globex = globex_admin
     mine = api.post(api.admin, "/suppressions", {"kind": "sdk", "value": "umeng", "reason": "acme's contract"})
     theirs = api.post(globex, "/suppressions", {"kind": "sdk", "value": "umeng", "reason": "globex's contract"})
     assert mine.status_code == theirs.status_code == 201  # the same (kind, value) once per tenant
@@ -314,13 +331,10 @@ def cli_scans(api: Api) -> CliScans:
     """A scan and a failed scan the command line stored into the server's database, and a key of their tenant."""
     scanned = run_appscan("scan", str(SAMPLES / "components.apk"), "--db", api.db)
     assert scanned.returncode == 0, scanned.stderr
-    store = open_store(api.db)
-    try:
+    with api.store() as store:
         failed = record_failure(store, "broken.apk", "broken.apk: not a zip file", 0.1)
         add_user(store, "default", "dora", PASSWORD)
         dora = create_key(store, "dora", "default")
-    finally:
-        store.close()
     rows = api.get(dora, "/queue", package="com.example.components").json()["rows"]
     assert len(rows) == 1 and rows[0]["upload_id"] is None, rows
     return CliScans(rows[0]["scan_id"], failed, dora)
@@ -403,6 +417,116 @@ def test_a_scan_id_that_is_no_number_in_range_is_refused(api: Api) -> None:
     assert api.get(api.alice, f"/stored-scans/{2**31 - 1}/findings").status_code == 404  # the largest id: none
 
 
+_CHANGES = (("post", "disable", {}), ("post", "enable", {}), ("put", "password", {"password": "a new password"}),
+            ("put", "role", {"role": "admin"}))
+"""Every change of a person: method, the path's last part and the body."""
+
+
+def _change(api: Api, key: str, login: str, change: str) -> httpx.Response:
+    method, _, body = next(c for c in _CHANGES if c[1] == change)
+    path = f"/users/{login}/{change}"
+    return api.post(key, path, body) if method == "post" else api.put(key, path, body)
+
+
+def _detail(answer: httpx.Response) -> str:
+    """The one-line detail of a refusal."""
+    detail = answer.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail, detail
+    return detail
+
+
+def test_people_are_managed_by_admin_keys_of_their_own_tenant_only(api: Api, globex_admin: str) -> None:
+    assert api.get(api.alice, "/users").status_code == 403
+    assert api.post(api.alice, "/users", {"login": "mallory", "password": PASSWORD, "role": "admin"}) \
+        .status_code == 403
+    for _, change, _ in _CHANGES:
+        assert _change(api, api.alice, "alice", change).status_code == 403, change
+
+    acme = {u["login"]: u for u in api.get(api.admin, "/users").json()}
+    assert set(acme["alice"]) == {"tenant", "login", "role", "created_at", "disabled"}  # never a hash
+    assert (acme["alice"]["tenant"], acme["alice"]["role"], acme["alice"]["disabled"]) == ("acme", "reviewer", False)
+    assert datetime.fromisoformat(acme["alice"]["created_at"]).tzinfo is not None
+    globex = [u["login"] for u in api.get(globex_admin, "/users").json()]
+    assert "gina" in globex and "alice" not in globex
+
+    for _, change, _ in _CHANGES:  # acme's alice is answered exactly like a login nobody has
+        theirs, none = _change(api, globex_admin, "alice", change), _change(api, globex_admin, "nobody", change)
+        assert theirs.status_code == none.status_code == 404, (change, theirs.text)
+        assert _detail(theirs).replace("alice", "LOGIN") == _detail(none).replace("nobody", "LOGIN")
+    # the same login in another tenant is another person: no 409 telling that acme has an alice
+    assert api.post(globex_admin, "/users", {"login": "alice", "password": "globex's alice"}).status_code == 201
+    with api.store() as store:
+        assert verify_password(store, "acme", "alice", PASSWORD) is not None  # untouched by globex
+        assert verify_password(store, "globex", "alice", "globex's alice") is not None
+    assert not any(e["subject"] == "user alice" and e["action"] != "user.add"
+                   for e in api.get(api.admin, "/audit").json())
+
+
+def test_a_person_is_added_disabled_enabled_given_a_password_and_a_role_each_audited(api: Api) -> None:
+    made = api.post(api.admin, "/users", {"login": "carol", "password": PASSWORD})
+    assert made.status_code == 201, made.text
+    assert {k: made.json()[k] for k in ("tenant", "login", "role", "disabled")} == \
+        {"tenant": "acme", "login": "carol", "role": "reviewer", "disabled": False}
+    for status, body, words in (
+            (409, {"login": "carol", "password": "another password", "role": "admin"}, "already exists in tenant"),
+            (409, {"login": "carol", "password": "short"}, "'carol' already exists in tenant 'acme'"),
+            (422, {"login": "bad login", "password": PASSWORD}, "invalid login 'bad login'"),
+            (422, {"login": "", "password": PASSWORD}, "invalid login ''"),
+            (422, {"login": "dave", "password": "short"}, "at least 8 characters")):
+        answer = api.post(api.admin, "/users", body)
+        assert answer.status_code == status and words in _detail(answer), (body, answer.text)
+    assert api.post(api.admin, "/users", {"login": "dave", "password": PASSWORD, "role": "root"}).status_code == 422
+
+    with api.store() as store:
+        disabled = _change(api, api.admin, "carol", "disable")
+        assert disabled.status_code == 200 and disabled.json()["disabled"] is True
+        assert verify_password(store, "acme", "carol", PASSWORD) is None  # can no longer log in
+        assert session_state(store, "acme", "carol") is None
+        assert next(u for u in api.get(api.admin, "/users").json() if u["login"] == "carol")["disabled"] is True
+        enabled = _change(api, api.admin, "carol", "enable")
+        assert enabled.status_code == 200 and enabled.json()["disabled"] is False
+        assert verify_password(store, "acme", "carol", PASSWORD) is not None
+        short = api.put(api.admin, "/users/carol/password", {"password": "short"})
+        assert short.status_code == 422 and "at least 8" in _detail(short)
+        nobody = api.put(api.admin, "/users/nobody/password", {"password": "short"})
+        assert nobody.status_code == 404 and _detail(nobody) == "no user 'nobody' in tenant 'acme'"
+        assert api.put(api.admin, "/users/carol/password", {"password": "a new password"}).status_code == 200
+        assert verify_password(store, "acme", "carol", PASSWORD) is None
+        assert verify_password(store, "acme", "carol", "a new password") is not None
+        assert api.put(api.admin, "/users/carol/role", {"role": "root"}).status_code == 422
+        promoted = api.put(api.admin, "/users/carol/role", {"role": "admin"})
+        assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
+        assert session_state(store, "acme", "carol") == ("admin", 4)  # each change ended her sessions
+
+    actor = f"ops (key {api.admin.partition('.')[0]})"
+    events = [(e["action"], e["actor"], e["detail"]) for e in api.get(api.admin, "/audit").json()
+              if e["subject"] == "user carol"]
+    assert events == [("user.role", actor, {"role": "admin"}), ("user.password", actor, {}),
+                      ("user.enable", actor, {}), ("user.disable", actor, {}),
+                      ("user.add", actor, {"role": "reviewer"})]  # refused changes left nothing
+
+
+def test_an_admin_key_cannot_lock_the_tenant_out_of_its_people(api: Api) -> None:
+    """A tenant of its own, whose only people this test makes: an admin key is no person."""
+    with api.store() as store:
+        key = create_key(store, "initech-ops", "initech", role="admin")
+    assert api.post(key, "/users", {"login": "erin", "password": PASSWORD, "role": "admin"}).status_code == 201
+    for answer in (_change(api, key, "erin", "disable"), api.put(key, "/users/erin/role", {"role": "reviewer"})):
+        assert answer.status_code == 409 and _detail(answer).startswith(
+            "user 'erin' is the last enabled admin of tenant 'initech'"), answer.text
+    assert api.post(key, "/users", {"login": "frank", "password": PASSWORD, "role": "admin"}).status_code == 201
+    assert api.put(key, "/users/erin/role", {"role": "reviewer"}).status_code == 200  # frank is left
+    assert _change(api, key, "frank", "disable").status_code == 409
+    assert api.put(key, "/users/erin/role", {"role": "admin"}).status_code == 200
+    assert _change(api, key, "frank", "disable").status_code == 200  # erin is left
+    assert _change(api, key, "frank", "disable").status_code == 200  # a disabled admin may be disabled again
+    assert _change(api, key, "erin", "disable").status_code == 409
+    assert {u["login"]: (u["role"], u["disabled"]) for u in api.get(key, "/users").json()} == \
+        {"erin": ("admin", False), "frank": ("admin", True)}
+    assert [e["action"] for e in api.get(key, "/audit").json()][:4] == ["user.disable", "user.disable",
+                                                                        "user.role", "user.role"]
+
+
 def test_the_openapi_description_documents_the_review_endpoints(api: Api) -> None:
     spec = httpx.get(f"{api.base}/openapi.json").json()
     for path, method in (("/queue", "get"), ("/scans/{upload_id}/findings", "get"),
@@ -410,7 +534,9 @@ def test_the_openapi_description_documents_the_review_endpoints(api: Api) -> Non
                          ("/scans/{upload_id}/decision", "post"), ("/scans/{upload_id}/notice", "get"),
                          ("/stored-scans/{scan_id}", "get"),
                          ("/apikeys", "post"), ("/apikeys/{key_id}", "delete"), ("/audit", "get"),
-                         ("/suppressions", "post")):
+                         ("/suppressions", "post"), ("/users", "get"), ("/users", "post"),
+                         ("/users/{login}/disable", "post"), ("/users/{login}/enable", "post"),
+                         ("/users/{login}/password", "put"), ("/users/{login}/role", "put")):
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["description"], path
     for path, method in (("/report", "get"), ("/findings", "get"), ("/findings/{finding_id}/review", "post"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import threading
 
 import pytest
 from alembic import command
@@ -205,6 +206,9 @@ def test_passwords_are_argon2_hashes_only(store: Store) -> None:
     add_user(store, "globex", "ann", "another password")  # the same login in another tenant is another person
     assert verify_password(store, "globex", "ann", PASSWORD) is None
     assert verify_password(store, "globex", "ann", "another password") is not None
+    with pytest.raises(StoreError, match="'ann' is the last enabled admin of tenant 'acme'"):
+        disable_user(store, "acme", "ann")  # nobody could manage acme's people any more
+    add_user(store, "acme", "amy", PASSWORD, role="admin")
     disable_user(store, "acme", "ann")
     assert verify_password(store, "acme", "ann", PASSWORD) is None
     for login, password, words in [("ann", PASSWORD, "already exists"), ("new", "short", "at least 8"),
@@ -286,3 +290,28 @@ def test_a_database_at_0005_gets_its_keys_and_uploads_into_the_default_tenant(db
         assert "tenant" not in inspect(connection).get_table_names()
         assert connection.scalar(text("SELECT count(*) FROM service_api_key")) == 1
     engine.dispose()
+
+
+def test_two_admins_disabled_at_once_leave_one(store: Store) -> None:
+    """Each of two admins is disabled by a transaction of its own at the same moment: one must be refused. Without
+    the lock on the tenant's row, PostgreSQL let both through in most rounds (each counted the other as left)."""
+    def disable(tenant: str, login: str, start: threading.Barrier, outcomes: dict[str, object]) -> None:
+        start.wait()
+        try:
+            outcomes[login] = disable_user(store, tenant, login).disabled
+        except StoreError as error:
+            outcomes[login] = str(error)
+
+    for round_ in range(5):
+        tenant, start = f"race{round_}", threading.Barrier(2)
+        outcomes: dict[str, object] = {}
+        for login in ("ann", "bob"):
+            add_user(store, tenant, login, PASSWORD, role="admin")
+        threads = [threading.Thread(target=disable, args=(tenant, login, start, outcomes)) for login in ("ann", "bob")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        refused = [str(v) for v in outcomes.values() if v is not True]
+        assert len(outcomes) == 2 and len(refused) == 1 and "is the last enabled admin" in refused[0], outcomes
+        assert sum(not u.disabled for u in list_users(store, tenant)) == 1

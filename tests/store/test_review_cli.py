@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from appscan.cli import main
 from appscan.report.json_format import to_document
 from appscan.store import Store, save_scan
-from appscan.store.review_records import review_finding
+from appscan.store.review_records import review_finding, verify_password
 from tests.conftest import REPO_ROOT
 from tests.store import factory
 
@@ -97,6 +97,51 @@ def test_mistakes_are_one_line_errors(db_url: str, store: Store) -> None:
     assert passed.exit_code == 2 and "unexpected extra argument" in passed.output.lower()
     audit = json.loads(run(db_url, "review", "audit", "--format", "json").output)
     assert [e["action"] for e in audit] == ["user.add"]  # refused changes leave nothing behind
+
+
+def test_people_are_enabled_given_passwords_and_roles_from_the_command_line(db_url: str, store: Store) -> None:
+    acme = ("--tenant", "acme")
+    for login, role in (("ann", "admin"), ("bob", "reviewer")):
+        assert run(db_url, "user", "add", login, "--role", role, "--password-stdin", *acme,
+                   stdin=PASSWORD + "\n").exit_code == 0
+    _one_error(run(db_url, "user", "disable", "ann", *acme),
+               "appscan: error: user 'ann' is the last enabled admin of tenant 'acme'")
+    _one_error(run(db_url, "user", "role", "ann", "--role", "reviewer", *acme), "last enabled admin")
+
+    promoted = run(db_url, "user", "role", "bob", "--role", "admin", "--by", "ann", *acme)
+    assert promoted.exit_code == 0 and promoted.output == "bob of tenant acme is now admin\n"
+    assert run(db_url, "user", "disable", "ann", *acme).exit_code == 0  # bob is left to manage acme
+    _one_error(run(db_url, "user", "role", "bob", "--role", "reviewer", *acme), "last enabled admin")
+    listed = run(db_url, "user", "list", *acme).output.splitlines()
+    assert listed[0].startswith("ann  admin  ") and listed[0].endswith("  disabled")
+    assert listed[1].startswith("bob  admin  ") and not listed[1].endswith("disabled")
+    assert verify_password(store, "acme", "ann", PASSWORD) is None
+    enabled = run(db_url, "user", "enable", "ann", "--by", "bob", *acme)
+    assert enabled.exit_code == 0 and enabled.output == "enabled ann of tenant acme\n"
+    assert verify_password(store, "acme", "ann", PASSWORD) is not None
+
+    typed = run(db_url, "user", "password", "ann", *acme, stdin="a new password\na new password\n")  # and again
+    assert typed.exit_code == 0 and "a new password" not in typed.output
+    assert typed.output.endswith("new password for ann of tenant acme\n")
+    assert verify_password(store, "acme", "ann", PASSWORD) is None
+    assert verify_password(store, "acme", "ann", "a new password") is not None
+    piped = run(db_url, "user", "password", "ann", "--password-stdin", *acme, stdin="a third password\n")
+    assert piped.exit_code == 0 and verify_password(store, "acme", "ann", "a third password") is not None
+
+    _one_error(run(db_url, "user", "password", "ann", "--password-stdin", *acme, stdin="short\n"),
+               "at least 8 characters")
+    for command in ("enable", "disable"):
+        _one_error(run(db_url, "user", command, "nobody", *acme), "no user 'nobody' in tenant 'acme'")
+    _one_error(run(db_url, "user", "role", "bob", "--role", "admin", "--tenant", "globex"), "no tenant 'globex'")
+    assert run(db_url, "user", "role", "bob", "--role", "root", *acme).exit_code == 2
+    assert run(db_url, "user", "role", "bob", *acme).exit_code == 2  # --role is required
+    assert run(db_url, "user", "password", "ann", "a fourth password", *acme).exit_code == 2  # never an argument
+
+    events = json.loads(run(db_url, "review", "audit", "--format", "json", *acme).output)
+    assert [(e["actor"], e["action"], e["subject"]) for e in events[:5]] == [
+        ("cli", "user.password", "user ann"), ("cli", "user.password", "user ann"), ("bob", "user.enable", "user ann"),
+        ("cli", "user.disable", "user ann"), ("ann", "user.role", "user bob")]
+    assert len(events) == 8  # and the tenant and its two users: refused changes left nothing
 
 
 def test_scan_fail_on_treats_reviewed_false_positives_as_suppressed(db_url: str, store: Store) -> None:
