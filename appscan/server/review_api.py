@@ -58,6 +58,7 @@ from appscan.store.review_records import (
     enable_user,
     list_users,
     review_finding,
+    review_findings,
     scan_review,
     set_password,
     set_role,
@@ -132,6 +133,13 @@ class ReviewIn(BaseModel):
     reason: str = Field(min_length=1, max_length=4000, description="Why; required for every verdict.")
     expires_at: datetime | None = Field(None, description="Required for an accepted risk (in the future), refused "
                                                           "for the other verdicts.")
+
+
+class ReviewsIn(ReviewIn):
+    """One verdict on several findings of a scan, recorded together (all of them, or none)."""
+
+    finding_ids: list[str] = Field(min_length=1, max_length=1000, description="The findings' ids (``findings[].id``); "
+                                                                             "repeated ids count once.")
 
 
 class DecisionIn(BaseModel):
@@ -351,6 +359,22 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller], pat
                 made = review_finding(store(), who.tenant, scan.scan_id, finding_id, body.verdict.value, body.reason,
                                       person(who), body.expires_at)
             return _review(made, datetime.now().astimezone())  # type: ignore[return-value]
+
+        @router.post(f"{path.prefix}/reviews", status_code=201,
+                     summary=f"One verdict on several findings of the scan at once{path.summary}")
+        def review_several(body: ReviewsIn, scan: ScanRef = Scan, who: Caller = Auth) -> dict[str, Any]:
+            """As ``findings/{finding_id}/review`` for each of ``finding_ids`` in one transaction (what the web
+            UI's ticked findings do): every review is recorded, or none when one id is not the scan's (404).
+            Answers each finding's review by id."""
+            known = {f.finding.id for f in scan_review(store(), who.tenant, scan.scan_id).findings}
+            missing = next((f for f in body.finding_ids if f not in known), None)
+            if missing is not None:
+                raise HTTPException(404, f"scan {scan.name} has no finding {missing!r}")
+            with _refused():
+                made = review_findings(store(), who.tenant, scan.scan_id, body.finding_ids, body.verdict.value,
+                                       body.reason, person(who), body.expires_at)
+            now = datetime.now().astimezone()
+            return {"reviews": {finding_id: _review(record, now) for finding_id, record in made.items()}}
 
         @router.post(f"{path.prefix}/decision", status_code=201, summary=f"Decide on the scanned version{path.summary}")
         def make_decision(body: DecisionIn, scan: ScanRef = Scan, who: Caller = Auth) -> dict[str, Any]:

@@ -142,6 +142,7 @@ def _hidden(api: Api, key: str, scan: str, missing: str, finding: str) -> None:
         assert theirs.status_code == none.status_code == 404, (path, theirs.text)
         assert theirs.json()["detail"].replace(ids[0], "ID") == none.json()["detail"].replace(ids[1], "ID")
     for path, body in ((f"{scan}/findings/{finding}/review", {"verdict": "confirmed", "reason": "x"}),
+                       (f"{scan}/reviews", {"finding_ids": [finding], "verdict": "confirmed", "reason": "x"}),
                        (f"{scan}/decision", {"decision": "approve", "comment": "x"})):
         assert api.post(key, path, body).status_code == 404, path
 
@@ -268,6 +269,23 @@ def test_review_decision_notice_and_a_review_carried_to_the_next_version(api: Ap
     assert rows[first["scan_id"]]["counts"]["high"] >= 1 and rows[first["scan_id"]]["version_code"] == 5
     audit = [(e["action"], e["actor"]) for e in api.get(api.admin, "/audit").json()]
     assert ("scan.decide", "alice") in audit and ("finding.review", "alice") in audit
+
+
+def test_several_findings_get_one_review_together_or_none(api: Api) -> None:
+    upload = api.scanned(api.alice, with_version_code(SAMPLES / "sdks.apk", api.tmp / "sdks-v9.apk", 9))["id"]
+    findings = [f["id"] for f in api.get(api.alice, f"/scans/{upload}/findings").json()["findings"]]
+    refused = api.post(api.alice, f"/scans/{upload}/reviews",
+                       {"finding_ids": [findings[0], "no-such-finding"], "verdict": "confirmed", "reason": "x"})
+    assert refused.status_code == 404 and "no-such-finding" in refused.json()["detail"]
+    assert api.post(api.alice, f"/scans/{upload}/reviews",
+                    {"finding_ids": [], "verdict": "confirmed", "reason": "x"}).status_code == 422
+    made = api.post(api.alice, f"/scans/{upload}/reviews",
+                    {"finding_ids": findings[:3], "verdict": "false-positive", "reason": "stub code"})
+    assert made.status_code == 201, made.text
+    assert list(made.json()["reviews"]) == findings[:3]
+    assert {r["by"] for r in made.json()["reviews"].values()} == {"alice"}
+    reviewed = {f["id"]: f["review"] for f in api.get(api.alice, f"/scans/{upload}/findings").json()["findings"]}
+    assert [fid for fid, r in reviewed.items() if r and r["reason"] == "stub code"] == findings[:3]
 
 
 def test_the_queue_filters_sorts_and_pages(api: Api, acme_scan: dict[str, Any]) -> None:
@@ -540,7 +558,7 @@ def test_the_openapi_description_documents_the_review_endpoints(api: Api) -> Non
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["description"], path
     for path, method in (("/report", "get"), ("/findings", "get"), ("/findings/{finding_id}/review", "post"),
-                         ("/decision", "post"), ("/decision", "get"), ("/notice", "get")):
+                         ("/reviews", "post"), ("/decision", "post"), ("/decision", "get"), ("/notice", "get")):
         by_upload = spec["paths"][f"/scans/{{upload_id}}{path}"][method]
         by_id = spec["paths"][f"/stored-scans/{{scan_id}}{path}"][method]
         assert by_id["summary"] == f"{by_upload['summary']} (by stored scan id)", path
