@@ -5,7 +5,7 @@ Starts ``appscan serve`` on 127.0.0.1 as the web tests do (``tests.server.test_w
 temporary folder, scans run by the server itself), adds a reviewer of a team of its own, and drives headless
 Chromium through the pages for the smallest corpus APKs, as a reviewer would: log in once; then for each app click
 "upload" in the top bar, choose the file, submit, let the status page reload itself until the scan page opens,
-confirm every high finding (click the reason field, type, submit: one form each, as the page offers), decide
+confirm every high finding (tick each, then one reason and one submit in the form above the table), decide
 (rectification required when a high finding was confirmed, else approve: choice, comment, submit) and open the
 notice from its link (a new tab, closed after). An APK whose upload is refused or whose scan fails is skipped and
 the next larger one taken, up to ``--apps`` reviewed apps.
@@ -162,20 +162,20 @@ class Reviewer:
         return int(self.d.current_url.rsplit("/", 1)[1])
 
     def confirm_high_findings(self) -> int:
-        """Confirm each high finding not yet confirmed (a review carried over from an earlier version stands)."""
+        """Confirm the high findings not yet confirmed (a review carried over from an earlier version stands): tick
+        each, then one reason and one submit in the form above the table."""
         from selenium.webdriver.common.by import By
 
         rows = self.d.find_elements(By.CSS_SELECTOR, "tr.finding")
         high = [r.get_attribute("data-finding") for r in rows if r.find_elements(By.CSS_SELECTOR, ".sev-high")
                 and not r.find_elements(By.CSS_SELECTOR, ".r-confirmed")]
+        if not high:
+            return 0
         for finding in high:
-            form = _row(self.d, finding).find_element(By.CSS_SELECTOR, "form.review-form")
-            form.find_element(By.NAME, "reason").click()  # the verdict list opens on "confirmed"
-            form.find_element(By.NAME, "reason").send_keys("已复核，确认存在")
-            self.submit(form.find_element(By.CSS_SELECTOR, "button"))
-            self.tally.clicks += 1
-            self.tally.typed += 1
-            _settle(self.d, lambda d, f=finding: _row(d, f).find_elements(By.CSS_SELECTOR, ".state .r-confirmed"))
+            self.click("input.tick", within=_row(self.d, finding))
+        self.type("#bulk-review input[name=reason]", "已复核，确认存在")  # the verdict list opens on "confirmed"
+        self.submit(self.d.find_element(By.CSS_SELECTOR, "#bulk-review button"))
+        _settle(self.d, lambda d: _row(d, high[-1]).find_elements(By.CSS_SELECTOR, ".state .r-confirmed"))
         return len(high)
 
     def decide(self, decision: str) -> None:

@@ -39,6 +39,7 @@ from appscan.rules.catalog import Ruleset
 from appscan.rules.verdict import LABELS
 from appscan.server.notices import reviewed_notice
 from appscan.store import Store, add_suppression, delete_suppression, get_scan_document, list_suppressions
+from appscan.store.models import MAX_ID
 from appscan.store.queue import MAX_PER_PAGE, SORTS, QueueFilter, QueueRow, queue
 from appscan.store.records import SuppressionRecord
 from appscan.store.review_records import (
@@ -78,7 +79,7 @@ PersonRole = Enum("PersonRole", {r: r for r in ROLES}, type=str)  # type: ignore
 
 STORED_SCANS = "/stored-scans"
 """Where the API names a scan by the store's id: the scans the command line stored have no upload to name them by."""
-ScanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The store's scan id (the queue's ``scan_id``).")]
+ScanId = Annotated[int, Path(ge=1, le=MAX_ID, description="The store's scan id (the queue's ``scan_id``).")]
 """Bounded like the store's ids (``integer`` columns: 32 bits on PostgreSQL), so that an id beyond them is refused
 (422) instead of failing the query (a database error, 503)."""
 

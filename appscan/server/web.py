@@ -47,6 +47,7 @@ from appscan.server.ui_text import DEFAULT_LANG, LANGS, t
 from appscan.server.upload import ReceivedFile, UploadRejected
 from appscan.store import Store, add_suppression, delete_suppression, get_scan_document, list_suppressions
 from appscan.store.queries import diff_scans
+from appscan.store.models import MAX_ID
 from appscan.store.queue import SORTS, QueueFilter, QueueRow, queue
 from appscan.store.repository import SUPPRESSION_KINDS
 from appscan.store.review_records import (
@@ -227,7 +228,10 @@ def _notice(store: Store, user: SessionUser, scan_id: int) -> tuple[Notice, Rule
 
 
 def _scan_review(store: Store, user: SessionUser, scan_id: int) -> ScanReview:
-    """The tenant's scan as a reviewer sees it; a scan of another tenant, failed or missing: 404 alike."""
+    """The tenant's scan as a reviewer sees it; a scan of another tenant, failed or missing: 404 alike (an id
+    beyond the store's too, before it reaches a query)."""
+    if not 1 <= scan_id <= MAX_ID:
+        raise Refused(404, "error.no_scan")
     try:
         return scan_review(store, user.tenant, scan_id)
     except StoreError:

@@ -32,13 +32,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "App", "AppVersion", "Scan", "ScanIncomplete", "PermissionUse", "Component", "Sdk",
+__all__ = ["MAX_ID", "Base", "App", "AppVersion", "Scan", "ScanIncomplete", "PermissionUse", "Component", "Sdk",
            "SdkDetection", "SdkEvidence", "ApiCall", "Clause", "Finding", "FindingClause", "FindingEvidence",
            "Suppression", "ServiceApiKey", "ServiceUpload", "ScanPolicy", "PolicyDeclaration", "PolicySdk",
            "Tenant", "Reviewer", "FindingReview", "AppDecision", "AuditEvent"]
 
 # 64-bit on PostgreSQL; SQLite needs INTEGER for an auto-incrementing rowid primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ID = 2**31 - 1
+"""The largest id an ``Integer`` primary key holds on PostgreSQL (32 bits): an id from a URL beyond it is no row's,
+and is refused before it reaches a query (where PostgreSQL would fail it as out of range)."""
 
 
 class Base(DeclarativeBase):

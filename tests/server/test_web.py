@@ -584,6 +584,10 @@ def test_the_review_works_on_postgresql(pg_url: str, tmp_path: Path) -> None:  #
                                                                "comment": "no"}).status_code == 303
         notice = client.get(f"/ui/scans/{scan}/notice.html")
         assert notice.status_code == 200 and "不予通过" in notice.text
+        for beyond in (2**31, 2**63):  # ids no PostgreSQL integer holds: no such scan, not a database error
+            assert client.get(f"/ui/scans/{beyond}").status_code == 404
+            assert client.post(f"/ui/scans/{beyond}/decision", data={"csrf": csrf, "decision": "reject",
+                                                                     "comment": "no"}).status_code == 404
         assert f'data-scan="{scan}"' in client.get("/ui/queue", params={"package": "legacy", "sort": "high"}).text
         assert f'data-scan="{scan}"' not in client.get("/ui/queue", params={"package": "no-such-app"}).text
         intruder, _ = _client(pg, "other", "eve")
