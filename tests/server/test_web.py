@@ -438,6 +438,22 @@ def test_the_admin_page_is_for_the_tenants_admins(server: Server) -> None:
     assert "mallory" not in alice.get("/ui/admin").text
 
 
+def test_an_admin_who_sets_their_own_password_stays_logged_in(server: Server) -> None:
+    """Setting a password ends the person's sessions; the admin who set their own gets a new session in the answer,
+    while their other sessions (another browser) end."""
+    store = open_store(server.db_url)
+    try:
+        add_user(store, "acme", "amy", PASSWORD, "admin")
+    finally:
+        store.close()
+    here, csrf = _client(server, "acme", "amy")
+    elsewhere, _ = _client(server, "acme", "amy")
+    answer = here.post("/ui/admin/users/amy/password", data={"csrf": csrf, "password": "amy's new password"})
+    assert answer.status_code == 303 and "appscan_session=" in answer.headers.get("set-cookie", "")
+    assert here.get("/ui/admin").status_code == 200
+    assert _logged_out(elsewhere)
+
+
 # --- defences ----------------------------------------------------------------------------------------------------
 
 def test_pages_need_a_valid_unexpired_session(server: Server) -> None:
