@@ -9,13 +9,14 @@ makes a reviewer stop trusting a report, so each call gets an *effect* (``ApiCal
 * ``collection``: the call yields the data type; ``guarded``: the same, after a check of its permission;
 * ``behaviour``: a catalogue behaviour (reflection, scheduling, sending SMS...), never collection;
 * ``own-app``: a lookup of the app's own package; ``probe``: a yes/no question about one thing (one named package,
-  one intent, one named process, whether the network is up), not the installed-app list or the network type;
+  one intent, one named process, whether the network is up, the row of one known file), not the installed-app list,
+  the network type or the media library;
   ``foreground-check``: the running-process list compared with the app's own pid or name;
 * ``inert``: the permission the call needs is not declared, so it cannot return data.
 
 The evidence, best first: the register flow of the calling method (``facts.code.flow``), i.e. what reaches the
-package-name or Intent argument, following a parameter one level up into the callers and a String an app method
-returns into that method; then, where no flow can be decoded, the calling method's string constants and calls.
+package-name, Intent or selection argument, following a parameter one level up into the callers and a String an app
+method returns into that method; then, where no flow can be decoded, the calling method's string constants and calls.
 The flow over-approximates (a register holds everything ever written to it), so values whose type cannot be the
 argument's (a ``PackageInfo`` result in a reused register) are ignored, and string constants count as package names
 only when they look like one.
@@ -24,7 +25,7 @@ only when they look like one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -81,6 +82,11 @@ means to use one sends the user there (an Intent with this action). Declared but
 held, and the API returns nothing."""
 _DEPTH = 2
 """Hops (caller of a parameter, or into an app method's return) followed to resolve a package name."""
+_ONE_ROW = re.compile(r"\s*(_data|_id|_display_name)\s*=\s*\?\s*", re.IGNORECASE)
+"""A content-query selection that picks one row by an identifying column (``_data=?``: the file at one path),
+``fullmatch``-ed so that nothing else may be in the clause: no LIKE, no AND/OR, no other column, no range."""
+_SELECTION_DEPTH = 1
+"""Hops followed to resolve a selection: a helper given its selection by its direct callers, no further."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,19 +196,24 @@ class MethodIndex:
 
 @dataclass
 class _Sources:
-    """Where the package names reaching one argument come from."""
+    """Where the Strings (package names, selections) reaching one argument come from."""
 
     own: bool = False
     constants: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
     walked: set[str] = field(default_factory=set)
     """Methods where a value comes from iterating a collection (``Iterator.next``): packages looked up one by one."""
+    passed_null: bool = False
+    """A direct caller passes nothing the flow tracks (``null``, which ``const/4`` writes) for the parameter: where a
+    missing value widens the call (a null selection reads every row), the constants from the other callers are not
+    all it gets; a package lookup ignores it."""
 
     def merge(self, other: _Sources) -> None:
         self.own |= other.own
         self.constants |= other.constants
         self.unknown |= other.unknown
         self.walked |= other.walked
+        self.passed_null |= other.passed_null
 
     @property
     def empty(self) -> bool:
@@ -211,6 +222,15 @@ class _Sources:
     @property
     def only_own(self) -> bool:
         return self.own and not self.constants and not self.unknown
+
+
+_Constant = Callable[[str], _Sources]
+"""How a constant string reaching an argument is read (a package name, or any text such as a selection)."""
+
+
+def _text(text: str) -> _Sources:
+    """A constant read as it is: every string reaching a selection argument is part of what it can be."""
+    return _Sources(constants={text})
 
 
 def _return_type(method: str) -> str:
@@ -251,6 +271,10 @@ class EffectJudge:
             effect = self._combined(self._intent_query(api.intent_argument, caller, inv)
                                     for inv in self._invokes(caller, callee)) or self._intent_effect([caller])
             if effect.name != "collection":
+                return effect
+        if not reflective and api.selection_argument is not None:
+            effect = self._one_row(api.selection_argument, caller, self._invokes(caller, callee))
+            if effect is not None:
                 return effect
         if api.read_by_any and not self._read(caller, callee, api.read_by_any):
             shown = "/".join(p.rsplit("->", 1)[-1].split("(", 1)[0] for p in api.read_by_any[:3])
@@ -304,6 +328,29 @@ class EffectJudge:
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             return Effect("probe", f"looks up one named package ({shown}), not the installed-app list")
         return Effect("probe", "looks up one package whose name is not a constant, not the installed-app list")
+
+    def _one_row(self, index: int, caller: str, invokes: list[InvokeFlow]) -> Effect | None:
+        """Content queries whose selection (argument ``index``) is, at every invoke, only ever a constant picking one
+        row by an identifying column (``_data=?``): lookups of one file the caller already knows, not the media
+        library. None when anything else can reach one of them: null (every row), a computed or concatenated
+        clause, an unknown value; or when the overload has no String there (``query(Uri, String[], Bundle, ...)``)."""
+        flow = self._facts.code.flow(caller)
+        if flow is None or not invokes:
+            return None
+        selections: set[str] = set()
+        for inv in invokes:
+            position = index if inv.kind == "static" else index - 1
+            types = param_types(inv.callee)
+            if index >= len(inv.args) or not 0 <= position < len(types) or types[position] != "Ljava/lang/String;":
+                return None
+            sources = self._sources(flow, inv.args[index], _SELECTION_DEPTH, _text)
+            if not sources.constants or sources.own or sources.unknown or sources.passed_null:
+                return None
+            selections |= sources.constants
+        if not all(_ONE_ROW.fullmatch(s) for s in selections):
+            return None
+        shown = ", ".join(sorted({"".join(s.split()) for s in selections}))
+        return Effect("probe", f"looks up one known file (selection {shown}), not the media library")
 
     def _usage_list(self, method: str) -> bool | None:
         """Whether ``method`` walks the usage statistics (and no package list that needs no permission): None when
@@ -418,19 +465,26 @@ class EffectJudge:
         cls, _, name = method.partition("->")
         return (name in _OWN_NAMES and self._is_context(cls)) or method == _PROCESS_NAME
 
-    def _sources(self, flow: MethodFlow, values: frozenset[Value], depth: int) -> _Sources:
-        """Where the String values reaching an argument of ``flow``'s method come from."""
+    def _package_name(self, text: str) -> _Sources:
+        """A constant read as a package name: the app's own, another named one, or nothing."""
+        if not _package_like(text):
+            return _Sources()  # a log message left in a reused register, not a package name
+        return _Sources(own=True) if self._own(text) else _Sources(constants={text})
+
+    def _sources(self, flow: MethodFlow, values: frozenset[Value], depth: int,
+                 constant: _Constant | None = None) -> _Sources:
+        """Where the String values reaching an argument of ``flow``'s method come from; ``constant`` reads a
+        constant string (by default as a package name)."""
+        read = constant or self._package_name
         out = _Sources()
         for value in values:
-            out.merge(self._source(flow, value, depth))
+            out.merge(self._source(flow, value, depth, read))
         return out
 
-    def _source(self, flow: MethodFlow, value: Value, depth: int) -> _Sources:
+    def _source(self, flow: MethodFlow, value: Value, depth: int, constant: _Constant) -> _Sources:
         kind, ref = value.kind, value.ref
         if kind == "string":
-            if not _package_like(ref):
-                return _Sources()  # a log message left in a reused register, not a package name
-            return _Sources(own=True) if self._own(ref) else _Sources(constants={ref})
+            return constant(ref)
         if kind == "result":
             if _return_type(ref) not in _STRINGISH:
                 return _Sources()
@@ -440,10 +494,10 @@ class EffectJudge:
                 return _Sources(unknown={"a list element"}, walked={flow.method})
             inner = self._facts.code.flow(ref) if depth > 0 else None
             if inner is not None and inner.returns:
-                return self._sources(inner, inner.returns, depth - 1)
+                return self._sources(inner, inner.returns, depth - 1, constant)
             return _Sources(unknown={f"result of {_short(ref)}"})
         if kind == "param":
-            return self._parameter(flow, int(ref), depth)
+            return self._parameter(flow, int(ref), depth, constant)
         if kind == "field":
             if not ref.endswith(":Ljava/lang/String;"):
                 return _Sources()
@@ -454,7 +508,7 @@ class EffectJudge:
             return _Sources(unknown={"a computed value"})
         return _Sources()  # new objects, arrays, classes, exceptions: not a String
 
-    def _parameter(self, flow: MethodFlow, number: int, depth: int) -> _Sources:
+    def _parameter(self, flow: MethodFlow, number: int, depth: int, constant: _Constant) -> _Sources:
         """A parameter: what the direct callers pass at that position (``number`` counts ``this`` as 0)."""
         position = number if flow.static else number - 1
         types = param_types(flow.method)
@@ -468,7 +522,8 @@ class EffectJudge:
                     continue
                 for inv in outer.invokes:
                     if inv.callee == flow.method and number < len(inv.args):
-                        out.merge(self._sources(outer, inv.args[number], depth - 1))
+                        out.merge(self._sources(outer, inv.args[number], depth - 1, constant)
+                                  if inv.args[number] else _Sources(passed_null=True))
         return out if not out.empty else _Sources(unknown={f"parameter {position + 1} of {_short(flow.method)}"})
 
     # -- permissions ---------------------------------------------------------------------------------------

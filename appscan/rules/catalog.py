@@ -162,6 +162,9 @@ class SensitiveApi:
     """Index (receiver first) of a package-name argument: the app's own package -> own-app, any other -> probe."""
     intent_argument: int | None = None
     """Index of an Intent argument: a broad one (MAIN/LAUNCHER) lists apps, any other resolves one intent (probe)."""
+    selection_argument: int | None = None
+    """Index of a content query's selection: only ever a constant picking one row by an identifying column
+    (``_data=?``, ``_id=?``, ``_display_name=?``) looks up one known file (probe), not the media library."""
     own_process: bool = False
     """The result compared with ``Process.myPid()`` or the app's own package name is a foreground check."""
     one_entry: bool = False

@@ -292,8 +292,8 @@ def _personal_types(merged: dict[str, dict[str, _Raw]]) -> dict[str, bool]:
     return {key: bool(raw.data.get("personal", True)) for key, raw in merged["data_types"].items()}
 
 
-_API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "own_process", "one_entry",
-                   "read_by_any", "throws_without_permission")
+_API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "selection_argument", "own_process",
+                   "one_entry", "read_by_any", "throws_without_permission")
 """Conditions that decide what a collection call yields; on a behaviour they would mean nothing."""
 
 
@@ -400,6 +400,7 @@ def _api(d: dict[str, Any], personal: dict[str, bool]) -> SensitiveApi:
         role=d.get("role") or ("collection" if personal[d["data_type"]] else "behaviour"),
         calls_any=_tuple(conditions, "calls_any"), permission_any=_tuple(conditions, "permission_any"),
         package_argument=conditions.get("package_argument"), intent_argument=conditions.get("intent_argument"),
+        selection_argument=conditions.get("selection_argument"),
         own_process=bool(conditions.get("own_process")), one_entry=bool(conditions.get("one_entry")),
         read_by_any=_tuple(conditions, "read_by_any"),
         throws_without_permission=bool(conditions.get("throws_without_permission")),

@@ -37,6 +37,12 @@ LAST_LOCATION = ("Landroid/location/LocationManager;->getLastKnownLocation(Ljava
 SEND_SMS = ("Landroid/telephony/SmsManager;->sendTextMessage(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;"
             "Landroid/app/PendingIntent;Landroid/app/PendingIntent;)V")
 NETWORK = "Landroid/net/ConnectivityManager;->getActiveNetworkInfo()Landroid/net/NetworkInfo;"
+QUERY = ("Landroid/content/ContentResolver;->query(Landroid/net/Uri;[Ljava/lang/String;Ljava/lang/String;"
+         "[Ljava/lang/String;Ljava/lang/String;)Landroid/database/Cursor;")
+QUERY_BUNDLE = ("Landroid/content/ContentResolver;->query(Landroid/net/Uri;[Ljava/lang/String;Landroid/os/Bundle;"
+                "Landroid/os/CancellationSignal;)Landroid/database/Cursor;")
+IMAGES = Value("field", "Landroid/provider/MediaStore$Images$Media;->EXTERNAL_CONTENT_URI:Landroid/net/Uri;")
+READ_STORAGE = "android.permission.READ_EXTERNAL_STORAGE"
 FINE = "android.permission.ACCESS_FINE_LOCATION"
 
 
@@ -90,6 +96,12 @@ ACME = ("- id: acme-read\n  callee: Lcom/acme/Device;->read(\n  data_type: {data
     ("imei", "", "M164-1", "a collection API must cite at least one 191号 clause"),
     ("reflection", "  conditions:\n    permission_any: [android.permission.CAMERA]\n", "TC260S-4",
      "conditions.permission_any only apply to role 'collection'"),
+    ("reflection", "  conditions:\n    selection_argument: 3\n", "TC260S-4",
+     "conditions.selection_argument only apply to role 'collection'"),
+    ("photos", "  conditions:\n    selection_argument: '3'\n", "C191-4.1",
+     "conditions.selection_argument: '3' is not of type 'integer'"),
+    ("photos", "  conditions:\n    selection_argument: -1\n", "C191-4.1",
+     "conditions.selection_argument: -1 is less than the minimum of 0"),
 ])
 def test_loader_refuses_a_broken_split(tmp_path: Path, data_type: str, extra: str, clauses: str,
                                        problem: str) -> None:
@@ -266,6 +278,79 @@ def test_a_connectivity_check_is_not_network_state_collection(ruleset: Ruleset) 
     assert got[(kind, "network-getactivenetworkinfo")].effect == "collection"
 
 
+RESOLVER = Value("result", "Landroid/content/Context;->getContentResolver()Landroid/content/ContentResolver;")
+PROJECTION = Value("array", "[Ljava/lang/String;")
+FIND = M + "find(Landroid/content/Context;Ljava/lang/String;)Landroid/net/Uri;"
+
+
+def _media_query(selection: Iterable[Value], method: str = FIND) -> _Flow:
+    """``method``: one ``query(EXTERNAL_CONTENT_URI, {"_id"}, selection, {path}, null)``, as MobTech's
+    ResHelper.pathToContentUri makes it (the register flow tracks no null: the sort order holds nothing)."""
+    return _Flow(method, True, (_inv(QUERY, {RESOLVER}, {IMAGES}, {PROJECTION}, selection, {PROJECTION}, set()),))
+
+
+def _media_effect(ruleset: Ruleset, flow: _Flow, others: Iterable[_Flow] = ()) -> tuple[str, str | None]:
+    """The effect and reason of the photos query of ``flow``'s method, in an app declaring storage (each
+    ``others`` flow a method calling it)."""
+    calls = {flow.method: [flow.invokes[0].callee], **{o.method: [i.callee for i in o.invokes] for o in others}}
+    got = _calls(_app(calls, [flow, *others], permissions=[READ_STORAGE],
+                      strings={flow.method: ("content://media/external/images/media",)}), ruleset)
+    call = got[(flow.method, "photos-query")]
+    return call.effect, call.effect_reason
+
+
+@pytest.mark.parametrize("selection", ["_data=? ", "_id = ?", "_DISPLAY_NAME=?"])
+def test_a_media_query_for_one_known_file_is_a_probe(ruleset: Ruleset, selection: str) -> None:
+    effect, reason = _media_effect(ruleset, _media_query({Value("string", selection)}))
+    shown = "".join(selection.split())
+    assert (effect, reason) == ("probe", f"looks up one known file (selection {shown}), not the media library")
+
+
+def test_a_selection_passed_by_the_caller_is_followed_one_hop(ruleset: Ruleset) -> None:
+    helper = _media_query({Value("param", "2")},
+                          M + "find(Landroid/content/Context;Ljava/lang/String;Ljava/lang/String;)Landroid/net/Uri;")
+
+    def caller(name: str, *selection: Value) -> _Flow:
+        return _Flow(M + f"{name}(Landroid/content/Context;Ljava/lang/String;)V", True,
+                     (_inv(helper.method, {Value("param", "0")}, {Value("string", "/sdcard/a.jpg")}, set(selection),
+                           kind="static"),))
+
+    assert _media_effect(ruleset, helper, [caller("share", Value("string", "_data=?"))])[0] == "probe"
+    # a second caller passing null queries every row: the helper reads the library
+    assert _media_effect(ruleset, helper, [caller("share", Value("string", "_data=?")), caller("all")]) == \
+        ("collection", None)
+    # passed on by the caller from its own caller: two hops from the query, not followed
+    relay = caller("relay", Value("param", "1"))
+    top = _Flow(M + "top()V", True, (_inv(relay.method, set(), {Value("string", "_data=?")}, kind="static"),))
+    assert _media_effect(ruleset, helper, [relay, top]) == ("collection", None)
+
+
+@pytest.mark.parametrize("selection", [
+    {Value("string", "_data like ?")},  # a pattern: every file under a folder
+    set(),  # null: every row
+    {Value("result", "Ljava/lang/StringBuilder;->toString()Ljava/lang/String;")},  # "_data='" + path + "'"
+    {Value("string", "_data=? AND _size>0")},
+    {Value("string", "date_added>=? and date_added<=?")},
+    {Value("string", "_data=?"), Value("result", "Ljava/lang/String;->format(Ljava/lang/String;[Ljava/lang/Object;)"
+                                                 "Ljava/lang/String;")},
+])
+def test_other_media_selections_stay_collection(ruleset: Ruleset, selection: set[Value]) -> None:
+    assert _media_effect(ruleset, _media_query(selection)) == ("collection", None)
+
+
+def test_a_query_overload_without_a_string_selection_stays_collection(ruleset: Ruleset) -> None:
+    flow = _Flow(FIND, True, (_inv(QUERY_BUNDLE, {RESOLVER}, {IMAGES}, {PROJECTION}, {Value("string", "_data=?")},
+                                   set()),))  # a string in the Bundle's place: the overload decides, not the value
+    assert _media_effect(ruleset, flow) == ("collection", None)
+
+
+def test_one_contact_by_id_is_still_reading_contacts(ruleset: Ruleset) -> None:
+    flow = _media_query({Value("string", "_id=?")})
+    facts = _app({flow.method: [QUERY]}, [flow], permissions=["android.permission.READ_CONTACTS"],
+                 strings={flow.method: ("content://com.android.contacts/contacts",)})
+    assert _calls(facts, ruleset)[(flow.method, "contacts-query")].collects
+
+
 def test_sending_sms_is_a_behaviour(ruleset: Ruleset) -> None:
     m = M + "send()V"
     got = _calls(_app({m: [SEND_SMS]}, permissions=["android.permission.SEND_SMS"]), ruleset)[(m, "sms-send-text")]
@@ -316,6 +401,17 @@ def test_mobpush_reads_of_its_own_package_and_pid_collect_nothing() -> None:
     assert reflection and not any(c.collects for c in reflection)
     assert _effects(name, "TwilightManager;->getLastKnownLocationForProvider", "location-getlastknownlocation") \
         == {"guarded"}  # MobPush declares location: AppCompat checks the permission, then reads
+
+
+@pytest.mark.parametrize("name", ["github__MobPush-10704.apk", "github__ShopSDK-1.1.0.apk"])
+def test_mobtech_path_to_content_uri_reads_no_photo_library(name: str) -> None:
+    """ResHelper.pathToContentUri/videoPathToContentUri query MediaStore with "_data=? " for the one path they are
+    given, to build its content:// Uri: guarded (MobPush) or plain (ShopSDK) collection before, a probe now."""
+    photos = [c for c in _corpus_calls(name) if c.api_id == "photos-query"]
+    assert {c.caller.split("(", 1)[0].rsplit("->", 1)[-1] for c in photos} == \
+        {"pathToContentUri", "videoPathToContentUri"}
+    assert {(c.effect, c.effect_reason) for c in photos} == \
+        {("probe", "looks up one known file (selection _data=?), not the media library")}
 
 
 @pytest.mark.parametrize("name", ["mobsf__ClipDump.apk", "training__injuredandroid.apk"])
