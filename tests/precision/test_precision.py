@@ -23,9 +23,6 @@ BEFORE_CONSENT = load_labels("before-consent")
 LABELS = HIGH + BEFORE_CONSENT
 
 STILL_WRONG: dict[str, str] = {
-    "high_findings_c#13": "two play-services classes under com.google.android.gms.location name Google location in "
-                          "an app without its code, so POL-001 sees an SDK (tests/rules/test_sdk_corpus.py "
-                          "KNOWN_WRONG)",
     "high_findings_d#2": "getRunningTasks(1) compared with the launcher's package: a foreground check against "
                          "another app's name, which the own-process condition does not cover",
     "before_consent#14": "Google Ads hashes the Android ID for a local test-device comparison: what happens to the "

@@ -13,6 +13,9 @@ from appscan.model import Evidence
 from appscan.rules.checks.policy_gap import section_absent, section_present
 from appscan.rules.engine import Context, Hit, check
 from appscan.rules.severity import tier_of
+from appscan.rules.verdict import unanalysed_code
+
+_INTERNET = "android.permission.INTERNET"
 
 
 def _texts(ctx: Context) -> Iterator[str]:
@@ -47,14 +50,30 @@ def _absent(ctx: Context, subject: str, manual: bool, severity: str | None = Non
 
 @check("no-privacy-policy")
 def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
-    """No privacy-policy wording anywhere in the app. The rule's severity holds for an app that collects personal
-    data (beyond the low tier: network state, crash logs) or embeds an SDK; one that does neither (a calculator, a
-    test harness) still needs a policy to be listed in the stores, but nothing it does is undisclosed: low."""
+    """No privacy-policy wording anywhere in the app. The rule's severity holds for an app that processes personal
+    data (``_processes_personal_data``); one that does not (a calculator, a test harness, a watch-face sample) still
+    needs a policy to be listed in the stores, but nothing it does is undisclosed: low."""
     if ctx.policies:  # a policy was given with the scan or found in the APK's own files
         return
-    collects = bool(ctx.sdks) or any(
-        c.collects and tier_of(ctx.ruleset.data_type(c.data_type)) not in (None, "low") for c in ctx.api_calls)
-    yield from _absent(ctx, "no-policy", manual=False, severity=None if collects else "low")
+    yield from _absent(ctx, "no-policy", manual=False, severity=None if _processes_personal_data(ctx) else "low")
+
+
+def _processes_personal_data(ctx: Context) -> bool:
+    """The app's code collects personal data beyond the low tier (network state, crash logs); or it can go online
+    and either embeds an SDK whose catalogue entry says it collects such data (an SDK may collect in ways no call
+    site shows: reflection, native code, a server-side configuration) or has code that could not be read (packed,
+    an unreadable dex: what it does is unknown). Without the INTERNET permission, an SDK whose code makes no such
+    call, or code the scan cannot read, cannot send what it would collect."""
+    def personal(data_type: str) -> bool:
+        return tier_of(ctx.ruleset.data_type(data_type)) not in (None, "low")
+
+    if any(c.collects and personal(c.data_type) for c in ctx.api_calls):
+        return True
+    if not any(p.name == _INTERNET for p in ctx.facts.manifest.permissions):
+        return False
+    catalogue = ctx.ruleset.of_kind("sdk")
+    return bool(unanalysed_code(ctx.facts, ctx.sdks)) or any(
+        personal(t) for s in ctx.sdks if s.id in catalogue for t in catalogue[s.id].data_collected)
 
 
 @check("no-account-deletion")
