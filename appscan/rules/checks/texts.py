@@ -13,9 +13,9 @@ from appscan.model import Evidence
 from appscan.rules.checks.policy_gap import section_absent, section_present
 from appscan.rules.engine import Context, Hit, check
 from appscan.rules.severity import tier_of
-from appscan.rules.verdict import unanalysed_code
 
-_INTERNET = "android.permission.INTERNET"
+_SENDING = frozenset({"android.permission.INTERNET", "android.permission.SEND_SMS"})
+"""Permissions through which an app itself can send what it collects off the device."""
 
 
 def _texts(ctx: Context) -> Iterator[str]:
@@ -59,21 +59,30 @@ def no_privacy_policy(ctx: Context) -> Iterator[Hit]:
 
 
 def _processes_personal_data(ctx: Context) -> bool:
-    """The app's code collects personal data beyond the low tier (network state, crash logs); or it can go online
-    and either embeds an SDK whose catalogue entry says it collects such data (an SDK may collect in ways no call
-    site shows: reflection, native code, a server-side configuration) or has code that could not be read (packed,
-    an unreadable dex: what it does is unknown). Without the INTERNET permission, an SDK whose code makes no such
-    call, or code the scan cannot read, cannot send what it would collect."""
-    def personal(data_type: str) -> bool:
-        return tier_of(ctx.ruleset.data_type(data_type)) not in (None, "low")
+    """Whether the app processes personal data a policy must disclose, from the collecting calls, the permissions
+    and the SDKs:
 
-    if any(c.collects and personal(c.data_type) for c in ctx.api_calls):
-        return True
-    if not any(p.name == _INTERNET for p in ctx.facts.manifest.permissions):
+    * sensitive data (location, contacts, SMS, camera, photos...) collected by any code, a library's included;
+    * data beyond the low tier (identifiers, ordinary data; not network state or crash logs) collected by the app's
+      own code, an SDK or unidentified code, in an app that can send data off the device (INTERNET, SEND_SMS). A
+      library's identifier or ordinary read is infrastructure (Netty's MAC for channel ids, a game engine's
+      accelerometer for input), and an app that cannot send keeps such data on the device (an app picker over the
+      installed apps);
+    * in an app that can send: an SDK whose catalogue entry says it collects such data (an SDK may collect in
+      ways no call site shows: reflection, native code, a server-side configuration), or a packer (the real code
+      is hidden).
+    """
+    online = any(p.name in _SENDING for p in ctx.facts.manifest.permissions)
+    for call in ctx.api_calls:
+        tier = tier_of(ctx.ruleset.data_type(call.data_type)) if call.collects else None
+        if tier == "sensitive" or (online and tier not in (None, "low") and call.owner_kind != "library"):
+            return True
+    if not online:
         return False
     catalogue = ctx.ruleset.of_kind("sdk")
-    return bool(unanalysed_code(ctx.facts, ctx.sdks)) or any(
-        personal(t) for s in ctx.sdks if s.id in catalogue for t in catalogue[s.id].data_collected)
+    return any(s.category == "packer" or (s.id in catalogue and any(
+        tier_of(ctx.ruleset.data_type(t)) not in (None, "low") for t in catalogue[s.id].data_collected))
+        for s in ctx.sdks)
 
 
 @check("no-account-deletion")
