@@ -322,6 +322,9 @@ class EffectJudge:
                                            "declared or never asked for in Settings (the list is empty)")
                 return Effect("probe", "looked up for each app of the usage statistics (counted as app usage), not "
                                        "the installed-app list")
+            if all(self._answers_one(m) for m in sources.walked):
+                return Effect("probe", "looks up each package of a list only to answer whether (or which) one is "
+                                       "installed, not the installed-app list")
             return Effect("collection", "looked up for each package of a list")
         if sources.constants:
             names = sorted(sources.constants)
@@ -410,13 +413,17 @@ class EffectJudge:
 
     def _one_entry(self, caller: str) -> Effect | None:
         """A list searched for one package by a method that returns only whether or which entry it found."""
-        callees = self._methods.callees(caller)
-        if (_return_type(caller) not in _ONE_RESULT or not any(c.startswith(_COMPARISONS) for c in callees)
-                or any(c.startswith(_BUILDERS) for c in callees)):
+        if not self._answers_one(caller) or not any(c.startswith(_COMPARISONS) for c in self._methods.callees(caller)):
             return None
         if self._compares(caller)[0]:
             return Effect("own-app", "searches the list for the app's own entry and returns only that")
         return Effect("probe", "searches the list for one package and returns only that, not the list")
+
+    def _answers_one(self, method: str) -> bool:
+        """``method`` returns only whether or which entry it found (``_ONE_RESULT``) and builds no collection, so
+        whatever it looks up does not leave it as a list."""
+        return _return_type(method) in _ONE_RESULT and \
+            not any(c.startswith(_BUILDERS) for c in self._methods.callees(method))
 
     def _compares(self, caller: str) -> tuple[bool, set[str]]:
         """Whether ``caller`` compares a String with the app's own package or process name, and the other constant

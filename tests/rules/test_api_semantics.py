@@ -202,6 +202,19 @@ def test_packages_walked_from_a_list_are_collection(ruleset: Ruleset) -> None:
     assert got.collects
 
 
+def test_packages_walked_only_to_answer_whether_one_is_installed_are_a_probe(ruleset: Ruleset) -> None:
+    """RootBeer's ``isAnyPackageFromListInstalled(List)Z``: each name of a list looked up, only a boolean returned
+    (r2pay, hand label before_consent_d#3); a walk that copies what it finds into a list stays collection."""
+    walk = Value("result", "Ljava/util/Iterator;->next()Ljava/lang/Object;")
+    found, kept = M + "anyInstalled(Ljava/util/List;)Z", M + "which(Ljava/util/List;)Z"
+    add = "Ljava/util/List;->add(Ljava/lang/Object;)Z"
+    flows = [_Flow(found, False, (_inv(GET_PACKAGE_INFO, {PM_RESULT}, {walk}),)),
+             _Flow(kept, False, (_inv(GET_PACKAGE_INFO, {PM_RESULT}, {walk}), _inv(add, set())))]
+    got = _calls(_app({found: [GET_PACKAGE_INFO], kept: [GET_PACKAGE_INFO, add]}, flows), ruleset)
+    assert got[(found, "installed-apps-getpackageinfo")].effect == "probe"
+    assert got[(kept, "installed-apps-getpackageinfo")].collects
+
+
 def test_without_flow_the_method_decides(ruleset: Ruleset) -> None:
     own, other = M + "own()V", M + "other()V"
     facts = _app({own: [CONTEXT, GET_PACKAGE_INFO], other: [GET_PACKAGE_INFO]},
