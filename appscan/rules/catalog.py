@@ -17,7 +17,7 @@ from appscan.model import RulesetInfo, Text
 from appscan.policy.terms import PolicyTerms
 
 __all__ = [
-    "KINDS", "ROLES", "AppType", "Clause", "DataType", "Entry", "Fingerprint", "FindingRule", "Library",
+    "KINDS", "ROLES", "AppType", "Clause", "DataType", "DormantCode", "Entry", "Fingerprint", "FindingRule", "Library",
     "PermissionRule", "PolicyTerm",
     "ReflectionHint", "Ruleset", "Sdk", "SdkSignals", "SensitiveApi", "VersionHint",
 ]
@@ -253,6 +253,21 @@ class Library:
     carved_from: str | None = None
     """An SDK whose prefix contains this library's packages on purpose (a vendor's small artifact under the SDK's
     package tree that is not the SDK); the longest prefix rule then keeps those classes from naming the SDK."""
+    dormant: tuple[DormantCode, ...] = ()
+    """Code of the library that collects nothing unless the app switches it on."""
+
+
+@dataclass(frozen=True, slots=True)
+class DormantCode:
+    """Library code that runs only when the app asks for it (AppCompat's twilight calculation, used only in the
+    automatic night mode the app must set): its catalogue calls are inert in an app that never makes the call that
+    switches it on."""
+
+    callers: tuple[str, ...]
+    """Smali class descriptors whose methods this covers."""
+    unless_called: tuple[str, ...]
+    """Smali method prefixes (``Lpkg/Class;->name(``) whose call anywhere in the app switches the code on."""
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,8 @@ def evaluate(facts: ApkFacts, ruleset: Ruleset, app_type: str | None = None,
 
     attribution = Attribution.for_app(facts, ruleset.sdks, ruleset.libraries)
     sdks = detect_sdks(facts, ruleset.sdks, attribution, ruleset.fingerprints)
-    calls = attribution.assign(find_api_calls(facts, ruleset.apis, attribution))
+    calls = attribution.assign(find_api_calls(facts, ruleset.apis, attribution,
+                                              (d for library in ruleset.libraries for d in library.dormant)))
     sdks, calls = mark_runtime_loaded(facts, ruleset.sdks, attribution, sdks, calls)
     startup = StartupAnalysis()
     if reach is not None:

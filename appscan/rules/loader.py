@@ -37,6 +37,7 @@ from appscan.rules.catalog import (
     AppType,
     Clause,
     DataType,
+    DormantCode,
     Fingerprint,
     FindingRule,
     HostRegion,
@@ -444,7 +445,9 @@ _BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "sdks": _sdk,
     "libraries": lambda d: Library(d["id"], d["name"], d["origin"], d["category"], d["maintainer"],
                                    _tuple(d, "packages"), _tuple(d, "sources"), d.get("name_zh"), d.get("license"),
-                                   d.get("note", ""), d.get("carved_from")),
+                                   d.get("note", ""), d.get("carved_from"),
+                                   tuple(DormantCode(_tuple(x, "callers"), _tuple(x, "unless_called"), x["reason"])
+                                         for x in d.get("dormant", ()))),
     "permissions": lambda d: PermissionRule(d["name"], d["kind"], _tuple(d, "data_types"), _tuple(d, "apis"),
                                             _tuple(d, "clauses"), _text(d["description"])),
     "clauses": lambda d: Clause(d["id"], _text(d["source"]), _text(d["title"]), _text(d["advice"]), d["severity"]),

@@ -16,7 +16,7 @@ from appscan.apk import extract_facts
 from appscan.apk.flow import FlowIndex, InvokeFlow, Value
 from appscan.model import ApiCall, ApkFacts, Permission
 from appscan.rules.api_match import find_api_calls
-from appscan.rules.catalog import Ruleset
+from appscan.rules.catalog import DormantCode, Ruleset
 from appscan.rules.errors import RuleLoadError
 from appscan.rules.loader import bundled_dir, load_rulesets
 from appscan.rules.sdk_match import Attribution
@@ -393,7 +393,11 @@ def test_effects_survive_the_store(tmp_path: Path) -> None:
 def _corpus_calls(name: str) -> tuple[ApiCall, ...]:
     ruleset = load_rulesets()
     facts = extract_facts(corpus_path() / name)
-    return find_api_calls(facts, ruleset.apis, Attribution(ruleset.sdks, facts.app.package))
+    return find_api_calls(facts, ruleset.apis, Attribution(ruleset.sdks, facts.app.package), _dormant(ruleset))
+
+
+def _dormant(ruleset: Ruleset) -> list[DormantCode]:
+    return [code for library in ruleset.libraries for code in library.dormant]
 
 
 def _effects(name: str, caller_part: str, api_id: str) -> set[str]:
@@ -412,8 +416,9 @@ def test_mobpush_reads_of_its_own_package_and_pid_collect_nothing() -> None:
     calls = _corpus_calls(name)
     reflection = [c for c in calls if c.api_id == "reflection-method-invoke"]
     assert reflection and not any(c.collects for c in reflection)
+    # MobPush declares location and AppCompat checks it, but nothing switches the automatic night mode on
     assert _effects(name, "TwilightManager;->getLastKnownLocationForProvider", "location-getlastknownlocation") \
-        == {"guarded"}  # MobPush declares location: AppCompat checks the permission, then reads
+        == {"inert"}
 
 
 @pytest.mark.parametrize("name", ["github__MobPush-10704.apk", "github__ShopSDK-1.1.0.apk"])
@@ -431,6 +436,21 @@ def test_mobtech_path_to_content_uri_reads_no_photo_library(name: str) -> None:
 def test_twilight_manager_without_location_permission_is_inert(name: str) -> None:
     twilight = [c for c in _corpus_calls(name) if "TwilightManager" in c.caller]
     assert twilight and {c.effect for c in twilight} == {"inert"}
+
+
+def test_twilight_manager_reads_the_location_once_the_app_switches_automatic_night_mode_on(ruleset: Ruleset) -> None:
+    """AppCompat's TwilightManager times the automatic night mode: dormant (inert) in an app that never sets it
+    (hand labels before_consent_d#9 and _e#6, Walrus), collection in one that calls setDefaultNightMode."""
+    update = "Landroid/support/v7/app/TwilightManager;->updateState(Landroid/location/Location;)V"
+    latitude = "Landroid/location/Location;->getLatitude()D"
+    switch = "Landroid/support/v7/app/AppCompatDelegate;->setDefaultNightMode(I)V"
+    fine = ["android.permission.ACCESS_FINE_LOCATION"]
+    for calls, effect in (({update: [latitude]}, "inert"), ({update: [latitude], M + "onCreate()V": [switch]},
+                                                            "collection")):
+        facts = _app(calls, permissions=fine)
+        found = find_api_calls(facts, ruleset.apis, Attribution(ruleset.sdks, facts.app.package), _dormant(ruleset))
+        assert [(c.caller, c.effect) for c in found if c.api_id == "location-getlatitude"] == [(update, effect)]
+    assert _effects("github__Walrus.apk", "TwilightManager;->", "location-getlatitude") == {"inert"}
 
 
 def test_sending_sms_in_a_real_app_is_not_reading_sms() -> None:

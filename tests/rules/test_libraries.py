@@ -95,3 +95,14 @@ def _renamed(root: str) -> bool:
     """An obfuscated root (``a``, ``com.b``): its short segments say nothing about the library it was."""
     parts = root.split(".")
     return all(len(p) <= 2 for p in (parts[1:] if parts[0] in ("com", "org", "net") else parts))
+
+
+def test_dormant_code_lies_in_its_library_and_names_smali_switches() -> None:
+    """A library's dormant classes are its own (a prefix of its packages), and the calls that switch them on are
+    smali method prefixes, so that the app-wide search can match them."""
+    dormant = [(library, code) for library in RULES.libraries for code in library.dormant]
+    assert dormant
+    for library, code in dormant:
+        for cls in code.callers:
+            assert any(java_package(cls).startswith(p) for p in library.packages), (library.id, cls)
+        assert all(s.startswith("L") and s.endswith("(") and ";->" in s for s in code.unless_called)
