@@ -30,7 +30,6 @@ STILL_WRONG: dict[str, str] = {
     "before_consent_c#19": "the branch needs ACCESS_COARSE_LOCATION, named by an XOR-obfuscated string",
     "before_consent_c#22": "the call sits in an onStartCommand branch for an intent extra only the crash handler "
                            "sends: intent extras are not followed",
-    "before_consent_c#26": "the network type is read only to choose a WAP proxy",
 }
 """Labelled false positives still claimed, by label ref, with why."""
 
