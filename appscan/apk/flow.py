@@ -78,12 +78,12 @@ class MethodFlow:
     really reach that instruction are followed back along it."""
 
     __slots__ = ("method", "static", "field_writes", "_calls", "_registers", "_invokes", "_returns", "_return_regs",
-                 "_source", "_code")
+                 "_store_regs", "_stored", "_source", "_code")
 
     def __init__(self, method: str, static: bool, calls: list[tuple[str, str, list[int]]],
                  registers: dict[int, frozenset[Value]], return_regs: tuple[int, ...],
                  field_writes: tuple[tuple[str, frozenset[Value]], ...],
-                 source: tuple[DexTables, memoryview, int]) -> None:
+                 source: tuple[DexTables, memoryview, int], store_regs: tuple[int, ...] = ()) -> None:
         self.method = method
         self.static = static
         self.field_writes = field_writes
@@ -93,6 +93,8 @@ class MethodFlow:
         self._invokes: tuple[InvokeFlow, ...] | None = None
         self._returns: frozenset[Value] | None = None
         self._return_regs = return_regs
+        self._store_regs = store_regs
+        self._stored: frozenset[Value] | None = None
         self._source = source
         self._code: _Code | None | bool = False  # False: not decoded yet; None: undecodable
 
@@ -124,6 +126,18 @@ class MethodFlow:
                 out |= self._at(reg, lambda code, k=k: code.object_returns[k])  # type: ignore[misc]
             self._returns = frozenset(out)
         return self._returns
+
+    @property
+    def stored(self) -> frozenset[Value]:
+        """What the method stores in a field or an array (``iput-object``, ``sput-object``, ``aput-object``, the
+        elements of ``filled-new-array``), each store's reaching definitions: the values it keeps beyond its own
+        registers, or hands on inside an array (``String.format`` arguments, a reflective call's)."""
+        if self._stored is None:
+            out: set[Value] = set()
+            for k, reg in enumerate(self._store_regs):
+                out |= self._at(reg, lambda code, k=k: code.store_insns[k])  # type: ignore[misc]
+            self._stored = frozenset(out)
+        return self._stored
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
@@ -316,6 +330,7 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
     invokes: list[tuple[str, str, list[int]]] = []
     returns: list[int] = []
     writes: list[tuple[str, int]] = []
+    stores: list[int] = []
     last_result: Value | None = None
 
     def put(reg: int, value: Value) -> None:
@@ -328,14 +343,7 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
         result = None
         if op in _INVOKE_KIND:
             callee = t.method(units[i + 1])
-            if op in _RANGE:
-                regs = list(range(units[i + 2], units[i + 2] + (u >> 8)))
-            else:
-                count, packed = u >> 12, units[i + 2]
-                regs = [(packed >> (4 * k)) & 0xF for k in range(min(count, 4))]
-                if count == 5:
-                    regs.append((u >> 8) & 0xF)
-            invokes.append((callee, _INVOKE_KIND[op], regs))
+            invokes.append((callee, _INVOKE_KIND[op], _argument_registers(units, i)))
             result = Value("result", callee)
         elif op == 0x0C:
             if last_result is not None:
@@ -360,14 +368,19 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
             put(u >> 8, Value("field", t.field(units[i + 1])))
         elif op == 0x5B:
             writes.append((t.field(units[i + 1]), (u >> 8) & 0xF))
+            stores.append((u >> 8) & 0xF)
         elif op == 0x69:
             writes.append((t.field(units[i + 1]), u >> 8))
+            stores.append(u >> 8)
+        elif op == 0x4D:
+            stores.append(u >> 8)
         elif op == 0x11:
             returns.append(u >> 8)
         elif op == 0x23:
             put((u >> 8) & 0xF, Value("array", t.type(units[i + 1])))
         elif op in (0x24, 0x25):
             result = Value("array", t.type(units[i + 1]))
+            stores.extend(_argument_registers(units, i))
         elif op == 0x46:
             put(u >> 8, Value("element", ""))
         elif op == 0x0D:
@@ -380,7 +393,20 @@ def _decode(method: str, t: DexTables, units: memoryview, code_off: int) -> Meth
     _close(values, copies)
     registers = {r: frozenset(v) for r, v in values.items()}
     return MethodFlow(method, static, invokes, registers, tuple(returns),
-                      tuple((f, registers.get(r, _EMPTY)) for f, r in writes), (t, units, code_off))
+                      tuple((f, registers.get(r, _EMPTY)) for f, r in writes), (t, units, code_off), tuple(stores))
+
+
+def _argument_registers(units: memoryview, i: int) -> list[int]:
+    """The registers an invoke or ``filled-new-array`` at unit ``i`` names (format 35c, or 3rc for the range
+    forms: 0x25 and the ``/range`` invokes have odd opcodes from 0x74 on, ``invoke-polymorphic/range`` too)."""
+    u = units[i]
+    if (u & 0xFF) in _RANGE or (u & 0xFF) == 0x25:
+        return list(range(units[i + 2], units[i + 2] + (u >> 8)))
+    count, packed = u >> 12, units[i + 2]
+    regs = [(packed >> (4 * k)) & 0xF for k in range(min(count, 4))]
+    if count == 5:
+        regs.append((u >> 8) & 0xF)
+    return regs
 
 
 _PAYLOADS = (0x0100, 0x0200, 0x0300)
@@ -452,7 +478,7 @@ class _Code:
     and to tell which instructions can run when some calls always throw."""
 
     __slots__ = ("params", "dests", "defs", "succ", "handlers", "preds", "invoke_insns", "object_returns",
-                 "returns", "writes", "null_tests")
+                 "returns", "writes", "store_insns", "null_tests")
 
     def __init__(self, method: str, t: DexTables, units: memoryview, code_off: int) -> None:
         registers, ins, _, tries = struct.unpack_from("<HHHH", t.data, code_off)
@@ -473,6 +499,8 @@ class _Code:
         """Instruction index of each ``return-object``, in code order."""
         self.returns: list[int] = []
         self.writes: dict[int, str] = {}
+        self.store_insns: list[int] = []
+        """Instruction index of each register an object store reads (``MethodFlow.stored``), in code order."""
         null_reads: dict[int, tuple[int, str]] = {}
         last_result: Value | None = None
         pc = 0
@@ -497,6 +525,7 @@ class _Code:
                 result = Value("result", t.method(units[i + 1]))
             elif op in (0x24, 0x25):
                 result = Value("array", t.type(units[i + 1]))
+                self.store_insns.extend([k] * len(_argument_registers(units, i)))
             elif op == 0x0C:
                 value = last_result
             elif op == 0x07:
@@ -524,6 +553,9 @@ class _Code:
                 value = Value("exception", "")
             elif op in (0x5B, 0x69):
                 self.writes[k] = t.field(units[i + 1])
+                self.store_insns.append(k)
+            elif op == 0x4D:
+                self.store_insns.append(k)
             elif op == 0x11:
                 self.object_returns.append(k)
             if op in _RETURNS:

@@ -9,8 +9,8 @@ makes a reviewer stop trusting a report, so each call gets an *effect* (``ApiCal
 * ``collection``: the call yields the data type; ``guarded``: the same, after a check of its permission;
 * ``behaviour``: a catalogue behaviour (reflection, scheduling, sending SMS...), never collection;
 * ``own-app``: a lookup of the app's own package; ``probe``: a yes/no question about one thing (one named package,
-  one intent, one named process, whether the network is up, the row of one known file), not the installed-app list,
-  the network type or the media library;
+  one intent, one named process, whether the network is up, the row of one known file, whether the APN is a carrier
+  WAP one), not the installed-app list, the network type or the media library;
   ``foreground-check``: the running-process list compared with the app's own pid or name;
 * ``inert``: the permission the call needs is not declared, so it cannot return data.
 
@@ -87,6 +87,36 @@ _ONE_ROW = re.compile(r"\s*(_data|_id|_display_name)\s*=\s*\?\s*", re.IGNORECASE
 ``fullmatch``-ed so that nothing else may be in the clause: no LIKE, no AND/OR, no other column, no range."""
 _SELECTION_DEPTH = 1
 """Hops followed to resolve a selection: a helper given its selection by its direct callers, no further."""
+_TESTS = _COMPARISONS + tuple(f"Ljava/lang/String;->{m}" for m in (
+    "indexOf(", "lastIndexOf(", "matches(", "compareTo", "contentEquals(", "regionMatches(", "length()", "isEmpty()")) \
+    + ("Landroid/text/TextUtils;->isEmpty(", "Ljava/lang/Object;->equals(", "Ljava/lang/Enum;->equals(")
+"""Calls that only test a String (or an enum): the answer, a boolean or a position, keeps nothing of the value."""
+_STRING = "Ljava/lang/String;->"
+"""A String method returning a String (``toLowerCase``, ``trim``) carries the value on; any other one (``getBytes``,
+``split``) hands it out in another form."""
+_TEXT_BUILDERS = ("Ljava/lang/StringBuilder;->", "Ljava/lang/StringBuffer;->")
+"""A text builder given the value holds it, and so does every String it builds."""
+_LOG = "Landroid/util/Log;->"
+"""Logcat: the device's own log, neither kept by the app nor sent."""
+_NETWORK_INFO = "Landroid/net/NetworkInfo"
+"""``NetworkInfo`` and its ``$State``/``$DetailedState``: reading one of its fields reads the network state."""
+_PROXIES = ("Ljava/net/Proxy;-><init>(", "Lorg/apache/http/HttpHost;-><init>(")
+"""Building a proxy: a method that compares the APN with strings it hides, then builds one, chooses a proxy."""
+_NUMBER_OUTLETS = _BUILDERS + (
+    "Ljava/lang/StringBuilder;->append(I", "Ljava/lang/StringBuilder;->append(J", "Ljava/lang/StringBuffer;->append(I",
+    "Ljava/lang/StringBuffer;->append(J", "Ljava/lang/String;->valueOf(I", "Ljava/lang/String;->valueOf(J",
+    "Ljava/lang/String;->format(", "Ljava/lang/Integer;->", "Ljava/lang/Long;->", "Lorg/json/",
+    "Landroid/os/Bundle;->put", "Landroid/content/Intent;->putExtra", "Landroid/content/SharedPreferences$Editor;->put",
+    "Landroid/content/ContentValues;->put")
+"""Calls that can turn a number into text or keep it: the register flow tracks no primitive, so a method that reads
+the network type (``getType()``, an int) and makes one of them may be keeping or sending it. (A number stored in a
+field, ``sput``, is not seen: the decoded flow records object stores only.)"""
+_NUMBERS = frozenset("IJSBCFD")
+"""Primitive return types that can carry a number such as ``getType()`` or a code for the APN (a boolean is only a
+yes/no)."""
+_PROXY_HOST = re.compile(r"\d{1,3}(\.\d{1,3}){3}(:\d+)?")
+"""A proxy address (``10.0.0.172``): the one constant a proxy choice may return or store, where a network-type
+helper hands on a name for the APN (``"wap"``, ``"cmwap"``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +263,64 @@ def _text(text: str) -> _Sources:
     return _Sources(constants={text})
 
 
+@dataclass
+class _Use:
+    """What one method does with a value it read (``_use``), when it neither keeps nor hands it on."""
+
+    compared: bool = False
+    """A test (``equals``, ``contains``…) is given the value or a String derived from it."""
+    operands: set[Value] = field(default_factory=set)
+    """What those tests compare it with (the tests' other arguments)."""
+    numbers: bool = False
+    """A number (``getType()``) is read from it: the flow tracks no primitive, the caller must look further."""
+
+
+def _carries(callee: str) -> bool:
+    """A String method that returns the String it is given in another form (``toLowerCase``, ``trim``)."""
+    return callee.startswith(_STRING) and _return_type(callee) == "Ljava/lang/String;"
+
+
+def _use(flow: MethodFlow, source: Value) -> _Use | None:
+    """Follow ``source`` and what the method derives from it (a ``NetworkInfo``'s Strings and state, a lower-cased
+    copy, a text builder holding it and the Strings it builds) through ``flow``; None when any of them is returned,
+    stored in a field or an array, or given to a call that is not a test, a String or text-builder method, a
+    ``NetworkInfo`` getter or logcat. The flow over-approximates (a call's result stands for every call of that
+    method in the method), which can only find more uses, never fewer."""
+    held = {source}
+    grown = True
+    while grown:
+        size = len(held)
+        for inv in flow.invokes:
+            given = [bool(arg & held) for arg in inv.args]
+            if not any(given):
+                continue
+            callee, result = inv.callee, Value("result", inv.callee)
+            if callee.startswith(_TEXT_BUILDERS):
+                held.add(result)
+                if inv.kind != "static" and inv.args:
+                    held |= inv.args[0]
+            elif _carries(callee) or (callee.startswith(_NETWORK_INFO) and given[0]
+                                      and _return_type(callee)[:1] in ("L", "[")):
+                held.add(result)
+        grown = len(held) > size
+    use = _Use()
+    for inv in flow.invokes:
+        given = [bool(arg & held) for arg in inv.args]
+        if not any(given):
+            continue
+        callee = inv.callee
+        if callee.startswith(_TESTS):
+            use.compared = True
+            use.operands.update(v for arg, g in zip(inv.args, given) if not g for v in arg)
+        elif callee.startswith(_NETWORK_INFO) and inv.kind != "static" and not any(given[1:]):
+            use.numbers |= _return_type(callee) in _NUMBERS
+        elif not (callee.startswith((*_TEXT_BUILDERS, _LOG)) or _carries(callee)):
+            return None
+    if held & flow.returns or held & flow.stored:
+        return None
+    return use
+
+
 def _return_type(method: str) -> str:
     """The return type descriptor of a smali method; empty for a field or a reflective use."""
     return method[method.rindex(")") + 1:] if ")" in method else ""
@@ -285,6 +373,10 @@ class EffectJudge:
                 return effect
         if api.one_entry:
             effect = self._one_entry(caller)
+            if effect is not None:
+                return effect
+        if not reflective and api.proxy_apns:
+            effect = self._proxy_choice(api.proxy_apns, caller, callee)
             if effect is not None:
                 return effect
         if api.permission_any:
@@ -424,6 +516,38 @@ class EffectJudge:
         whatever it looks up does not leave it as a list."""
         return _return_type(method) in _ONE_RESULT and \
             not any(c.startswith(_BUILDERS) for c in self._methods.callees(method))
+
+    def _proxy_choice(self, apns: tuple[str, ...], caller: str, callee: str) -> Effect | None:
+        """A network read whose value (``callee``'s result, and every String the method derives from it) is only
+        compared, to pick a carrier WAP proxy: compared with one of ``apns`` (case aside), or with strings the code
+        hides (not constants) before it builds a proxy; never returned, stored, put in a collection or passed to
+        anything but a test, a text builder or logcat. What the comparison decides may leave the method only as a
+        proxy address or a yes/no: a method returning a number, or returning or storing any other string constant,
+        may be handing on a code or a name for the APN (a network-type helper), and is left alone. None when the
+        value may be kept or sent, or there is no flow."""
+        flow = self._facts.code.flow(caller)
+        if flow is None or _return_type(caller) in _NUMBERS:
+            return None
+        callees = self._methods.callees(caller)
+        builds_proxy = any(c.startswith(_PROXIES) for c in callees)
+        if not builds_proxy and not {s.lower() for s in self._facts.code.strings.get(caller, ())} & set(apns):
+            return None  # neither a WAP APN nor a proxy: most network reads end here, before any argument is decoded
+        use = _use(flow, Value("result", callee))
+        if use is None or not use.compared:
+            return None
+        if not all(_PROXY_HOST.fullmatch(v.ref) for v in flow.returns | flow.stored if v.kind == "string"):
+            return None
+        if use.numbers and any(c.startswith(_NUMBER_OUTLETS) for c in callees):
+            return None
+        named = {v.ref.lower() for v in use.operands if v.kind == "string"}
+        shown = [a for a in apns if a in named]
+        if shown:
+            return Effect("probe", f"reads the APN only to choose a carrier WAP proxy (compared with "
+                                   f"{', '.join(shown)}); neither kept nor sent")
+        if not named and builds_proxy:
+            return Effect("probe", "reads the APN only to choose a proxy (compared with strings the code hides, "
+                                   "then a proxy is built); neither kept nor sent")
+        return None
 
     def _compares(self, caller: str) -> tuple[bool, set[str]]:
         """Whether ``caller`` compares a String with the app's own package or process name, and the other constant

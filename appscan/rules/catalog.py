@@ -172,6 +172,9 @@ class SensitiveApi:
     own-app for the app's own package, else a probe."""
     read_by_any: tuple[str, ...] = ()
     """The result yields data only when one of these (smali prefixes) reads it; otherwise it is only checked."""
+    proxy_apns: tuple[str, ...] = ()
+    """Carrier WAP APN names (``cmwap``): a read only compared with one of them (or with hidden strings before a
+    proxy is built), and neither kept nor sent, chooses a proxy (probe)."""
     throws_without_permission: bool = False
     """Without any of ``permission_any`` declared the call throws ``SecurityException`` instead of returning, so
     nothing after it on the same path runs (``appscan.rules.startup`` tells the call graph)."""

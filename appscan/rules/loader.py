@@ -294,7 +294,7 @@ def _personal_types(merged: dict[str, dict[str, _Raw]]) -> dict[str, bool]:
 
 
 _API_CONDITIONS = ("permission_any", "package_argument", "intent_argument", "selection_argument", "own_process",
-                   "one_entry", "read_by_any", "throws_without_permission")
+                   "one_entry", "read_by_any", "proxy_apns", "throws_without_permission")
 """Conditions that decide what a collection call yields; on a behaviour they would mean nothing."""
 
 
@@ -403,7 +403,7 @@ def _api(d: dict[str, Any], personal: dict[str, bool]) -> SensitiveApi:
         package_argument=conditions.get("package_argument"), intent_argument=conditions.get("intent_argument"),
         selection_argument=conditions.get("selection_argument"),
         own_process=bool(conditions.get("own_process")), one_entry=bool(conditions.get("one_entry")),
-        read_by_any=_tuple(conditions, "read_by_any"),
+        read_by_any=_tuple(conditions, "read_by_any"), proxy_apns=_tuple(conditions, "proxy_apns"),
         throws_without_permission=bool(conditions.get("throws_without_permission")),
     )
 

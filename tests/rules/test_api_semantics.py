@@ -102,12 +102,26 @@ ACME = ("- id: acme-read\n  callee: Lcom/acme/Device;->read(\n  data_type: {data
      "conditions.selection_argument: '3' is not of type 'integer'"),
     ("photos", "  conditions:\n    selection_argument: -1\n", "C191-4.1",
      "conditions.selection_argument: -1 is less than the minimum of 0"),
+    ("reflection", "  conditions:\n    proxy_apns: [cmwap]\n", "TC260S-4",
+     "conditions.proxy_apns only apply to role 'collection'"),
+    ("wifi", "  conditions:\n    proxy_apns: cmwap\n", "C191-3.1",
+     "conditions.proxy_apns: 'cmwap' is not of type 'array'"),
+    ("wifi", "  conditions:\n    proxy_apns: [CMWAP]\n", "C191-3.1",
+     "conditions.proxy_apns\\[0\\]: 'CMWAP' does not match"),
+    ("wifi", "  conditions:\n    proxy_apns: []\n", "C191-3.1",
+     "conditions.proxy_apns: \\[\\] should be non-empty"),
 ])
 def test_loader_refuses_a_broken_split(tmp_path: Path, data_type: str, extra: str, clauses: str,
                                        problem: str) -> None:
     layer = _layer(tmp_path, ACME.format(data_type=data_type, extra=extra, clauses=clauses))
     with pytest.raises(RuleLoadError, match=f"entry 'acme-read' \\(#1\\): {problem}"):
         load_rulesets([layer])
+
+
+def test_loader_reads_the_proxy_apns(tmp_path: Path) -> None:
+    extra = "  conditions:\n    proxy_apns: [cmwap, 3gwap]\n"
+    layer = _layer(tmp_path, ACME.format(data_type="wifi", extra=extra, clauses="C191-3.1"))
+    assert load_rulesets([layer]).api("acme-read").proxy_apns == ("cmwap", "3gwap")
 
 
 @pytest.mark.parametrize(("data_type", "role"), [("imei", "collection"), ("scheduling", "behaviour")])
@@ -127,6 +141,7 @@ class _Flow:
     static: bool
     invokes: tuple[InvokeFlow, ...]
     returns: frozenset[Value] = frozenset()
+    stored: frozenset[Value] = frozenset()
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
@@ -291,6 +306,123 @@ def test_a_connectivity_check_is_not_network_state_collection(ruleset: Ruleset) 
     assert got[(kind, "network-getactivenetworkinfo")].effect == "collection"
 
 
+EXTRA_INFO = "Landroid/net/NetworkInfo;->getExtraInfo()Ljava/lang/String;"
+GET_TYPE = "Landroid/net/NetworkInfo;->getType()I"
+EQUALS = "Ljava/lang/String;->equals(Ljava/lang/Object;)Z"
+INFO, APN = Value("result", NETWORK), Value("result", EXTRA_INFO)
+NETWORK_STATE = "android.permission.ACCESS_NETWORK_STATE"
+PROXY = M + "proxy(Landroid/content/Context;)Ljava/lang/String;"
+PROXY_APIS = ("network-getactivenetworkinfo", "network-networkinfo-getextrainfo")
+WAP_REASON = "reads the APN only to choose a carrier WAP proxy (compared with {}); neither kept nor sent"
+
+
+def _apn_read(*more: InvokeFlow, compared_with: Iterable[str] = ("cmwap", "3gwap", "uniwap"),
+              returns: Iterable[Value] = (Value("string", "10.0.0.172"),), stored: Iterable[Value] = (),
+              method: str = PROXY) -> _Flow:
+    """``method`` as Umeng's com.mobclick.android.m.a(Context) makes it: the active network's type (not Wi-Fi),
+    its APN logged (``Log.i("TAG", "net type:" + apn)``) and compared with each name, the WAP proxy host returned;
+    ``more`` invokes after that."""
+    builder, built = Value("new", "Ljava/lang/StringBuilder;"), Value("result", "Ljava/lang/StringBuilder;->"
+                                                                               "toString()Ljava/lang/String;")
+    return _Flow(method, True, (
+        _inv(NETWORK, {Value("result", "Landroid/content/Context;->getSystemService(Ljava/lang/String;)"
+                                       "Ljava/lang/Object;")}),
+        _inv(GET_TYPE, {INFO}), _inv(EXTRA_INFO, {INFO}),
+        _inv("Ljava/lang/StringBuilder;-><init>(Ljava/lang/String;)V", {builder}, {Value("string", "net type:")},
+             kind="direct"),
+        _inv("Ljava/lang/StringBuilder;->append(Ljava/lang/String;)Ljava/lang/StringBuilder;", {builder}, {APN}),
+        _inv("Ljava/lang/StringBuilder;->toString()Ljava/lang/String;",
+             {Value("result", "Ljava/lang/StringBuilder;->append(Ljava/lang/String;)Ljava/lang/StringBuilder;")}),
+        _inv("Landroid/util/Log;->i(Ljava/lang/String;Ljava/lang/String;)I", {Value("string", "TAG")}, {built},
+             kind="static"),
+        *(_inv(EQUALS, {APN}, {Value("string", name)}) for name in compared_with),
+        *more), frozenset(returns), frozenset(stored))
+
+
+def _proxy_effects(ruleset: Ruleset, flow: _Flow) -> dict[str, tuple[str, str | None]]:
+    """The effect and reason of the network-state and the APN read of ``flow``'s method, by API id."""
+    facts = _app({flow.method: [inv.callee for inv in flow.invokes]}, [flow], permissions=[NETWORK_STATE],
+                 strings={flow.method: tuple(sorted({v.ref for inv in flow.invokes for a in inv.args for v in a
+                                                    if v.kind == "string"}))})
+    got = _calls(facts, ruleset)
+    return {api: (got[(flow.method, api)].effect, got[(flow.method, api)].effect_reason) for api in PROXY_APIS}
+
+
+def test_an_apn_compared_with_the_wap_apns_chooses_a_proxy(ruleset: Ruleset) -> None:
+    """Umeng's m.a(Context) (CrossWeather, hand label before_consent_e#12): a probe for both reads."""
+    probe = ("probe", WAP_REASON.format("cmwap, 3gwap, uniwap"))
+    assert _proxy_effects(ruleset, _apn_read()) == dict.fromkeys(PROXY_APIS, probe)
+
+
+def test_a_lower_cased_apn_and_a_boolean_answer_are_a_proxy_choice(ruleset: Ruleset) -> None:
+    lower = "Ljava/lang/String;->toLowerCase()Ljava/lang/String;"
+    flow = _apn_read(_inv(lower, {APN}), _inv(EQUALS, {Value("result", lower)}, {Value("string", "CTWAP")}),
+                     compared_with=(), returns=(), method=M + "isWap(Landroid/content/Context;)Z")
+    assert _proxy_effects(ruleset, flow)["network-networkinfo-getextrainfo"] == \
+        ("probe", WAP_REASON.format("ctwap"))
+
+
+PUT = "Lorg/json/JSONObject;->put(Ljava/lang/String;Ljava/lang/Object;)Lorg/json/JSONObject;"
+JSON = Value("new", "Lorg/json/JSONObject;")
+BUFFER = Value("new", "Ljava/lang/StringBuffer;")
+
+
+@pytest.mark.parametrize("flow", [
+    _apn_read(_inv(PUT, {JSON}, {Value("string", "apn")}, {APN})),  # the APN itself put in a JSON
+    _apn_read(_inv(PUT, {JSON}, {Value("string", "apn")}, {Value("result", "Ljava/lang/String;->trim()Ljava/lang/"
+                                                                           "String;")}),
+              _inv("Ljava/lang/String;->trim()Ljava/lang/String;", {APN})),  # a trimmed copy of it
+    _apn_read(_inv("Ljava/util/HashMap;->put(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;",
+                   {Value("new", "Ljava/util/HashMap;")}, {Value("string", "net")},
+                   {Value("result", "Ljava/lang/StringBuilder;->toString()Ljava/lang/String;")})),  # the logged text
+    _apn_read(_inv("Ljava/lang/StringBuffer;->append(Ljava/lang/String;)Ljava/lang/StringBuffer;", {BUFFER}, {APN}),
+              _inv("Ljava/lang/StringBuffer;->toString()Ljava/lang/String;", {BUFFER}),
+              _inv(PUT, {JSON}, {Value("string", "q")},
+                   {Value("result", "Ljava/lang/StringBuffer;->toString()Ljava/lang/String;")})),  # a query built
+    _apn_read(returns={APN}),  # handed to the caller
+    _apn_read(stored={APN}),  # kept in a field
+    _apn_read(_inv("Ljava/lang/String;->getBytes()[B", {APN})),  # sent as bytes
+    _apn_read(returns={Value("string", "cmwap")}),  # a network-type helper naming the APN
+    _apn_read(returns=(), method=M + "netType(Landroid/content/Context;)I"),  # or giving it a code (WeChat SDK)
+    _apn_read(compared_with=("internet",)),  # no carrier WAP APN
+    _apn_read(_inv(EQUALS, {APN}, {Value("element", "")}), compared_with=()),  # hidden names, no proxy built
+], ids=["json", "trimmed-json", "logged-text-in-map", "built-into-json", "returned", "stored", "bytes",
+        "returns-a-name", "returns-a-code", "no-wap-apn", "hidden-no-proxy"])
+def test_an_apn_kept_sent_or_not_compared_with_wap_apns_stays_collection(ruleset: Ruleset, flow: _Flow) -> None:
+    got = _proxy_effects(ruleset, flow)
+    assert got["network-networkinfo-getextrainfo"] == ("collection", None)
+    assert got["network-getactivenetworkinfo"] == ("collection", None)
+
+
+def test_the_network_type_put_in_a_json_is_collected_even_when_the_apn_only_picks_a_proxy(ruleset: Ruleset) -> None:
+    flow = _apn_read(_inv("Lorg/json/JSONObject;->put(Ljava/lang/String;I)Lorg/json/JSONObject;", {JSON},
+                          {Value("string", "nt")}))  # getType() is an int: the flow does not say which one is put
+    assert _proxy_effects(ruleset, flow) == {
+        "network-getactivenetworkinfo": ("collection", None),
+        "network-networkinfo-getextrainfo": ("probe", WAP_REASON.format("cmwap, 3gwap, uniwap"))}
+
+
+def test_hidden_apn_names_before_a_proxy_is_built_are_a_proxy_choice(ruleset: Ruleset) -> None:
+    """JPush's util.s.a(Context, String) (jbox, hand labels before_consent_c#26 and _e#7): the names are
+    XOR-decoded into a static array, so the APN is compared with array elements, then a java.net.Proxy is built."""
+    element = {Value("element", "")}
+    flow = _apn_read(*(_inv(EQUALS, {APN}, element) for _ in range(3)),
+                     _inv("Ljava/net/Proxy;-><init>(Ljava/net/Proxy$Type;Ljava/net/SocketAddress;)V",
+                          {Value("new", "Ljava/net/Proxy;")}, set(), set(), kind="direct"),
+                     compared_with=(), returns=(), method=M + "open(Landroid/content/Context;Ljava/lang/String;)"
+                                                              "Ljava/net/HttpURLConnection;")
+    reason = ("reads the APN only to choose a proxy (compared with strings the code hides, then a proxy is built); "
+              "neither kept nor sent")
+    assert _proxy_effects(ruleset, flow) == dict.fromkeys(PROXY_APIS, ("probe", reason))
+
+
+def test_without_flow_an_apn_read_stays_collection(ruleset: Ruleset) -> None:
+    facts = _app({PROXY: [NETWORK, GET_TYPE, EXTRA_INFO, EQUALS]}, permissions=[NETWORK_STATE],
+                 strings={PROXY: ("cmwap", "10.0.0.172")})
+    got = _calls(facts, ruleset)
+    assert {got[(PROXY, api)].effect for api in PROXY_APIS} == {"collection"}
+
+
 RESOLVER = Value("result", "Landroid/content/Context;->getContentResolver()Landroid/content/ContentResolver;")
 PROJECTION = Value("array", "[Ljava/lang/String;")
 FIND = M + "find(Landroid/content/Context;Ljava/lang/String;)Landroid/net/Uri;"
@@ -430,6 +562,37 @@ def test_mobtech_path_to_content_uri_reads_no_photo_library(name: str) -> None:
         {"pathToContentUri", "videoPathToContentUri"}
     assert {(c.effect, c.effect_reason) for c in photos} == \
         {("probe", "looks up one known file (selection _data=?), not the media library")}
+
+
+@pytest.mark.parametrize(("name", "caller", "apis"), [
+    ("github__jbox.apk", "Lcn/jpush/android/util/s;->a(Landroid/content/Context;Ljava/lang/String;)"
+                         "Ljava/net/HttpURLConnection;", PROXY_APIS),
+    ("github__CrossWeather-release.apk", "Lcom/mobclick/android/m;->a(Landroid/content/Context;)Ljava/lang/String;",
+     PROXY_APIS),
+    ("github__CrossWeather-release.apk", "Lcom/crossweather/iweather/net/NetTest;->hasNet(Landroid/content/Context;)Z",
+     ("network-networkinfo-getextrainfo",)),
+])
+def test_carrier_wap_proxy_choices_of_real_apps_collect_nothing(name: str, caller: str, apis: tuple[str, ...]) -> None:
+    """JPush and Umeng (hand labels before_consent_c#26, _e#7, _e#12) and CrossWeather's own NetTest read the
+    APN only to connect through 10.0.0.172 on cmwap/3gwap/uniwap: collection before, a probe now."""
+    calls = {c.api_id: c for c in _corpus_calls(name) if c.caller == caller}
+    assert {api: calls[api].effect for api in apis} == dict.fromkeys(apis, "probe")
+    assert all("only to choose" in (calls[api].effect_reason or "") for api in apis)
+
+
+def test_a_network_type_helper_comparing_wap_apns_still_collects() -> None:
+    """WeChat SDK's NetStatusUtil.getNetType maps each APN (cmwap, 3gwap, ctwap...) to an int code it returns."""
+    calls = [c for c in _corpus_calls("github__ShareSDK-bin-Sample-old.apk")
+             if c.caller.startswith("Lcom/tencent/mm/sdk/platformtools/NetStatusUtil;->getNetType(")]
+    assert {c.api_id for c in calls} == set(PROXY_APIS) and all(c.effect == "collection" for c in calls)
+
+
+def test_a_store_reads_only_what_reaches_it() -> None:
+    """NetTest.hasNet reuses the register of its log StringBuilder (which holds the APN) for the proxy host it
+    stores: the stores' reaching definitions say only the host is kept."""
+    facts = extract_facts(corpus_path() / "github__CrossWeather-release.apk")
+    flow = facts.code.flow("Lcom/crossweather/iweather/net/NetTest;->hasNet(Landroid/content/Context;)Z")
+    assert flow is not None and flow.stored == {Value("string", "10.0.0.172")}
 
 
 @pytest.mark.parametrize("name", ["mobsf__ClipDump.apk", "training__injuredandroid.apk"])
