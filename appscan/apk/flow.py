@@ -26,7 +26,7 @@ with an object.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
 from appscan.apk.dex import INSN_UNITS, DexTables, read_class_fields, uleb128
@@ -121,10 +121,7 @@ class MethodFlow:
     def returns(self) -> frozenset[Value]:
         """What ``return-object`` can return."""
         if self._returns is None:
-            out: set[Value] = set()
-            for k, reg in enumerate(self._return_regs):
-                out |= self._at(reg, lambda code, k=k: code.object_returns[k])  # type: ignore[misc]
-            self._returns = frozenset(out)
+            self._returns = self._reaching(self._return_regs, lambda code: code.object_returns)
         return self._returns
 
     @property
@@ -133,11 +130,15 @@ class MethodFlow:
         elements of ``filled-new-array``), each store's reaching definitions: the values it keeps beyond its own
         registers, or hands on inside an array (``String.format`` arguments, a reflective call's)."""
         if self._stored is None:
-            out: set[Value] = set()
-            for k, reg in enumerate(self._store_regs):
-                out |= self._at(reg, lambda code, k=k: code.store_insns[k])  # type: ignore[misc]
-            self._stored = frozenset(out)
+            self._stored = self._reaching(self._store_regs, lambda code: code.store_insns)
         return self._stored
+
+    def _reaching(self, regs: Sequence[int], insns: Callable[[_Code], Sequence[int]]) -> frozenset[Value]:
+        """What reaches the k-th of these registers at the k-th of ``insns(code)`` (returns, stores), together."""
+        out: set[Value] = set()
+        for k, reg in enumerate(regs):
+            out |= self._at(reg, lambda code, k=k: insns(code)[k])  # type: ignore[misc]
+        return frozenset(out)
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
