@@ -171,11 +171,19 @@ def test_both_languages_have_every_message_the_pages_use() -> None:
 def _wait(driver: Any, condition: Any, timeout: float = 120) -> Any:
     """Poll ``condition`` until true; an element that a page load replaced while it was read (stale) or that the
     new page has not drawn yet is polled again, not an error: forms here answer with a reload."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def polled(d: Any) -> Any:
+        try:
+            return condition(d)
+        except WebDriverException as exc:  # Chromium's wording for an element of the page just replaced
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
+
     return WebDriverWait(driver, timeout, poll_frequency=0.3,
-                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(polled)
 
 
 def _log_in(driver: Any, base: str, tenant: str, login: str) -> None:
