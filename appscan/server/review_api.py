@@ -330,6 +330,13 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller], pat
         tenant's and a missing id: 404 alike."""
         return _row(held_scan(store(), who.tenant, scan_id))
 
+    def scan_has(scan: ScanRef, who: Caller, finding_ids: Sequence[str]) -> None:
+        """404 naming the first of ``finding_ids`` the scan does not have (the store refuses it too, as a 422)."""
+        known = {f.finding.id for f in scan_review(store(), who.tenant, scan.scan_id).findings}
+        missing = next((f for f in finding_ids if f not in known), None)
+        if missing is not None:
+            raise HTTPException(404, f"scan {scan.name} has no finding {missing!r}")
+
     def scan_routes(path: ScanPath) -> None:
         """The per-scan endpoints under ``path.prefix``: one handler each, whichever way the path names the scan."""
         Scan = Depends(path.resolve)
@@ -354,8 +361,7 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller], pat
             """Record the key's user's verdict with its reason (and an expiry for an accepted risk); it stays in
             force for the app's later versions, and false positives and unexpired accepted risks leave the gate
             (``scan --fail-on``). 404 for a finding the scan does not have."""
-            if finding_id not in {f.finding.id for f in scan_review(store(), who.tenant, scan.scan_id).findings}:
-                raise HTTPException(404, f"scan {scan.name} has no finding {finding_id!r}")
+            scan_has(scan, who, (finding_id,))
             with _refused():
                 made = review_finding(store(), who.tenant, scan.scan_id, finding_id, body.verdict.value, body.reason,
                                       person(who), body.expires_at)
@@ -367,10 +373,7 @@ def review_router(store: Callable[[], Store], caller: Callable[..., Caller], pat
             """As ``findings/{finding_id}/review`` for each of ``finding_ids`` in one transaction (what the web
             UI's ticked findings do): every review is recorded, or none when one id is not the scan's (404).
             Answers each finding's review by id."""
-            known = {f.finding.id for f in scan_review(store(), who.tenant, scan.scan_id).findings}
-            missing = next((f for f in body.finding_ids if f not in known), None)
-            if missing is not None:
-                raise HTTPException(404, f"scan {scan.name} has no finding {missing!r}")
+            scan_has(scan, who, body.finding_ids)
             with _refused():
                 made = review_findings(store(), who.tenant, scan.scan_id, body.finding_ids, body.verdict.value,
                                        body.reason, person(who), body.expires_at)
