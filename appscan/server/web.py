@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
@@ -63,7 +63,6 @@ from appscan.store.review_records import (
     disable_user,
     enable_user,
     list_users,
-    review_finding,
     review_findings,
     scan_review,
     session_state,
@@ -179,8 +178,8 @@ def _render(request: Request, template: str, user: SessionUser | None, status: i
 
 @contextlib.contextmanager
 def _refusing(key: str) -> Iterator[None]:
-    """The store's refusal of a change (a duplicate, a short password, an unknown person) as a 422 page that
-    shows its one line."""
+    """The store's refusal of a change (a duplicate, a short password, an unknown person, a review or decision it
+    cannot take) as a 422 page that shows its one line."""
     try:
         yield
     except StoreError as exc:
@@ -263,16 +262,17 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
             raise Refused(403, "error.csrf")
         return user
 
-    def admin(request: Request) -> SessionUser:
-        user = person(request)
+    def admin_only(user: SessionUser) -> SessionUser:
         if not user.admin:
             raise Refused(403, "error.admin_only")
         return user
 
+    def admin(user: SessionUser = Depends(person)) -> SessionUser:
+        return admin_only(user)
+
     def admin_poster(user: SessionUser = Depends(poster)) -> SessionUser:
-        if not user.admin:
-            raise Refused(403, "error.admin_only")
-        return user
+        """An admin's form POST, once its CSRF token is checked."""
+        return admin_only(user)
 
     Person, Poster, Admin, AdminPoster = Depends(person), Depends(poster), Depends(admin), Depends(admin_poster)
 
@@ -425,15 +425,18 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
                             catalogue.ruleset)
         return HTMLResponse(body, headers=_headers(REPORT_CSP))
 
+    def reviewed(user: SessionUser, scan_id: int, finding_ids: Sequence[str], verdict: str, reason: str,
+                 expires: str) -> None:
+        """One review of the findings of a form (all of them or none), on a scan of the person's tenant."""
+        _scan_review(service().store, user, scan_id)
+        with _refusing("error.review"):
+            review_findings(service().store, user.tenant, scan_id, finding_ids, verdict, reason, user.login,
+                            _day(expires, "expires") if verdict == "accepted-risk" else None)
+
     @router.post("/scans/{scan_id}/findings/{finding_id}")
     def review(scan_id: int, finding_id: str, verdict: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
                expires: Annotated[str, Form()] = "", user: SessionUser = Poster) -> Response:
-        _scan_review(service().store, user, scan_id)
-        try:
-            review_finding(service().store, user.tenant, scan_id, finding_id, verdict, reason, user.login,
-                           _day(expires, "expires") if verdict == "accepted-risk" else None)
-        except StoreError as exc:
-            raise Refused(422, "error.review", str(exc)) from None
+        reviewed(user, scan_id, (finding_id,), verdict, reason, expires)
         return RedirectResponse(f"/ui/scans/{scan_id}#f-{urllib.parse.quote(finding_id)}", status_code=303)
 
     @router.post("/scans/{scan_id}/findings")
@@ -441,22 +444,15 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
                        expires: Annotated[str, Form()] = "", finding: Annotated[list[str] | None, Form()] = None,
                        user: SessionUser = Poster) -> Response:
         """The findings ticked in the scan page's table, one verdict and reason for all (or none of them)."""
-        _scan_review(service().store, user, scan_id)
-        try:
-            review_findings(service().store, user.tenant, scan_id, finding or [], verdict, reason, user.login,
-                            _day(expires, "expires") if verdict == "accepted-risk" else None)
-        except StoreError as exc:
-            raise Refused(422, "error.review", str(exc)) from None
+        reviewed(user, scan_id, finding or (), verdict, reason, expires)
         return RedirectResponse(f"/ui/scans/{scan_id}#findings", status_code=303)
 
     @router.post("/scans/{scan_id}/decision")
     def decision(scan_id: int, decision: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
                  user: SessionUser = Poster) -> Response:
         _scan_review(service().store, user, scan_id)
-        try:
+        with _refusing("error.decision"):
             decide(service().store, user.tenant, scan_id, decision, comment, user.login)
-        except StoreError as exc:
-            raise Refused(422, "error.decision", str(exc)) from None
         return RedirectResponse(f"/ui/scans/{scan_id}#decision", status_code=303)
 
     @router.get("/scans/{scan_id}/notice.html")
@@ -526,11 +522,9 @@ def _router(service: Callable[[], ServiceState], sessions: Sessions) -> APIRoute
                  user: SessionUser = AdminPoster) -> Response:
         with _refusing("error.admin_change"):
             set_password(service().store, user.tenant, login, password, by=user.login)
-        if login != user.login:
-            return changed("user_password", "people")
-        # the admin's own new password ends this session too: a new one, so the page stays open
         response = changed("user_password", "people")
-        sessions.start(response, user.tenant, user.login)
+        if login == user.login:  # the admin's own new password ends this session too: a new one keeps the page
+            sessions.start(response, user.tenant, user.login)
         return response
 
     @router.post("/admin/keys")
