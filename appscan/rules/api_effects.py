@@ -12,7 +12,8 @@ makes a reviewer stop trusting a report, so each call gets an *effect* (``ApiCal
   one intent, one named process, whether the network is up, the row of one known file, whether the APN is a carrier
   WAP one), not the installed-app list, the network type or the media library;
   ``foreground-check``: the running-process list compared with the app's own pid or name;
-* ``inert``: the permission the call needs is not declared, so it cannot return data.
+* ``inert``: the permission the call needs is not declared, so it cannot return data; or the call is in library
+  code that runs only when the app switches it on, and the app never does (``DormantCode``).
 
 The evidence, best first: the register flow of the calling method (``facts.code.flow``), i.e. what reaches the
 package-name, Intent or selection argument, following a parameter one level up into the callers and a String an app
@@ -31,8 +32,8 @@ from itertools import groupby
 from operator import itemgetter
 
 from appscan.apk.flow import InvokeFlow, MethodFlow, Value, param_types
-from appscan.model import ApkFacts
-from appscan.rules.catalog import SensitiveApi
+from appscan.model import COLLECTING_EFFECTS, ApkFacts
+from appscan.rules.catalog import DormantCode, SensitiveApi
 
 __all__ = ["EFFECTS", "Effect", "EffectJudge", "MethodIndex"]
 
@@ -335,9 +336,12 @@ def _short(method: str) -> str:
 class EffectJudge:
     """Decides the effect of each matched call of one app (see the module docstring)."""
 
-    def __init__(self, facts: ApkFacts, methods: MethodIndex) -> None:
+    def __init__(self, facts: ApkFacts, methods: MethodIndex, dormant: Iterable[DormantCode] = ()) -> None:
         self._facts = facts
         self._methods = methods
+        self._dormant = {cls: code for code in dormant for cls in code.callers}
+        """Library code the app may leave switched off (``DormantCode``), by class."""
+        self._asleep: dict[DormantCode, bool] = {}
         self._package = facts.app.package
         declared = {p.name for p in facts.manifest.permissions}
         for permission, action in _GRANTED_IN_SETTINGS.items():
@@ -349,7 +353,24 @@ class EffectJudge:
 
     def judge(self, api: SensitiveApi, caller: str, callee: str, reflective: bool = False) -> Effect:
         """The effect of ``caller``'s calls of ``callee`` (``api`` matched them); ``reflective`` when the call was
-        found from reflection strings, so that no invoke carries its arguments."""
+        found from reflection strings, so that no invoke carries its arguments. A collecting call from library code
+        the app never switches on is inert whatever the call would yield."""
+        effect = self._effect(api, caller, callee, reflective)
+        return (self._switched_off(caller) or effect) if effect.name in COLLECTING_EFFECTS else effect
+
+    def _switched_off(self, caller: str) -> Effect | None:
+        """``inert`` for a call from dormant library code the app never switches on, else None; whether the app
+        calls a switch is searched once per dormant entry, and only for an entry whose classes collect."""
+        code = self._dormant.get(caller.partition("->")[0])
+        if code is None:
+            return None
+        if code not in self._asleep:
+            self._asleep[code] = not any(callee.startswith(code.unless_called)
+                                         for _, callee, _ in self._facts.code.call_sites)
+        return Effect("inert", code.reason) if self._asleep[code] else None
+
+    def _effect(self, api: SensitiveApi, caller: str, callee: str, reflective: bool) -> Effect:
+        """The effect the call itself has, by the entry's conditions (see ``judge``)."""
         if api.role == "behaviour":
             return _BEHAVIOUR
         if not reflective and api.package_argument is not None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from appscan.model import COLLECTING_EFFECTS, ApiCall, ApkFacts
-from appscan.rules.api_effects import Effect, EffectJudge, MethodIndex
+from appscan.model import ApiCall, ApkFacts
+from appscan.rules.api_effects import EffectJudge, MethodIndex
 from appscan.rules.catalog import DormantCode, SensitiveApi
 from appscan.rules.sdk_match import Attribution
 
@@ -64,33 +64,13 @@ class ApiIndex:
                 if _signature_matches(api.callee, callee) and _strings_match(api.string_any, strings)]
 
 
-class _Dormant:
-    """Which library code the app leaves switched off: whether the app calls a switch is searched once per entry,
-    and only for an entry whose classes make a collecting call."""
-
-    def __init__(self, facts: ApkFacts, dormant: Iterable[DormantCode]) -> None:
-        self._facts = facts
-        self._by_class = {cls: code for code in dormant for cls in code.callers}
-        self._off: dict[DormantCode, bool] = {}
-
-    def effect(self, caller: str) -> Effect | None:
-        """``inert`` for a call from dormant code the app never switches on, else None."""
-        code = self._by_class.get(caller.partition("->")[0])
-        if code is None:
-            return None
-        if code not in self._off:
-            self._off[code] = not any(callee.startswith(code.unless_called)
-                                      for _, callee, _ in self._facts.code.call_sites)
-        return Effect("inert", code.reason) if self._off[code] else None
-
-
 def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: Attribution,
                    dormant: Iterable[DormantCode] = ()) -> tuple[ApiCall, ...]:
     """Every catalogue call site, field read and reflective use, one ``ApiCall`` per (site, catalogue entry), each
     with its effect; a collecting call from library code the app never switches on (``dormant``) is inert."""
     index = ApiIndex(apis)
     methods = MethodIndex(facts)
-    judge = EffectJudge(facts, methods)
+    judge = EffectJudge(facts, methods, dormant)
     strings = facts.code.strings
     matched: dict[tuple[str, str, str], tuple[SensitiveApi, bool]] = {}
     no_strings: tuple[str, ...] = ()
@@ -125,11 +105,8 @@ def find_api_calls(facts: ApkFacts, apis: Iterable[SensitiveApi], attribution: A
                     add(api, f"{class_name}#{member} (reflection)", caller, reflective=True)
     methods.prefetch(caller for (_, caller, _), (api, _) in matched.items() if api.role == "collection")
     found = []
-    asleep = _Dormant(facts, dormant)
     for (_, caller, callee), (api, reflective) in matched.items():
         effect = judge.judge(api, caller, callee, reflective)
-        if effect.name in COLLECTING_EFFECTS:
-            effect = asleep.effect(caller) or effect
         found.append(ApiCall(api.id, callee, api.data_type, caller, attribution.of(caller), api.permission,
                              effect=effect.name, effect_reason=effect.reason))
     return tuple(sorted(found, key=lambda c: (c.data_type, c.api_id, c.caller, c.api)))
